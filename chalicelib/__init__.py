@@ -1,0 +1,1 @@
+"""The product's logic. Nothing below this package imports Chalice."""

@@ -1,0 +1,55 @@
+"""Lazily created, cached AWS clients.
+
+boto3 is imported on first use, not at import time, so that a cold start that
+never touches AWS (input validation errors, health of a warm container) pays
+nothing for it. ``AWS_ENDPOINT_URL`` (honoured by botocore itself) points every
+client at the local emulator.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str], Any] = {}
+
+# Tight limits where a person is waiting on the other end; the defaults of
+# botocore (60 s reads, legacy retries) would blow Connect's 8 s budget and the
+# chat's 3 s promise.
+PROFILES: dict[str, dict[str, Any]] = {
+    "default": {"connect_timeout": 2, "read_timeout": 5,
+                "retries": {"mode": "standard", "max_attempts": 3}},
+    "interactive": {"connect_timeout": 1, "read_timeout": 2,
+                    "retries": {"mode": "standard", "max_attempts": 2}},
+    "llm": {"connect_timeout": 2, "read_timeout": 10,
+            "retries": {"mode": "standard", "max_attempts": 2}},
+}
+
+
+def client(service: str, profile: str = "default") -> Any:
+    key = (service, profile)
+    found = _clients.get(key)
+    if found is not None:
+        return found
+    with _lock:
+        found = _clients.get(key)
+        if found is None:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(max_pool_connections=50, **PROFILES[profile])
+            found = boto3.session.Session().client(service, config=config)
+            _clients[key] = found
+        return found
+
+
+def reset() -> None:
+    """Forget cached clients (tests that switch endpoints or stub clients)."""
+    with _lock:
+        _clients.clear()
+
+
+def error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))

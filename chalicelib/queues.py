@@ -1,0 +1,33 @@
+"""Sending to the stage's SQS queues by their logical kind."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from chalicelib import aws, settings
+
+_urls: dict[str, str] = {}
+_lock = threading.Lock()
+
+
+def url(kind: str) -> str:
+    name = settings.queue_name(kind)
+    found = _urls.get(name)
+    if found:
+        return found
+    with _lock:
+        if name not in _urls:
+            _urls[name] = aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+        return _urls[name]
+
+
+def send(kind: str, body: dict[str, Any]) -> str:
+    out = aws.client("sqs").send_message(
+        QueueUrl=url(kind), MessageBody=json.dumps(body, ensure_ascii=False))
+    return out["MessageId"]
+
+
+def reset() -> None:
+    _urls.clear()

@@ -1,0 +1,142 @@
+"""The request record: one item per customer request, its timeline inside it.
+
+Every change is a single conditional ``UpdateItem`` that sets fields and
+appends to ``events`` in the same write, so the status and the timeline can
+never disagree, and two writers racing on a transition cannot both win.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any, Iterable
+
+from chalicelib import aws, clock, table
+
+CREATED = "Created"
+SMS_SENT = "SMS Sent"
+RESPONDED = "Responded"
+TIMEOUT = "Timeout"
+FAILED = "Failed"
+STATUSES = (CREATED, SMS_SENT, RESPONDED, TIMEOUT, FAILED)
+
+LIST_INDEX = "gsi1"
+LIST_PARTITION = "REQUESTS"
+
+# What `GET /api/requests/{id}` shows; everything else stays inside.
+PUBLIC_FIELDS = ("requestId", "status", "intent", "reservationNumber",
+                 "partnerDecision", "alternativeTime", "notification", "events")
+
+
+def new_request_id() -> str:
+    """128 random bits, base64url without padding (22 characters)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+
+
+def pk(request_id: str) -> str:
+    return f"REQ#{request_id}"
+
+
+def event(kind: str, **detail: Any) -> dict[str, Any]:
+    return {"type": kind, "at": clock.iso(), **{k: v for k, v in detail.items() if v is not None}}
+
+
+def create(request_id: str, *, intent: str, reservation_number: str,
+           customer_phone: str, text: str, **fields: Any) -> dict[str, Any]:
+    at = clock.iso()
+    item = {
+        "pk": pk(request_id), "sk": "REQ",
+        "gsi1pk": LIST_PARTITION, "gsi1sk": f"{at}#{request_id}",
+        "requestId": request_id, "status": CREATED, "intent": intent,
+        "reservationNumber": reservation_number, "customerPhone": customer_phone,
+        "text": text, "createdAt": at, "updatedAt": at,
+        "events": [{"type": CREATED, "at": at}],
+        **fields,
+    }
+    if not table.put_new(item):
+        raise RuntimeError("request id collision")  # 128 random bits: never expected
+    return item
+
+
+def get(request_id: str) -> dict[str, Any] | None:
+    if not isinstance(request_id, str) or not request_id or len(request_id) > 64:
+        return None
+    return table.get(pk(request_id), "REQ")
+
+
+def public_view(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in PUBLIC_FIELDS if k in item}
+
+
+def transition(request_id: str, *, event_type: str | None = None,
+               status: str | None = None, fields: dict[str, Any] | None = None,
+               remove: Iterable[str] = (), expect_status: Iterable[str] | None = None,
+               condition: str | None = None, condition_values: dict[str, Any] | None = None,
+               event_detail: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Apply one change to a request atomically.
+
+    Returns the item after the change, or None when the request does not exist
+    or its status was not one of ``expect_status`` (or ``condition`` failed).
+    """
+    names: dict[str, str] = {}
+    vals: dict[str, Any] = {":now": clock.iso()}
+    sets = ["updatedAt = :now"]
+    all_fields = dict(fields or {})
+    if status:
+        all_fields["status"] = status
+    for i, (name, value) in enumerate(all_fields.items()):
+        names[f"#f{i}"] = name
+        vals[f":f{i}"] = value
+        sets.append(f"#f{i} = :f{i}")
+    if event_type:
+        vals[":ev"] = [event(event_type, **(event_detail or {}))]
+        vals[":empty"] = []
+        sets.append("events = list_append(if_not_exists(events, :empty), :ev)")
+    expr = "SET " + ", ".join(sets)
+    removes = list(remove)
+    if removes:
+        for i, name in enumerate(removes):
+            names[f"#r{i}"] = name
+        expr += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
+    conds = ["attribute_exists(pk)"]
+    if expect_status is not None:
+        names["#status"] = "status"
+        placeholders = []
+        for i, s in enumerate(expect_status):
+            vals[f":s{i}"] = s
+            placeholders.append(f":s{i}")
+        conds.append(f"#status IN ({', '.join(placeholders)})")
+    if condition:
+        conds.append(f"({condition})")
+        vals.update(condition_values or {})
+    kwargs: dict[str, Any] = {
+        "TableName": table.name(), "Key": table.key(pk(request_id), "REQ"),
+        "UpdateExpression": expr, "ConditionExpression": " AND ".join(conds),
+        "ExpressionAttributeValues": table.values(vals), "ReturnValues": "ALL_NEW",
+    }
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    try:
+        out = table.client().update_item(**kwargs)
+    except Exception as exc:
+        if aws.error_code(exc) == "ConditionalCheckFailedException":
+            return None
+        raise
+    return table.deserialize(out["Attributes"])
+
+
+def add_event(request_id: str, event_type: str, **detail: Any) -> dict[str, Any] | None:
+    return transition(request_id, event_type=event_type, event_detail=detail)
+
+
+def list_recent(limit: int = 100, status: str | None = None) -> list[dict[str, Any]]:
+    items = table.query(LIST_PARTITION, index=LIST_INDEX, forward=False,
+                        limit=None if status else limit)
+    out = []
+    for item in items:
+        if status and item.get("status") != status:
+            continue
+        out.append(item)
+        if len(out) >= limit:
+            break
+    return out

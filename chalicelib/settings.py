@@ -1,0 +1,56 @@
+"""Settings read from the stage's environment (set by `.chalice/config.json`,
+written there by the provisioning step) with the product's defaults.
+
+Read on every access rather than frozen at import: tests and the local stack
+change the environment, and a lookup in ``os.environ`` is cheap.
+"""
+
+from __future__ import annotations
+
+import os
+
+from chalicelib import names
+
+DEFAULTS = {
+    "EVENT_ID": "axcl",
+    "EVENT_LOG_KEY": "axcl_event.txt",
+    "PARTNER_TIMEOUT_SECONDS": "300",
+    "LINK_TTL_SECONDS": "600",
+    "CONFIRM_BASE_URL": "https://confirm.example",
+    "NLU_BACKEND": "lex",
+    "LEX_LOCALE_ID": "ko_KR",
+    "NOTIFIER_BACKEND": "bedrock",
+    "BEDROCK_MODEL_ID": "apac.anthropic.claude-haiku-4-5-20251001-v1:0",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def get(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name)
+    if value not in (None, ""):
+        return value
+    if default is not None:
+        return default
+    if name in DEFAULTS:
+        return DEFAULTS[name]
+    raise KeyError(f"setting {name} is not configured for this stage")
+
+
+def get_int(name: str) -> int:
+    return int(get(name))
+
+
+def stage() -> str:
+    return names.current_stage()
+
+
+def table_name() -> str:
+    return get("TABLE_NAME", names.table_name(stage()))
+
+
+def queue_name(kind: str) -> str:
+    return names.queue_name(kind, stage())
+
+
+def is_local() -> bool:
+    return stage() == "local"

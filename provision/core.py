@@ -1,0 +1,316 @@
+"""Idempotent creation of the stage's resources.
+
+Every ``ensure_*`` looks before it leaps and records what it changed in
+``Provisioner.changes``; a second run over a provisioned stage changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from chalicelib import names
+from provision import stages
+
+STEPFUNCTIONS_DIR = stages.PROJECT_DIR / "stepfunctions"
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+VISIBILITY_FACTOR = 6  # AWS's advice for queues behind Lambda
+
+
+def _code(exc: BaseException) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+class Provisioner:
+    def __init__(self, stage: str, session: Any = None, region: str | None = None,
+                 progress: Callable[[str], None] | None = None,
+                 config: dict[str, Any] | None = None) -> None:
+        import boto3
+
+        self.stage = stage
+        self.options = stages.options(stage)
+        self.session = session or boto3.session.Session(region_name=region)
+        self.region = self.session.region_name or "ap-northeast-2"
+        self.config = config or stages.load_config()
+        self.changes: list[str] = []
+        self.env: dict[str, str] = {"STAGE": stage}
+        self._progress = progress or (lambda line: None)
+        self._clients: dict[str, Any] = {}
+
+    # -- plumbing -----------------------------------------------------------
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, region_name=self.region)
+        return self._clients[service]
+
+    def changed(self, what: str) -> None:
+        self.changes.append(what)
+        self._progress(f"  + {what}")
+
+    def account_id(self) -> str:
+        if "account" not in self.__dict__:
+            self.__dict__["account"] = self.client("sts").get_caller_identity()["Account"]
+        return self.__dict__["account"]
+
+    @property
+    def prefix(self) -> str:
+        return names.prefix(self.stage)
+
+    # -- the whole stage ----------------------------------------------------
+    def run(self) -> dict[str, str]:
+        steps = [("DynamoDB 테이블", self.ensure_table),
+                 ("SQS 큐", self.ensure_queues),
+                 ("S3 버킷", self.ensure_buckets),
+                 ("Step Functions", self.ensure_state_machines)]
+        for i, (label, step) in enumerate(steps, 1):
+            self._progress(f"[{i}/{len(steps)}] {label}")
+            step()
+        return dict(self.env)
+
+    # -- DynamoDB -----------------------------------------------------------
+    def ensure_table(self) -> str:
+        ddb = self.client("dynamodb")
+        name = names.table_name(self.stage)
+        try:
+            ddb.describe_table(TableName=name)
+        except Exception as exc:
+            if _code(exc) != "ResourceNotFoundException":
+                raise
+            ddb.create_table(
+                TableName=name,
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[
+                    {"AttributeName": a, "AttributeType": "S"}
+                    for a in ("pk", "sk", "gsi1pk", "gsi1sk")],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                           {"AttributeName": "sk", "KeyType": "RANGE"}],
+                GlobalSecondaryIndexes=[{
+                    "IndexName": "gsi1",
+                    "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                                  {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+                    "Projection": {"ProjectionType": "ALL"}}],
+                SSESpecification={"Enabled": True},
+            )
+            ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+            self.changed(f"table {name}")
+        ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": "expiresAt"})
+            self.changed(f"table {name}: TTL on expiresAt")
+        if self.options["aws"]:
+            backups = ddb.describe_continuous_backups(TableName=name)
+            pitr = backups["ContinuousBackupsDescription"].get(
+                "PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
+            if pitr != "ENABLED":
+                ddb.update_continuous_backups(
+                    TableName=name,
+                    PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+                self.changed(f"table {name}: point-in-time recovery")
+        self.env["TABLE_NAME"] = name
+        return name
+
+    # -- SQS ----------------------------------------------------------------
+    def _ensure_queue(self, name: str, attributes: dict[str, str]) -> str:
+        sqs = self.client("sqs")
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except Exception as exc:
+            if "NonExistentQueue" not in _code(exc):
+                raise
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            self.changed(f"queue {name}")
+            return url
+        current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        differs = {k: v for k, v in attributes.items() if not _same_attr(current.get(k), v)}
+        if differs:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=differs)
+            self.changed(f"queue {name}: {', '.join(sorted(differs))}")
+        return url
+
+    def queue_arn(self, name: str) -> str:
+        return f"arn:aws:sqs:{self.region}:{self.account_id()}:{name}"
+
+    def ensure_queues(self) -> dict[str, str]:
+        visibility = VISIBILITY_FACTOR * stages.handler_timeout(self.stage, self.config)
+        urls = {}
+        for kind in names.QUEUE_KINDS:
+            dlq = names.dead_letter_queue_name(kind, self.stage)
+            self._ensure_queue(dlq, {"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS),
+                                     "SqsManagedSseEnabled": "true"})
+            name = names.queue_name(kind, self.stage)
+            urls[kind] = self._ensure_queue(name, {
+                "VisibilityTimeout": str(visibility),
+                "SqsManagedSseEnabled": "true",
+                "RedrivePolicy": json.dumps({
+                    "deadLetterTargetArn": self.queue_arn(dlq),
+                    "maxReceiveCount": self.options["max_receive_count"]}),
+            })
+        self.queue_urls = urls
+        return urls
+
+    # -- S3 -----------------------------------------------------------------
+    def _ensure_bucket(self, name: str) -> None:
+        s3 = self.client("s3")
+        try:
+            s3.head_bucket(Bucket=name)
+            return
+        except Exception as exc:
+            if _code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+                raise
+        kwargs: dict[str, Any] = {"Bucket": name}
+        if self.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        s3.create_bucket(**kwargs)
+        self.changed(f"bucket {name}")
+
+    def web_bucket_name(self) -> str:
+        if self.options["aws"]:
+            # Bucket names are global: the account id keeps ours ours.
+            return f"{self.prefix}-web-{self.account_id()}"
+        return f"{self.prefix}-web"
+
+    def ensure_buckets(self) -> None:
+        s3 = self.client("s3")
+        events = self.options["event_bucket"]
+        self._ensure_bucket(events)
+        try:
+            rules = s3.get_bucket_encryption(Bucket=events)[
+                "ServerSideEncryptionConfiguration"]["Rules"]
+        except Exception as exc:
+            if _code(exc) != "ServerSideEncryptionConfigurationNotFoundError":
+                raise
+            rules = []
+        if not rules:
+            s3.put_bucket_encryption(Bucket=events, ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+            self.changed(f"bucket {events}: default encryption")
+        self._ensure_public_access_block(events)
+        web = self.web_bucket_name()
+        self._ensure_bucket(web)
+        website = {"IndexDocument": {"Suffix": "index.html"},
+                   "ErrorDocument": {"Key": "index.html"}}
+        try:
+            current = s3.get_bucket_website(Bucket=web)
+            current = {k: current[k] for k in website if k in current}
+        except Exception as exc:
+            if _code(exc) != "NoSuchWebsiteConfiguration":
+                raise
+            current = {}
+        if current != website:
+            s3.put_bucket_website(Bucket=web, WebsiteConfiguration=website)
+            self.changed(f"bucket {web}: static website hosting")
+        self.env["EVENT_BUCKET"] = events
+        self.env["WEB_BUCKET"] = web
+
+    def _ensure_public_access_block(self, bucket: str) -> None:
+        s3 = self.client("s3")
+        wanted = {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls",
+                                    "BlockPublicPolicy", "RestrictPublicBuckets")}
+        try:
+            current = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        except Exception as exc:
+            if _code(exc) != "NoSuchPublicAccessBlockConfiguration":
+                raise
+            current = {}
+        if current != wanted:
+            s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=wanted)
+            self.changed(f"bucket {bucket}: public access blocked")
+
+    # -- Step Functions -----------------------------------------------------
+    def placeholders(self) -> dict[str, str]:
+        urls = getattr(self, "queue_urls", None) or self.ensure_queues()
+        return {
+            "LinkQueueUrl": urls["partner-links"],
+            "NotifyQueueUrl": urls["customer-notify"],
+            "TableName": names.table_name(self.stage),
+        }
+
+    def ensure_state_machine_role(self) -> str:
+        iam = self.client("iam")
+        role = f"{self.prefix}-states"
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}
+        try:
+            arn = iam.get_role(RoleName=role)["Role"]["Arn"]
+        except Exception as exc:
+            if _code(exc) != "NoSuchEntity":
+                raise
+            arn = iam.create_role(RoleName=role,
+                                  AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+            self.changed(f"role {role}")
+        account = self.account_id()
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": [
+                self.queue_arn(names.queue_name(k, self.stage))
+                for k in ("partner-links", "customer-notify")]},
+            {"Effect": "Allow", "Action": "dynamodb:UpdateItem",
+             "Resource": f"arn:aws:dynamodb:{self.region}:{account}:table/"
+                         f"{names.table_name(self.stage)}"},
+        ]}
+        try:
+            current = iam.get_role_policy(RoleName=role, PolicyName="states")["PolicyDocument"]
+            if isinstance(current, str):
+                from urllib.parse import unquote
+                current = json.loads(unquote(current))
+        except Exception as exc:
+            if _code(exc) != "NoSuchEntity":
+                raise
+            current = None
+        if current != policy:
+            iam.put_role_policy(RoleName=role, PolicyName="states",
+                                PolicyDocument=json.dumps(policy))
+            self.changed(f"role {role}: policy")
+        return arn
+
+    def render_definition(self, path: Path) -> str:
+        values = self.placeholders()
+        text = path.read_text(encoding="utf-8")
+        missing = sorted(set(_PLACEHOLDER.findall(text)) - set(values))
+        if missing:
+            raise ValueError(f"{path.name}: no value for {', '.join(missing)}")
+        rendered = _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+        return json.dumps(json.loads(rendered), sort_keys=True)
+
+    def ensure_state_machines(self) -> dict[str, str]:
+        sfn = self.client("stepfunctions")
+        role_arn = self.ensure_state_machine_role()
+        arns = {}
+        for path in sorted(STEPFUNCTIONS_DIR.glob("*.json")):
+            name = names.state_machine_name(path.stem, self.stage)
+            definition = self.render_definition(path)
+            arn = (f"arn:aws:states:{self.region}:{self.account_id()}:stateMachine:{name}")
+            try:
+                current = sfn.describe_state_machine(stateMachineArn=arn)
+            except Exception as exc:
+                if _code(exc) != "StateMachineDoesNotExist":
+                    raise
+                arn = sfn.create_state_machine(name=name, definition=definition,
+                                               roleArn=role_arn)["stateMachineArn"]
+                self.changed(f"state machine {name}")
+            else:
+                same = json.loads(current["definition"]) == json.loads(definition)
+                if not same or current["roleArn"] != role_arn:
+                    sfn.update_state_machine(stateMachineArn=arn, definition=definition,
+                                             roleArn=role_arn)
+                    self.changed(f"state machine {name}: definition")
+            arns[path.stem] = arn
+            env_name = path.stem.upper().replace("-", "_") + "_ARN"
+            self.env[env_name] = arn
+        return arns
+
+
+def _same_attr(current: str | None, wanted: str) -> bool:
+    if current is None:
+        return False
+    if wanted.startswith("{"):
+        try:
+            a, b = json.loads(current), json.loads(wanted)
+            return {k: str(v) for k, v in a.items()} == {k: str(v) for k, v in b.items()}
+        except ValueError:
+            return False
+    return current == wanted

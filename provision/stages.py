@@ -1,0 +1,55 @@
+"""What differs between stages, beyond names derived from the stage."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CONFIG_PATH = PROJECT_DIR / ".chalice" / "config.json"
+
+STAGES: dict[str, dict[str, Any]] = {
+    "local": {"event_bucket": "axcl-local", "max_receive_count": 3, "aws": False},
+    "dev": {"event_bucket": "axcl-dev", "max_receive_count": 5, "aws": True},
+    "prod": {"event_bucket": "axcl", "max_receive_count": 5, "aws": True},
+}
+
+# Chalice's default when a stage names no lambda_timeout.
+CHALICE_DEFAULT_TIMEOUT = 60
+
+
+def options(stage: str) -> dict[str, Any]:
+    if stage not in STAGES:
+        raise SystemExit(f"알 수 없는 스테이지입니다: {stage} (local, dev, prod 중 하나)")
+    return STAGES[stage]
+
+
+def load_config(path: Path = CONFIG_PATH) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def handler_timeout(stage: str, config: dict[str, Any] | None = None) -> int:
+    """The longest Lambda timeout among the stage's functions."""
+    config = config or load_config()
+    section = config.get("stages", {}).get(stage, {})
+    base = section.get("lambda_timeout", config.get("lambda_timeout", CHALICE_DEFAULT_TIMEOUT))
+    per_fn = [fn.get("lambda_timeout", base)
+              for fn in section.get("lambda_functions", {}).values()]
+    return max([base, *per_fn])
+
+
+def write_environment(stage: str, env: dict[str, str], path: Path = CONFIG_PATH) -> bool:
+    """Merge ``env`` into the stage's environment_variables. True if the file changed."""
+    config = load_config(path)
+    section = config.setdefault("stages", {}).setdefault(stage, {})
+    current = section.setdefault("environment_variables", {})
+    merged = {**current, **env}
+    if merged == current:
+        return False
+    section["environment_variables"] = dict(sorted(merged.items()))
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return True

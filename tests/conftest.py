@@ -1,0 +1,120 @@
+"""Shared fixtures.
+
+Nothing here may reach real AWS: credentials are fake, every client points at
+a moto server started on a free port, and a test that forgot the emulator
+fails on the fake credentials rather than touching an account.
+
+Layers (DEVELOPERS.md): ``tests/unit`` needs no emulator; ``tests/integration``
+uses ``stack_env`` (moto server + the local stage provisioned, in-process);
+``tests/e2e`` uses ``local_stack`` (that plus `chalice local` and the SQS
+dispatcher, over HTTP).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+             "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+    os.environ.pop(_var, None)
+os.environ.update({
+    "STAGE": "local",
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "ap-northeast-2", "AWS_REGION": "ap-northeast-2",
+    "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    "ADMIN_TOKEN": "test-admin-" + secrets.token_urlsafe(16),
+    "LINK_SIGNING_KEYS": "t1:" + secrets.token_urlsafe(32),
+    "PARTNER_TIMEOUT_SECONDS": os.environ.get("PARTNER_TIMEOUT_SECONDS", "300"),
+    "LINK_TTL_SECONDS": os.environ.get("LINK_TTL_SECONDS", "600"),
+})
+
+ARTIFACTS = PROJECT_DIR / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """A moto server with Step Functions execution on; AWS_ENDPOINT_URL points at it."""
+    from chalicelib import aws, queues
+    from devstack.emulator import Emulator
+    from devstack.ports import free_port
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    emu = Emulator(free_port(), str(ARTIFACTS / "emulator.log")).start()
+    os.environ["AWS_ENDPOINT_URL"] = emu.url
+    aws.reset()
+    queues.reset()
+    yield emu
+    emu.stop()
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    aws.reset()
+    queues.reset()
+
+
+@pytest.fixture(scope="session")
+def stack_env(emulator):
+    """The local stage provisioned into the emulator, its environment applied
+    to this process, the sample reservations loaded."""
+    from chalicelib import reservations
+    from devstack.stack import fixtures_path
+    from provision.core import Provisioner
+    from scripts import stage_env
+    from scripts.load_reservations import read_records
+
+    stage_env.apply("local")
+    os.environ.setdefault("CONFIRM_BASE_URL", "http://127.0.0.1:8000")
+    env = Provisioner("local", region="ap-northeast-2").run()
+    os.environ.update(env)
+    reservations.load(read_records(fixtures_path()))
+    return dict(os.environ)
+
+
+@pytest.fixture(scope="session")
+def app_module(stack_env):
+    from devstack.stack import load_app
+
+    return load_app()
+
+
+@pytest.fixture
+def client(app_module):
+    from chalice.test import Client
+
+    with Client(app_module.app, stage_name="local", project_dir=str(PROJECT_DIR)) as c:
+        yield c
+
+
+@pytest.fixture
+def sqs_dispatcher(app_module):
+    """The SQS dispatcher running in this process for the length of a test."""
+    import boto3
+
+    from devstack.dispatcher import Dispatcher, subscriptions
+
+    sqs = boto3.client("sqs")
+    disp = Dispatcher(subscriptions(app_module.app, app_module), sqs, retry_after=1).start()
+    yield disp
+    disp.stop()
+
+
+@pytest.fixture(scope="session")
+def local_stack(emulator, stack_env):
+    """`chalice local` on a free port with the dispatcher, against the session's
+    emulator (through AWS_ENDPOINT_URL, as with any outside emulator)."""
+    from devstack.ports import free_port
+    from devstack.stack import LocalStack
+
+    base = {k: v for k, v in os.environ.items() if k != "CONFIRM_BASE_URL"}
+    stack = LocalStack(port=free_port(), endpoint=emulator.url, env=base,
+                       retry_after=1, write_config=False, load_fixtures=False,
+                       log_dir=ARTIFACTS)
+    stack.start()
+    yield stack
+    stack.stop()
