@@ -40,7 +40,24 @@ def health():
         table.ping()
     except Exception as exc:  # noqa: BLE001
         logs.record("health_unready", error=repr(exc)[:200])
-        raise errors.ApiError(503, "NOT_READY", "아직 준비 중이에요.", stage=settings.stage())
+        raise errors.ApiError(503, "NOT_READY", "아직 준비 중이에요.",
+                              stage=settings.stage()) from exc
     return {"status": "ok", "stage": settings.stage()}
 
 # --- end section: foundation -------------------------------------------------
+
+
+# --- section: registration ---------------------------------------------------
+# --- end section: registration -----------------------------------------------
+
+
+# --- section: intake ---------------------------------------------------------
+# --- end section: intake -----------------------------------------------------
+
+
+# --- section: partner --------------------------------------------------------
+# --- end section: partner ----------------------------------------------------
+
+
+# --- section: notify ---------------------------------------------------------
+# --- end section: notify -----------------------------------------------------

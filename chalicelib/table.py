@@ -18,7 +18,8 @@ expired items late (hours), so code that cares checks the expiry itself.
 from __future__ import annotations
 
 import decimal
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from chalicelib import aws, settings
 

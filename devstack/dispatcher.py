@@ -11,8 +11,9 @@ import hashlib
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -79,7 +80,7 @@ class Dispatcher:
         self.delivered = 0
         self.failed = 0
 
-    def start(self) -> "Dispatcher":
+    def start(self) -> Dispatcher:
         for sub in self.subs:
             thread = threading.Thread(target=self._loop, args=(sub,), daemon=True,
                                       name=f"sqs:{sub.queue}")

@@ -8,8 +8,8 @@ import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import requests
 
@@ -74,7 +74,7 @@ class LocalStack:
         self.resources: dict[str, str] = {}
 
     # -- lifecycle ------------------------------------------------------------
-    def start(self, timeout: float = 90) -> "LocalStack":
+    def start(self, timeout: float = 90) -> LocalStack:
         taken = [p for p in ([self.port] if self.external_endpoint else
                              [self.port, self.aws_port]) if not ports.is_free(p)]
         if taken:
@@ -171,7 +171,7 @@ class LocalStack:
             self.emulator.stop()
             self.emulator = None
 
-    def __enter__(self) -> "LocalStack":
+    def __enter__(self) -> LocalStack:
         return self.start()
 
     def __exit__(self, *exc) -> None:
