@@ -22,9 +22,23 @@ _SECRET_FIELDS = re.compile(r"token|secret|signature|key$|password", re.IGNORECA
 # A phone number that slipped into free text is masked too.
 _PHONE_IN_TEXT = re.compile(r"\+?\d[\d\-]{8,14}\d")
 
+
+
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is now (Lambda and test captures swap it)."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 logger = logging.getLogger("partnerline")
 if not logger.handlers:
-    _handler = logging.StreamHandler(sys.stdout)
+    _handler = _StdoutHandler()
     _handler.setFormatter(logging.Formatter("%(message)s"))
     logger.addHandler(_handler)
     logger.setLevel(logging.INFO)

@@ -1,12 +1,15 @@
-"""moto server with Step Functions execution switched on."""
+"""moto server (see moto_server.py) with Step Functions execution switched on."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 class Emulator:
@@ -19,8 +22,9 @@ class Emulator:
     def start(self, timeout: float = 30) -> Emulator:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=out, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", "devstack.moto_server", "-H", "127.0.0.1",
+             "-p", str(self.port)],
+            cwd=PROJECT_DIR, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
