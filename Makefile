@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint call export draw provision clean
+.PHONY: run test bench lint call export draw provision clean lint-aws
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ lint: $(STAMP)
 
 provision: $(STAMP)
 	$(PY) -m provision --stage $(STAGE)
+
+# statelint on every state machine, cfn-lint on `chalice package --stage prod`.
+lint-aws: $(STAMP)
+	$(PY) -m scripts.lint_aws
+
+# CI (make test) runs the AWS lints too: one prerequisite, the recipe unchanged.
+test: lint-aws
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .devstack test-artifacts

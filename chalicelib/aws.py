@@ -8,6 +8,7 @@ client at the local emulator.
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
@@ -16,14 +17,15 @@ _clients: dict[tuple[str, str], Any] = {}
 
 # Tight limits where a person is waiting on the other end; the defaults of
 # botocore (60 s reads, legacy retries) would blow Connect's 8 s budget and the
-# chat's 3 s promise.
+# chat's 3 s promise. ``total_max_attempts`` counts the first try: botocore's
+# ``max_attempts`` in a Config means *retries* (2 would be 3 calls).
 PROFILES: dict[str, dict[str, Any]] = {
     "default": {"connect_timeout": 2, "read_timeout": 5,
-                "retries": {"mode": "standard", "max_attempts": 3}},
+                "retries": {"mode": "standard", "total_max_attempts": 3}},
     "interactive": {"connect_timeout": 1, "read_timeout": 2,
-                    "retries": {"mode": "standard", "max_attempts": 2}},
+                    "retries": {"mode": "standard", "total_max_attempts": 2}},
     "llm": {"connect_timeout": 2, "read_timeout": 10,
-            "retries": {"mode": "standard", "max_attempts": 2}},
+            "retries": {"mode": "standard", "total_max_attempts": 2}},
 }
 
 
@@ -38,7 +40,8 @@ def client(service: str, profile: str = "default") -> Any:
             import boto3
             from botocore.config import Config
 
-            config = Config(max_pool_connections=50, **PROFILES[profile])
+            # A copy: botocore normalizes the retries dict it is given in place.
+            config = Config(max_pool_connections=50, **copy.deepcopy(PROFILES[profile]))
             found = boto3.session.Session().client(service, config=config)
             _clients[key] = found
         return found

@@ -1,8 +1,11 @@
 """python -m provision --stage STAGE [--no-write-config]
+python -m provision --stage STAGE --after-deploy [--connect-instance-id ID]
 
 Creates (or confirms) every resource of the stage and writes the names the app
-needs into the stage's section of .chalice/config.json. Idempotent: a second
-run reports no changes.
+needs into the stage's section of .chalice/config.json (and, for dev/prod, the
+IAM policy files next to it). Idempotent: a second run reports no changes.
+``--after-deploy`` (after `chalice deploy`) wires what needs the deployed
+functions: the HTTP API's routes and, with an instance id, Amazon Connect.
 """
 
 from __future__ import annotations
@@ -20,10 +23,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default=None)
     parser.add_argument("--no-write-config", action="store_true",
                         help="print the environment instead of writing .chalice/config.json")
+    parser.add_argument("--after-deploy", action="store_true",
+                        help="after `chalice deploy`: HTTP API routes, Connect wiring")
+    parser.add_argument("--connect-instance-id", default=None,
+                        help="Amazon Connect instance to wire (with --after-deploy)")
     args = parser.parse_args(argv)
+    if args.connect_instance_id and not args.after_deploy:
+        parser.error("--connect-instance-id는 --after-deploy와 함께 씁니다 "
+                     "(함수가 배포된 뒤에 연결합니다).")
+    if args.after_deploy and not stages.options(args.stage)["aws"]:
+        parser.error("--after-deploy는 AWS 스테이지(dev, prod)에만 있습니다.")
     print(f"'{args.stage}' 스테이지의 리소스를 준비합니다.")
     prov = Provisioner(args.stage, region=args.region, progress=print)
-    env = prov.run()
+    env = (prov.run_after_deploy(args.connect_instance_id) if args.after_deploy
+           else prov.run())
     if args.no_write_config:
         for key, value in sorted(env.items()):
             print(f"{key}={value}")

@@ -66,9 +66,36 @@ class Provisioner:
                  ("SQS 큐", self.ensure_queues),
                  ("S3 버킷", self.ensure_buckets),
                  ("Step Functions", self.ensure_state_machines)]
+        if self.options["aws"]:
+            steps += self.aws_steps()
         for i, (label, step) in enumerate(steps, 1):
             self._progress(f"[{i}/{len(steps)}] {label}")
             step()
+        return dict(self.env)
+
+    def aws_steps(self) -> list[tuple[str, Callable[[], Any]]]:
+        """What only a real account needs (the local stage serves all of it itself)."""
+        from provision import alarms, http_api, lex, policies, secrets, sms, web
+
+        return [("비밀 값 (SSM SecureString)", lambda: secrets.ensure(self)),
+                ("SNS SMS 기본값", lambda: sms.ensure(self)),
+                ("HTTP API", lambda: http_api.ensure_api(self)),
+                ("웹 페이지 (S3 정적 웹사이트)", lambda: web.ensure(self)),
+                ("Lex 봇", lambda: lex.ensure(self)),
+                ("CloudWatch 경보", lambda: alarms.ensure(self)),
+                ("IAM 정책 파일", lambda: policies.ensure(self))]
+
+    def run_after_deploy(self, connect_instance_id: str | None = None) -> dict[str, str]:
+        """After `chalice deploy`: what needs the deployed functions."""
+        from provision import connect, http_api
+
+        self._progress("[1/2] HTTP API ↔ Lambda")
+        http_api.ensure_routes(self)
+        if connect_instance_id:
+            self._progress("[2/2] Amazon Connect")
+            connect.ensure(self, connect_instance_id)
+        else:
+            self._progress("[2/2] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
         return dict(self.env)
 
     # -- DynamoDB -----------------------------------------------------------

@@ -1,0 +1,143 @@
+"""An API Gateway HTTP API in front of the Chalice API function (requirement 8.1).
+
+Chalice deploys a REST API only. The HTTP API is created before the deploy (so
+its address is known to the web page's config.js and to the CORS settings)
+and wired to the function after it (the function must exist).
+
+Why one route per Chalice route and no ``$default`` catch-all: with payload
+format 1.0 API Gateway puts the *matched route's* path template in
+``requestContext.resourcePath`` and fills ``pathParameters`` from it, and that
+is exactly what Chalice's handler dispatches on. Under ``$default`` the
+resource path is the raw request path (``/api/requests/abc``), which no
+Chalice route matches (Chalice answers 405), and ``pathParameters`` is empty:
+every route with a ``{variable}`` would fail
+(tests/integration/test_provision_aws_after_deploy.py shows both). Unknown
+paths get API Gateway's own 404.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+from chalicelib import names
+from provision import lambdas, stages
+
+STAGE_NAME = "$default"
+PAYLOAD_FORMAT = "1.0"
+PERMISSION_SID = "partnerline-http-api"
+
+
+def api_name(stage: str) -> str:
+    return f"{names.prefix(stage)}-http"
+
+
+def chalice_route_keys() -> list[str]:
+    """``METHOD /path`` for every route of the Chalice app, e.g. ``GET /r/{token}``."""
+    if str(stages.PROJECT_DIR) not in sys.path:
+        sys.path.insert(0, str(stages.PROJECT_DIR))
+    app = importlib.import_module("app").app
+    return sorted(f"{method} {path}" for path, methods in app.routes.items()
+                  for method in methods)
+
+
+def _cors(prov: Any) -> dict[str, Any]:
+    # The chat page is served by the S3 website, another origin than the API.
+    from provision import web
+
+    origin = web.website_url(prov.env.get("WEB_BUCKET") or prov.web_bucket_name(),
+                             prov.region)
+    return {"AllowOrigins": [origin], "AllowMethods": ["GET", "POST"],
+            "AllowHeaders": ["authorization", "content-type"], "MaxAge": 600}
+
+
+def _find_api(apigw: Any, name: str) -> dict[str, Any] | None:
+    kwargs: dict[str, Any] = {}
+    while True:
+        page = apigw.get_apis(**kwargs)
+        for item in page.get("Items", []):
+            if item["Name"] == name:
+                return item
+        if not page.get("NextToken"):
+            return None
+        kwargs["NextToken"] = page["NextToken"]
+
+
+def ensure_api(prov: Any) -> str:
+    """The HTTP API and its auto-deployed ``$default`` stage; returns its URL."""
+    apigw = prov.client("apigatewayv2")
+    name = api_name(prov.stage)
+    cors = _cors(prov)
+    api = _find_api(apigw, name)
+    if api is None:
+        api = apigw.create_api(Name=name, ProtocolType="HTTP", CorsConfiguration=cors,
+                               Description=f"{names.APP_NAME} {prov.stage}: HTTP API "
+                                           "in front of the Chalice API function")
+        prov.changed(f"HTTP API {name}")
+    elif _normal(api.get("CorsConfiguration", {})) != _normal(cors):
+        apigw.update_api(ApiId=api["ApiId"], CorsConfiguration=cors)
+        prov.changed(f"HTTP API {name}: CORS")
+    api_id = api["ApiId"]
+    stages_ = {s["StageName"]: s for s in apigw.get_stages(ApiId=api_id).get("Items", [])}
+    if STAGE_NAME not in stages_:
+        apigw.create_stage(ApiId=api_id, StageName=STAGE_NAME, AutoDeploy=True)
+        prov.changed(f"HTTP API {name}: stage {STAGE_NAME} (auto-deploy)")
+    elif not stages_[STAGE_NAME].get("AutoDeploy"):
+        apigw.update_stage(ApiId=api_id, StageName=STAGE_NAME, AutoDeploy=True)
+        prov.changed(f"HTTP API {name}: auto-deploy")
+    url = api.get("ApiEndpoint") or (
+        f"https://{api_id}.execute-api.{prov.region}.amazonaws.com")
+    prov.env["API_URL"] = url
+    prov.http_api_id = api_id
+    return url
+
+
+def _normal(cors: dict[str, Any]) -> dict[str, Any]:
+    return {k: sorted(v) if isinstance(v, list) else v for k, v in cors.items()}
+
+
+def ensure_routes(prov: Any, route_keys: list[str] | None = None) -> list[str]:
+    """After `chalice deploy`: the Lambda proxy integration, the routes, the permission."""
+    apigw = prov.client("apigatewayv2")
+    api_id = getattr(prov, "http_api_id", None) or ensure_and_id(prov)
+    function_arn = lambdas.deployed_arn(prov)
+    integration_id = None
+    for item in apigw.get_integrations(ApiId=api_id).get("Items", []):
+        if item.get("IntegrationUri") == function_arn:
+            integration_id = item["IntegrationId"]
+            if item.get("PayloadFormatVersion") != PAYLOAD_FORMAT:
+                apigw.update_integration(ApiId=api_id, IntegrationId=integration_id,
+                                         PayloadFormatVersion=PAYLOAD_FORMAT)
+                prov.changed("HTTP API: payload format 1.0")
+            break
+    if integration_id is None:
+        integration_id = apigw.create_integration(
+            ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=function_arn,
+            PayloadFormatVersion=PAYLOAD_FORMAT, TimeoutInMillis=29000,
+        )["IntegrationId"]
+        prov.changed("HTTP API: Lambda proxy integration")
+    target = f"integrations/{integration_id}"
+    wanted = route_keys if route_keys is not None else chalice_route_keys()
+    current = {r["RouteKey"]: r for r in apigw.get_routes(ApiId=api_id).get("Items", [])}
+    for key in wanted:
+        route = current.get(key)
+        if route is None:
+            apigw.create_route(ApiId=api_id, RouteKey=key, Target=target)
+            prov.changed(f"HTTP API route {key}")
+        elif route.get("Target") != target:
+            apigw.update_route(ApiId=api_id, RouteId=route["RouteId"], Target=target)
+            prov.changed(f"HTTP API route {key}: target")
+    for key, route in current.items():
+        if key not in wanted and route.get("Target") == target:
+            apigw.delete_route(ApiId=api_id, RouteId=route["RouteId"])
+            prov.changed(f"HTTP API route {key}: removed (no such Chalice route)")
+    source = f"arn:aws:execute-api:{prov.region}:{prov.account_id()}:{api_id}/*"
+    lambdas.ensure_invoke_permission(prov, lambdas.API_HANDLER, PERMISSION_SID,
+                                     "apigateway.amazonaws.com", source)
+    return wanted
+
+
+def ensure_and_id(prov: Any) -> str:
+    ensure_api(prov)
+    return prov.http_api_id

@@ -1,0 +1,63 @@
+"""The Lambda functions `chalice deploy` creates, and who may invoke them.
+
+Chalice names them ``<app>-<stage>`` (the REST API handler, ``api_handler`` in
+its config) and ``<app>-<stage>-<handler>`` for every other function.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib import names
+
+API_HANDLER = "api_handler"
+HANDLERS = ("connect_event_registration", "handle_partner_link",
+            "handle_customer_notification", "handle_registration_log",
+            "admin_authorizer")  # the REST API's Lambda authorizer for /api/admin/*
+
+
+def function_name(stage: str, handler: str = API_HANDLER) -> str:
+    if handler == API_HANDLER:
+        return names.prefix(stage)
+    return f"{names.prefix(stage)}-{handler}"
+
+
+def function_arn(region: str, account: str, stage: str, handler: str = API_HANDLER) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{function_name(stage, handler)}"
+
+
+def _code(exc: BaseException) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def deployed_arn(prov: Any, handler: str = API_HANDLER) -> str:
+    """The function's ARN; a clear message when `chalice deploy` has not run yet."""
+    name = function_name(prov.stage, handler)
+    try:
+        return prov.client("lambda").get_function(FunctionName=name)[
+            "Configuration"]["FunctionArn"]
+    except Exception as exc:
+        if _code(exc) == "ResourceNotFoundException":
+            raise SystemExit(f"Lambda 함수 {name}가 없습니다. 먼저 "
+                             f"`chalice deploy --stage {prov.stage}`를 실행해 주세요.") from exc
+        raise
+
+
+def ensure_invoke_permission(prov: Any, handler: str, sid: str, principal: str,
+                             source_arn: str) -> None:
+    """Let an AWS service invoke the function, from one source only."""
+    lam = prov.client("lambda")
+    name = function_name(prov.stage, handler)
+    try:
+        statements = json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"]
+    except Exception as exc:
+        if _code(exc) != "ResourceNotFoundException":
+            raise
+        statements = []
+    if any(s.get("Sid") == sid for s in statements):
+        return
+    lam.add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunction",
+                       Principal=principal, SourceArn=source_arn,
+                       SourceAccount=prov.account_id())
+    prov.changed(f"lambda {name}: {principal} may invoke")

@@ -1,0 +1,215 @@
+"""The Lambda functions' IAM policies, one per function (least privilege each).
+
+Chalice reads ``.chalice/<iam_policy_file>`` literally (no CloudFormation
+substitution), so the files hold real ARNs: provisioning writes them for the
+stage with the account, region and Lex ids it just learned. The copies in the
+repository carry ``*`` for region and account (and the bot's ids) until a
+stage is provisioned from them -- everything else (table, queues, bucket,
+state machine, parameter names) is already the stage's own.
+
+With ``autogen_policy: false`` Chalice gives every function its own role
+(``<app>-<stage>-<function>``) and reads the stage's ``iam_policy_file``
+unless the function names its own under ``lambda_functions`` -- each does;
+the stage's file is the bare logging policy a new function would start with.
+
+``*`` remains where AWS offers nothing narrower: ``sns:Publish`` straight to a
+phone number (an SMS has no topic ARN) and ``states:SendTaskSuccess`` for a
+callback token of a service-integration task (IAM can scope activities only).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chalicelib import names, settings
+from provision import lambdas, secrets, stages
+
+CHALICE_DIR = stages.PROJECT_DIR / ".chalice"
+ANY = "*"
+
+
+def policy_file(stage: str, handler: str | None = None) -> str:
+    return f"policy-{stage}.json" if handler is None else f"policy-{stage}-{handler}.json"
+
+
+class Arns:
+    """The stage's resource ARNs for one region and account (``*`` for either)."""
+
+    def __init__(self, stage: str, region: str, account: str, event_bucket: str,
+                 bot_id: str = ANY, alias_id: str = ANY, model_id: str | None = None) -> None:
+        self.stage, self.region, self.account = stage, region, account
+        self.event_bucket = event_bucket
+        self.bot_id, self.alias_id = bot_id, alias_id
+        self.model_id = model_id or settings.DEFAULTS["BEDROCK_MODEL_ID"]
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
+
+    def table(self) -> list[str]:
+        table = self._arn("dynamodb", f"table/{names.table_name(self.stage)}")
+        return [table, f"{table}/index/*"]
+
+    def queue(self, kind: str) -> str:
+        return self._arn("sqs", names.queue_name(kind, self.stage))
+
+    def state_machine(self) -> str:
+        return self._arn("states", "stateMachine:" + names.state_machine_name(
+            "partner-confirmation", self.stage))
+
+    def executions(self) -> str:
+        return self._arn("states", "execution:" + names.state_machine_name(
+            "partner-confirmation", self.stage) + ":*")
+
+    def parameter(self, secret: str) -> str:
+        return secrets.parameter_arn(self.region, self.account, self.stage, secret)
+
+    def bot_alias(self) -> str:
+        return self._arn("lex", f"bot-alias/{self.bot_id}/{self.alias_id}")
+
+    def models(self) -> list[str]:
+        # A cross-region inference profile ("apac.<model>") sends the call to
+        # the model in any of its regions: the model ARN has no region then.
+        model = self.model_id
+        base = model.split(".", 1)[1] if model.split(".", 1)[0] in (
+            "apac", "us", "eu", "global", "jp", "au", "ca") else model
+        arns = [f"arn:aws:bedrock:*::foundation-model/{base}"]
+        if base != model:
+            arns.append(self._arn("bedrock", f"inference-profile/{model}"))
+        return arns
+
+    def event_log(self) -> str:
+        return f"arn:aws:s3:::{self.event_bucket}/{settings.DEFAULTS['EVENT_LOG_KEY']}"
+
+    def log_group(self, handler: str) -> str:
+        return self._arn("logs", f"log-group:/aws/lambda/"
+                                 f"{lambdas.function_name(self.stage, handler)}")
+
+
+def _allow(actions: list[str], resources: list[str] | str) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": sorted(actions),
+            "Resource": resources if isinstance(resources, str) else list(resources)}
+
+
+def _logs(arns: Arns, handler: str | None) -> list[dict[str, Any]]:
+    if handler is None:  # the stage's default: any of the stage's functions
+        group = arns._arn("logs", f"log-group:/aws/lambda/{names.prefix(arns.stage)}*")
+    else:
+        group = arns.log_group(handler)
+    return [_allow(["logs:CreateLogGroup"], [group]),
+            _allow(["logs:CreateLogStream", "logs:PutLogEvents"], [f"{group}:*"])]
+
+
+def _consume(arns: Arns, kind: str) -> dict[str, Any]:
+    # What Lambda's event source mapping does with the function's role.
+    return _allow(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                   "sqs:ChangeMessageVisibility"], [arns.queue(kind)])
+
+
+def _secret(arns: Arns, *secret: str) -> dict[str, Any]:
+    # SecureStrings under the AWS managed key aws/ssm: its key policy lets any
+    # principal of the account decrypt through SSM, no kms:Decrypt needed here.
+    return _allow(["ssm:GetParameter"], [arns.parameter(s) for s in secret])
+
+
+def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
+    """What each function calls (see each module's AWS calls), on the stage's ARNs."""
+    table = arns.table()
+    if handler == lambdas.API_HANDLER:
+        return [
+            _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:DescribeTable"], table),
+            _allow(["states:StartExecution"], [arns.state_machine()]),
+            # partner.answers: did the execution take this very answer?
+            _allow(["states:GetExecutionHistory"], [arns.executions()]),
+            _allow(["states:SendTaskSuccess", "states:SendTaskFailure"], ANY),
+            _allow(["lex:RecognizeText"], [arns.bot_alias()]),
+            _secret(arns, "ADMIN_TOKEN", "LINK_SIGNING_KEYS"),
+        ]
+    if handler == "connect_event_registration":
+        return [
+            # TransactWriteItems is authorised per item: PutItem / ConditionCheckItem.
+            _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem",
+                    "dynamodb:UpdateItem", "dynamodb:Query"], table),
+            _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], [arns.queue("registration-log")]),
+        ]
+    if handler == "handle_partner_link":
+        return [
+            _consume(arns, "partner-links"),
+            _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem"], table),
+            _allow(["sns:Publish"], ANY),
+            _secret(arns, "LINK_SIGNING_KEYS"),
+        ]
+    if handler == "handle_customer_notification":
+        return [
+            _consume(arns, "customer-notify"),
+            _allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], table),
+            _allow(["bedrock:InvokeModel"], arns.models()),
+        ]
+    if handler == "handle_registration_log":
+        return [
+            _consume(arns, "registration-log"),
+            _allow(["dynamodb:Query", "dynamodb:GetItem"], table),
+            # HeadObject is authorised as GetObject.
+            _allow(["s3:GetObject", "s3:PutObject"], [arns.event_log()]),
+        ]
+    if handler == "admin_authorizer":
+        return [_secret(arns, "ADMIN_TOKEN")]
+    raise ValueError(f"no policy for {handler}")
+
+
+def document(arns: Arns, handler: str | None) -> dict[str, Any]:
+    body = [] if handler is None else statements(arns, handler)
+    return {"Version": "2012-10-17", "Statement": [*_logs(arns, handler), *body]}
+
+
+def documents(arns: Arns) -> dict[str, dict[str, Any]]:
+    """File name -> policy, for the stage's file and every function's."""
+    docs = {policy_file(arns.stage): document(arns, None)}
+    for handler in (lambdas.API_HANDLER, *lambdas.HANDLERS):
+        docs[policy_file(arns.stage, handler)] = document(arns, handler)
+    return docs
+
+
+def render(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def write(docs: dict[str, dict[str, Any]], chalice_dir: Path = CHALICE_DIR) -> list[str]:
+    """Write the files that differ; returns their names."""
+    written = []
+    for name, doc in docs.items():
+        path = chalice_dir / name
+        text = render(doc)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.write_text(text, encoding="utf-8")
+        written.append(name)
+    return written
+
+
+def ensure(prov: Any, chalice_dir: Path | None = None) -> list[str]:
+    """The stage's policy files with its real ARNs (after Lex, which knows the bot ids)."""
+    arns = Arns(prov.stage, prov.region, prov.account_id(), prov.options["event_bucket"],
+                bot_id=prov.env.get("LEX_BOT_ID", ANY),
+                alias_id=prov.env.get("LEX_BOT_ALIAS_ID", ANY),
+                model_id=prov.config.get("stages", {}).get(prov.stage, {}).get(
+                    "environment_variables", {}).get("BEDROCK_MODEL_ID"))
+    target = chalice_dir or getattr(prov, "chalice_dir", None) or CHALICE_DIR
+    written = write(documents(arns), target)
+    for name in written:
+        prov.changed(f"IAM policy {name}")
+    return written
+
+
+def template(stage: str) -> dict[str, dict[str, Any]]:
+    """The repository's copies: the stage's names, any region and account."""
+    return documents(Arns(stage, ANY, ANY, stages.options(stage)["event_bucket"]))
+
+
+if __name__ == "__main__":  # python -m provision.policies: refresh the repo's copies
+    for stage_name, opts in stages.STAGES.items():
+        if opts["aws"]:
+            print(stage_name, write(template(stage_name)))

@@ -1,0 +1,276 @@
+"""The `prod` stage provisioned against moto (what moto has) and botocore's
+Stubber for lexv2-models (what it lacks): every Lex call's parameters are
+validated against botocore's model; a second run changes nothing; no secret is
+printed or written anywhere but SSM."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from chalicelib import names
+from provision import alarms, lambdas, lex, policies, secrets, stages, web
+from provision.core import Provisioner
+
+pytestmark = pytest.mark.stack
+
+STAGE = "prod"
+REGION = "ap-northeast-2"
+BOT_ID = "BOTPROD001"
+ALIAS_ID = "ALIASPROD1"
+
+
+def _lex_client():
+    return boto3.session.Session().client("lexv2-models", region_name=REGION)
+
+
+def stub_first_build(stubber: Stubber, definition: dict) -> None:
+    """The calls of a first run over an empty account, in order."""
+    draft = {"botId": BOT_ID, "botVersion": "DRAFT", "localeId": "ko_KR"}
+    stubber.add_response("list_bots", {"botSummaries": []}, {
+        "filters": [{"name": "BotName", "values": [lex.bot_name(STAGE)], "operator": "EQ"}]})
+    stubber.add_response("create_bot", {"botId": BOT_ID}, {
+        "botName": lex.bot_name(STAGE), "roleArn": ANY, "description": ANY,
+        "dataPrivacy": {"childDirected": False},
+        "idleSessionTTLInSeconds": definition["bot"]["idleSessionTTLInSeconds"]})
+    stubber.add_response("describe_bot", {"botId": BOT_ID, "botStatus": "Available"},
+                         {"botId": BOT_ID})
+    stubber.add_response("list_bot_aliases", {"botAliasSummaries": []}, {"botId": BOT_ID})
+    stubber.add_client_error("describe_bot_locale", "ResourceNotFoundException",
+                             http_status_code=404, expected_params=draft)
+    stubber.add_response("create_bot_locale", {"botId": BOT_ID, "localeId": "ko_KR"},
+                         {**draft, "description": ANY, "nluIntentConfidenceThreshold": 0.4})
+    stubber.add_response("describe_bot_locale", {"botLocaleStatus": "NotBuilt"}, draft)
+    types = definition["slotTypes"]
+    for i, slot_type in enumerate(types):
+        stubber.add_response("list_slot_types", {"slotTypeSummaries": []}, {
+            **draft, "filters": [{"name": "SlotTypeName", "values": [slot_type["name"]],
+                                  "operator": "EQ"}]})
+        stubber.add_response("create_slot_type", {"slotTypeId": f"TYPE{i:06d}"}, {
+            **draft, "slotTypeName": slot_type["name"], "description": ANY,
+            "parentSlotTypeSignature": "AMAZON.AlphaNumeric",
+            "valueSelectionSetting": {
+                "resolutionStrategy": "OriginalValue",
+                "regexFilter": {"pattern": slot_type["valueSelectionSetting"][
+                    "regexFilter"]["pattern"]}}})
+    custom = [e for e in definition["intents"] if e["intent"]["name"] != "FallbackIntent"]
+    assert len(custom) >= 3, "the contract's three intents come from lex/"
+    for i, entry in enumerate(custom):
+        intent_id = f"INTENT{i:04d}"
+        name = entry["intent"]["name"]
+        stubber.add_response("list_intents", {"intentSummaries": []}, {
+            **draft, "filters": [{"name": "IntentName", "values": [name], "operator": "EQ"}]})
+        stubber.add_response("create_intent", {"intentId": intent_id}, {
+            **draft, "intentName": name, "description": ANY,
+            "sampleUtterances": entry["intent"]["sampleUtterances"]})
+        slot_ids = []
+        for j, slot in enumerate(entry["slots"]):
+            slot_ids.append(f"SLOT{i:03d}{j:03d}")
+            stubber.add_response("list_slots", {"slotSummaries": []}, {
+                **draft, "intentId": intent_id,
+                "filters": [{"name": "SlotName", "values": [slot["name"]], "operator": "EQ"}]})
+            stubber.add_response("create_slot", {"slotId": slot_ids[-1]}, {
+                **draft, "intentId": intent_id, "slotName": slot["name"],
+                "slotTypeId": "TYPE000000", "description": ANY,
+                "valueElicitationSetting": ANY, "multipleValuesSetting": ANY})
+        stubber.add_response("update_intent", {}, {
+            **draft, "intentId": intent_id, "intentName": name, "description": ANY,
+            "sampleUtterances": entry["intent"]["sampleUtterances"],
+            "slotPriorities": [{"priority": k + 1, "slotId": s}
+                               for k, s in enumerate(slot_ids)]})
+    stubber.add_response("build_bot_locale", {}, draft)
+    stubber.add_response("describe_bot_locale", {"botLocaleStatus": "Built"}, draft)
+    stubber.add_response("create_bot_version", {"botVersion": "1"}, {
+        "botId": BOT_ID, "botVersionLocaleSpecification": {
+            "ko_KR": {"sourceBotVersion": "DRAFT"}}})
+    stubber.add_response("describe_bot_version", {"botStatus": "Available"},
+                         {"botId": BOT_ID, "botVersion": "1"})
+    stubber.add_response("list_bot_aliases", {"botAliasSummaries": []}, {"botId": BOT_ID})
+    stubber.add_response("create_bot_alias", {"botAliasId": ALIAS_ID}, {
+        "botAliasName": "live", "botId": BOT_ID, "botVersion": "1",
+        "botAliasLocaleSettings": {"ko_KR": {"enabled": True}}})
+    stubber.add_response("describe_bot_alias", {"botAliasStatus": "Available"},
+                         {"botId": BOT_ID, "botAliasId": ALIAS_ID})
+    stubber.add_response("tag_resource", {}, {
+        "resourceARN": f"arn:aws:lex:{REGION}:123456789012:bot/{BOT_ID}",
+        "tags": {lex.FINGERPRINT_TAG: ANY}})
+
+
+def stub_unchanged(stubber: Stubber, fingerprint: str) -> None:
+    stubber.add_response("list_bots", {"botSummaries": [
+        {"botId": BOT_ID, "botName": lex.bot_name(STAGE), "botStatus": "Available"}]}, None)
+    stubber.add_response("list_bot_aliases", {"botAliasSummaries": [
+        {"botAliasId": ALIAS_ID, "botAliasName": "live", "botVersion": "1"}]},
+        {"botId": BOT_ID})
+    stubber.add_response("list_tags_for_resource", {"tags": {lex.FINGERPRINT_TAG: fingerprint}},
+                         {"resourceARN": f"arn:aws:lex:{REGION}:123456789012:bot/{BOT_ID}"})
+
+
+def _provisioner(config, chalice_dir, lines, lex_client):
+    prov = Provisioner(STAGE, region=REGION, config=copy.deepcopy(config),
+                       progress=lines.append)
+    prov.chalice_dir = chalice_dir
+    prov._clients["lexv2-models"] = lex_client
+    return prov
+
+
+@pytest.fixture(scope="module")
+def prod(emulator, tmp_path_factory):
+    """Two runs of the prod provisioning; what they returned and printed."""
+    chalice_dir = tmp_path_factory.mktemp("chalice")
+    config = stages.load_config()
+    before = stages.CONFIG_PATH.read_text(encoding="utf-8")
+    definition = lex.load_definition()
+    lines: list[str] = []
+
+    client = _lex_client()
+    with Stubber(client) as stubber:
+        stub_first_build(stubber, definition)
+        first = _provisioner(config, chalice_dir, lines, client)
+        env = first.run()
+        stubber.assert_no_pending_responses()
+    role_arn = boto3.client("iam").get_role(RoleName=f"{names.prefix(STAGE)}-lex")["Role"]["Arn"]
+
+    client = _lex_client()
+    with Stubber(client) as stubber:
+        stub_unchanged(stubber, lex.fingerprint(definition, role_arn))
+        second = _provisioner(config, chalice_dir, lines, client)
+        env2 = second.run()
+        stubber.assert_no_pending_responses()
+    assert stages.CONFIG_PATH.read_text(encoding="utf-8") == before, "repo config untouched"
+    return {"first": first, "second": second, "env": env, "env2": env2,
+            "lines": lines, "chalice_dir": chalice_dir}
+
+
+def test_second_run_changes_nothing(prod):
+    assert prod["first"].changes, "the first run creates the stage"
+    assert prod["second"].changes == []
+    assert prod["env2"] == prod["env"]
+
+
+def test_env_names_everything_the_app_needs(prod):
+    env = prod["env"]
+    assert env["TABLE_NAME"] == "partnerline-prod"
+    assert env["EVENT_BUCKET"] == "axcl"
+    assert env["LEX_BOT_ID"] == BOT_ID and env["LEX_BOT_ALIAS_ID"] == ALIAS_ID
+    assert env["LINK_SIGNING_KEYS_PARAM"] == "/partnerline/prod/LINK_SIGNING_KEYS"
+    assert env["ADMIN_TOKEN_PARAM"] == "/partnerline/prod/ADMIN_TOKEN"
+    assert env["WEB_URL"] == (f"http://{env['WEB_BUCKET']}.s3-website.{REGION}"
+                              ".amazonaws.com")
+    assert env["API_URL"].startswith("http")
+    assert "ADMIN_TOKEN" not in env and "LINK_SIGNING_KEYS" not in env
+
+
+def test_secrets_are_secure_strings_never_printed(prod):
+    ssm = boto3.client("ssm")
+    values = []
+    for secret in secrets.GENERATORS:
+        param = ssm.get_parameter(Name=secrets.parameter_name(STAGE, secret),
+                                  WithDecryption=True)["Parameter"]
+        assert param["Type"] == "SecureString"
+        values.append(param["Value"])
+    kid, _, key = values[0].partition(":")
+    assert kid and len(key) >= 32
+    assert len(values[1]) >= 32
+    printed = "\n".join(prod["lines"]) + json.dumps(prod["env"])
+    written = "".join(p.read_text() for p in prod["chalice_dir"].iterdir())
+    for value in values:
+        assert value not in printed and value not in written
+
+
+def test_secret_already_there_is_kept(prod):
+    ssm = boto3.client("ssm")
+    name = secrets.parameter_name(STAGE, "ADMIN_TOKEN")
+    before = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    prov = Provisioner(STAGE, region=REGION)
+    secrets.ensure(prov)
+    assert prov.changes == []
+    assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == before
+
+
+def test_table_has_point_in_time_recovery_and_ttl(prod):
+    ddb = boto3.client("dynamodb")
+    backups = ddb.describe_continuous_backups(TableName="partnerline-prod")
+    assert backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
+        "PointInTimeRecoveryStatus"] == "ENABLED"
+    ttl = ddb.describe_time_to_live(TableName="partnerline-prod")["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expiresAt"
+
+
+def test_event_bucket_private_web_bucket_public_read_only(prod):
+    s3 = boto3.client("s3")
+    block = s3.get_public_access_block(Bucket="axcl")["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    bucket = prod["env"]["WEB_BUCKET"]
+    web_block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert web_block["BlockPublicAcls"] and web_block["IgnorePublicAcls"]
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    [statement] = policy["Statement"]
+    assert statement["Action"] == "s3:GetObject"
+    assert statement["Resource"] == f"arn:aws:s3:::{bucket}/*"
+
+
+def test_web_pages_uploaded_with_types_and_stage_config(prod):
+    s3 = boto3.client("s3")
+    bucket = prod["env"]["WEB_BUCKET"]
+    for key in web.files():
+        if key == web.CONFIG_SCRIPT:
+            continue
+        head = s3.head_object(Bucket=bucket, Key=key)
+        assert head["ContentType"] == web.content_type(web.WEB_DIR / key)
+    assert s3.head_object(Bucket=bucket, Key="index.html")["ContentType"].startswith(
+        "text/html")
+    script = s3.get_object(Bucket=bucket, Key="config.js")["Body"].read().decode()
+    assert script.startswith("window.PARTNERLINE_CONFIG = ")
+    settings = json.loads(script.split("=", 1)[1].strip().rstrip(";"))
+    assert settings["apiBaseUrl"] == prod["env"]["API_URL"]
+
+
+def test_sms_defaults_transactional(prod):
+    attrs = boto3.client("sns").get_sms_attributes()["attributes"]
+    assert attrs["DefaultSMSType"] == "Transactional"
+
+
+def test_http_api_with_auto_deployed_default_stage_and_cors(prod):
+    apigw = boto3.client("apigatewayv2")
+    [api] = [a for a in apigw.get_apis()["Items"] if a["Name"] == "partnerline-prod-http"]
+    assert api["ProtocolType"] == "HTTP"
+    assert api["CorsConfiguration"]["AllowOrigins"] == [prod["env"]["WEB_URL"]]
+    [stage] = apigw.get_stages(ApiId=api["ApiId"])["Items"]
+    assert stage["StageName"] == "$default" and stage["AutoDeploy"] is True
+
+
+def test_alarms_from_the_seed(prod):
+    cloudwatch = boto3.client("cloudwatch")
+    found = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(
+        AlarmNamePrefix="partnerline-prod")["MetricAlarms"]}
+    for handler in (lambdas.API_HANDLER, *lambdas.HANDLERS):
+        alarm = found[f"{lambdas.function_name(STAGE, handler)}-error-rate"]
+        assert alarm["Threshold"] == 5.0
+        [expression] = [m for m in alarm["Metrics"] if m.get("ReturnData")]
+        assert "100 * errors / invocations" in expression["Expression"]
+    for handler in alarms.WAITED_ON:
+        duration = found[f"{lambdas.function_name(STAGE, handler)}-duration-p95"]
+        assert duration["Threshold"] == 5000.0 and duration["ExtendedStatistic"] == "p95"
+    flow = found["partnerline-prod-contact-flow-failure-rate"]
+    assert flow["Threshold"] == 10.0
+    namespaces = {m["MetricStat"]["Metric"]["Namespace"] for m in flow["Metrics"]
+                  if "MetricStat" in m}
+    assert namespaces == {alarms.REGISTRATION_NAMESPACE}
+    topic = prod["first"].alarm_topic_arn
+    assert all(a["AlarmActions"] == [topic] for a in found.values())
+
+
+def test_policies_written_with_real_arns(prod):
+    directory = prod["chalice_dir"]
+    api = json.loads((directory / "policy-prod-api_handler.json").read_text())
+    resources = json.dumps(api)
+    assert f"arn:aws:lex:{REGION}:123456789012:bot-alias/{BOT_ID}/{ALIAS_ID}" in resources
+    assert f"arn:aws:dynamodb:{REGION}:123456789012:table/partnerline-prod" in resources
+    assert ":*:*:" not in resources
+    assert set(p.name for p in directory.iterdir()) == set(policies.documents(
+        policies.Arns(STAGE, REGION, "123456789012", "axcl")))
