@@ -1,0 +1,38 @@
+"""Signed one-time links for partners: issue and verify the token in
+``{CONFIRM_BASE_URL}/r/{token}``.
+
+The token proves *which request and which partner* a link is for and until
+when; it carries no Step Functions task token (that stays in the table), so a
+leaked or scanned link can at most show the page. See `tokens` for the layout.
+A token is a credential: never log it (`chalicelib.logs` redacts ``*token*``
+fields; pass the request id instead).
+"""
+
+from __future__ import annotations
+
+from chalicelib import clock, settings
+from chalicelib.links import keys, tokens
+from chalicelib.links.tokens import CONFIRM, MAX_TOKEN_CHARS, Outcome, Verdict
+
+__all__ = ["CONFIRM", "MAX_TOKEN_CHARS", "Outcome", "Verdict", "issue", "link_url", "verify"]
+
+
+def ttl_seconds() -> int:
+    return settings.get_int("LINK_TTL_SECONDS")
+
+
+def issue(request_id: str, partner_id: str, *, now: int | None = None,
+          ttl: int | None = None) -> tuple[str, int]:
+    """A new token signed with the current key: ``(token, expires_at)``."""
+    start = clock.epoch() if now is None else now
+    expires_at = start + (ttl_seconds() if ttl is None else ttl)
+    return tokens.seal(keys.current().signing, request_id, partner_id, expires_at), expires_at
+
+
+def verify(token: str, *, now: int | None = None) -> Verdict:
+    """Check a token against every configured key (constant-time compare)."""
+    return tokens.open_token(keys.current(), token, clock.epoch() if now is None else now)
+
+
+def link_url(token: str) -> str:
+    return settings.get("CONFIRM_BASE_URL").rstrip("/") + "/r/" + token

@@ -1,0 +1,100 @@
+"""The link handler: one message ``{"requestId", "taskToken"}`` from the
+state machine's WaitPartner step -> one SMS with a signed link to the partner.
+
+At-least-once delivery from SQS meets exactly-one SMS here: the LINK record
+(see `linkstore`) is taken with a conditional write before sending, so a
+redelivered message finds it and sends nothing. The one window left is a
+crash between SNS accepting the SMS and the record turning COMPLETED: after
+the lock expires a retry sends again (a second SMS beats a partner who never
+got one).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib import aws, links, logs, phone, request_store
+from chalicelib.partner import linkstore, sms
+
+
+class LinkInProgress(RuntimeError):
+    """Another delivery of this link is sending right now: retry later."""
+
+
+def _parse(body: str | dict[str, Any]) -> tuple[str, str] | None:
+    try:
+        data = json.loads(body) if isinstance(body, str) else body
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    request_id, task_token = data.get("requestId"), data.get("taskToken")
+    if not isinstance(request_id, str) or not isinstance(task_token, str) or not task_token:
+        return None
+    return request_id, task_token
+
+
+def publish_sms(phone_e164: str, text: str) -> str:
+    out = aws.client("sns").publish(
+        PhoneNumber=phone_e164, Message=text,
+        MessageAttributes={"AWS.SNS.SMS.SMSType": {
+            "DataType": "String", "StringValue": "Transactional"}})
+    return out["MessageId"]
+
+
+def handle_link_message(body: str | dict[str, Any]) -> str:
+    """Returns what happened: sent, duplicate, rebound, closed, unknown, invalid.
+
+    Raises (so SQS redelivers) only for what a retry can fix: another delivery
+    in progress, or SNS/DynamoDB failing.
+    """
+    parsed = _parse(body)
+    if parsed is None:
+        logs.record("partner_link_invalid_message", level=30)
+        return "invalid"  # a retry cannot repair it: let it go
+    request_id, task_token = parsed
+    request = request_store.get(request_id)
+    if request is None:
+        logs.record("partner_link_unknown_request", level=30, requestId=request_id)
+        return "unknown"
+    if request.get("status") not in (request_store.CREATED, request_store.SMS_SENT):
+        # Answered, timed out or failed already: a late message sends nothing.
+        logs.record("partner_link_closed", requestId=request_id, status=request.get("status"))
+        return "closed"
+    to = phone.to_e164(request.get("partnerPhone") or "")
+    if to is None or not request.get("partnerId"):
+        request_store.transition(request_id, status=request_store.FAILED,
+                                 event_type=request_store.FAILED,
+                                 event_detail={"reason": "partner_unreachable"},
+                                 expect_status=[request_store.CREATED])
+        logs.record("partner_link_no_partner", level=40, requestId=request_id)
+        return "unknown"
+
+    claim = linkstore.claim(request_id, task_token)
+    if not claim.taken:
+        if claim.state == linkstore.COMPLETED:
+            if claim.same_token:
+                logs.record("partner_link_duplicate", requestId=request_id)
+                return "duplicate"
+            linkstore.rebind(request_id, task_token)
+            logs.record("partner_link_rebound", requestId=request_id)
+            return "rebound"
+        raise LinkInProgress(request_id)
+
+    try:
+        token, expires_at = links.issue(request_id, request["partnerId"])
+        reservation = request.get("reservation") or {}
+        text = sms.compose(request.get("partnerName"), reservation.get("serviceName"),
+                           links.link_url(token))
+        message_id = publish_sms(to, text)
+    except Exception:
+        linkstore.release(request_id, task_token)
+        raise
+    request_store.transition(request_id, status=request_store.SMS_SENT,
+                             event_type=request_store.SMS_SENT,
+                             expect_status=[request_store.CREATED])
+    linkstore.complete(request_id, task_token)
+    logs.record("partner_link_sent", requestId=request_id, partnerPhone=to,
+                messageId=message_id, smsChars=sms.length(text), linkExpiresAt=expires_at)
+    return "sent"

@@ -1,0 +1,58 @@
+"""The partner's SMS: short Korean text plus the signed link, in two segments.
+
+A Korean SMS is sent as UCS-2: 70 characters in one segment, 67 per segment
+once it is split. Two segments (134 characters) keep it cheap and arriving as
+one message on every phone, so the names around the link are cut to fit; the
+link itself is never cut. With the production base URL the link is at most
+112 characters (26 + an 86-character token), which still leaves room for the
+shortest text, so every allowed token fits.
+"""
+
+from __future__ import annotations
+
+import re
+
+LIMIT = 134
+PARTNER_NAME_MAX = 12
+SERVICE_NAME_MAX = 16
+ELLIPSIS = "…"
+_SPACES = re.compile(r"\s+")
+
+
+def length(text: str) -> int:
+    """Length in UTF-16 code units, which is what UCS-2 segments count."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _clean(name: str | None) -> str:
+    return _SPACES.sub(" ", "".join(c for c in str(name or "") if c.isprintable())).strip()
+
+
+def _cut(name: str, size: int) -> str:
+    if len(name) <= size:
+        return name
+    # Fewer than two characters of a name and the ellipsis say nothing.
+    return name[:size - 1].rstrip() + ELLIPSIS if size >= 3 else ""
+
+
+def _text(partner: str, service: str, link: str) -> str:
+    who = f"{partner}님, " if partner else ""
+    what = f"{service} 요청에" if service else "고객 요청에"
+    return f"[예약확인] {who}{what} 답해 주세요 {link}"
+
+
+def compose(partner_name: str | None, service_name: str | None, link: str,
+            limit: int = LIMIT) -> str:
+    """The SMS text, names shortened to fit ``limit``: the partner's own name
+    goes first (they know who they are), then the service."""
+    partner = _cut(_clean(partner_name), PARTNER_NAME_MAX)
+    service = _cut(_clean(service_name), SERVICE_NAME_MAX)
+    for s_size in range(len(service), -1, -1):
+        s = _cut(service, s_size)
+        for p_size in range(len(partner), -1, -1):
+            text = _text(_cut(partner, p_size), s, link)
+            if length(text) <= limit:
+                return text
+    # Only a base URL far longer than production's gets here: a longer SMS
+    # still beats no SMS.
+    return _text("", "", link)

@@ -1,0 +1,180 @@
+"""The whole loop on the emulator: execution -> SMS -> the partner's page ->
+answer -> the customer-notification step, and the timeout path."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from chalicelib import clock, links, partner, request_store
+from chalicelib.pages.partner import KST
+from chalicelib.partner import linkstore
+from tests.integration import partner_support as ps
+
+pytestmark = pytest.mark.stack
+
+
+def link_of(emulator, request_id):
+    sent = ps.wait_for(lambda: ps.sms_for(emulator.url, request_id))
+    assert len(sent) == 1
+    return sent[0][2]
+
+
+def soon_kst(hours=3):
+    return (clock.now() + timedelta(hours=hours)).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.parametrize("decision", ["accept", "reject", "propose"])
+def test_each_answer_reaches_responded_and_the_customer_step(
+        decision, stack_env, client, sqs_dispatcher, emulator):
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 30)
+    ps.wait_status(request_id, request_store.SMS_SENT)
+    token = link_of(emulator, request_id)
+
+    page = client.http.get(f"/r/{token}")
+    assert page.status_code == 200
+    body = f"decision={decision}"
+    proposed = soon_kst()
+    if decision == "propose":
+        body += f"&alternativeTime={proposed}"
+    done = client.http.post(f"/r/{token}", headers=ps.FORM, body=body.encode())
+    assert done.status_code == 200, done.body.decode()
+    assert "응답이 전달되었어요" in done.body.decode()
+
+    request = request_store.get(request_id)
+    assert request["status"] == request_store.RESPONDED
+    assert request["partnerDecision"] == decision
+    assert request["respondedAt"]
+    if decision == "propose":
+        assert request["alternativeTime"] == proposed + ":00+09:00"
+    else:
+        assert "alternativeTime" not in request
+    assert ps.event_types(request_id)[:4] == ["Created", "SMS Sent", "Opened", "Responded"]
+
+    execution = ps.wait_execution(arn)
+    assert execution["status"] == "SUCCEEDED"
+    notified = ps.notify_messages(arn)
+    assert len(notified) == 1
+    answer = notified[0]["answer"]
+    assert notified[0]["outcome"] == "answered" and notified[0]["requestId"] == request_id
+    assert answer["decision"] == decision and answer["respondedAt"] == request["respondedAt"]
+    assert answer.get("alternativeTime") == request.get("alternativeTime")
+    link = linkstore.get(request_id)
+    assert "taskToken" not in link and link["usedAt"]  # spent, task token dropped
+
+    again = client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=reject")
+    assert again.status_code == 409 and "링크가 이미 사용되었습니다" in again.body.decode()
+    later = client.http.get(f"/r/{token}")
+    assert later.status_code == 409 and "링크가 이미 사용되었습니다" in later.body.decode()
+    assert request_store.get(request_id)["partnerDecision"] == decision
+
+
+def test_no_answer_times_out_and_a_late_click_changes_nothing(
+        stack_env, client, sqs_dispatcher, emulator):
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 2)
+    ps.wait_status(request_id, request_store.SMS_SENT)
+    token = link_of(emulator, request_id)
+    assert client.http.get(f"/r/{token}").status_code == 200
+
+    timed_out = ps.wait_status(request_id, request_store.TIMEOUT, timeout=10)
+    assert ps.event_types(request_id)[-1] == "Timeout"
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
+    assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "timeout"}]
+
+    late = client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=accept")
+    assert late.status_code == 410 and "요청이 만료되었어요" in late.body.decode()
+    seen = client.http.get(f"/r/{token}")
+    assert seen.status_code == 410
+    after = request_store.get(request_id)
+    assert after["status"] == request_store.TIMEOUT and "partnerDecision" not in after
+    # (the customer-notification handler may add its Notified event meanwhile)
+    def ours(item):
+        return [e for e in item["events"] if e["type"] != "Notified"]
+
+    assert ours(after) == ours(timed_out)
+
+
+def test_mark_timeout_closes_a_claim_whose_answer_never_reached_step_functions(stack_env):
+    """A click claimed the request, but its SendTaskSuccess never landed (the
+    function died in between) and the wait timed out: the state machine is the
+    authority, so the request ends Timeout, the claim's decision is removed and
+    the customer is told about the timeout -- status and notification agree."""
+    request_id = ps.new_request()
+    request_store.transition(request_id, status=request_store.RESPONDED,
+                             fields={"partnerDecision": "accept"}, event_type="Responded")
+    arn = ps.start(request_id, 2)
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
+    request = request_store.get(request_id)
+    assert request["status"] == request_store.TIMEOUT
+    assert "partnerDecision" not in request
+    assert ps.event_types(request_id)[-2:] == ["Responded", "Timeout"]
+    assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "timeout"}]
+    ps.take_link_message(request_id)  # tidy the queue
+
+
+def test_mark_timeout_leaves_a_failed_request_alone(stack_env):
+    request_id = ps.new_request()
+    request_store.transition(request_id, status=request_store.FAILED, event_type="Failed")
+    arn = ps.start(request_id, 2)
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
+    failed = [e["taskFailedEventDetails"]["error"] for e in ps.history(arn)
+              if e["type"] == "TaskFailed"]
+    assert failed == ["DynamoDB.ConditionalCheckFailedException"]
+    assert request_store.get(request_id)["status"] == request_store.FAILED
+    assert "Timeout" not in ps.event_types(request_id)
+    ps.take_link_message(request_id)
+
+
+def test_mark_timeout_also_closes_a_request_whose_sms_never_went_out(stack_env):
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 2)
+    ps.take_link_message(request_id)  # nobody sends the SMS
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
+    assert request_store.get(request_id)["status"] == request_store.TIMEOUT
+    assert ps.event_types(request_id) == ["Created", "Timeout"]
+
+
+def test_a_click_that_beats_the_timeout_in_the_table_but_not_in_step_functions(stack_env):
+    """The claim wins in DynamoDB, but the wait is already over (moto answers
+    InvalidToken, AWS TaskTimedOut): the claim is undone to Timeout."""
+    request_id = ps.new_request()
+    assert partner.handle_link_message(
+        json.dumps({"requestId": request_id, "taskToken": "expired-task-token"})) == "sent"
+    token, _ = links.issue(request_id, "P001")
+    page = partner.answer(token, "accept", None)
+    assert page.status == 410 and "요청이 만료되었어요" in page.html
+    request = request_store.get(request_id)
+    assert request["status"] == request_store.TIMEOUT
+    assert not {"partnerDecision", "alternativeTime", "respondedAt"} & set(request)
+    assert ps.event_types(request_id) == ["Created", "SMS Sent", "Responded", "Timeout"]
+    assert partner.answer(token, "reject", None).status == 410
+
+
+def test_send_task_success_is_called_once_with_the_answer(stack_env):
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 30)
+    message = ps.take_link_message(request_id)
+    partner.handle_link_message(message["Body"])
+    token, _ = links.issue(request_id, "P001")
+    calls = []
+    from chalicelib import aws
+
+    sfn = aws.client("stepfunctions", "interactive")
+
+    def record(params, **_):
+        calls.append(json.loads(params["output"]))
+
+    sfn.meta.events.register("provide-client-params.sfn.SendTaskSuccess", record)
+    try:
+        assert partner.answer(token, "propose", soon_kst(5)).status == 200
+    finally:
+        sfn.meta.events.unregister("provide-client-params.sfn.SendTaskSuccess", record)
+    assert len(calls) == 1
+    assert set(calls[0]) == {"decision", "alternativeTime", "respondedAt"}
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
+    boto3.client("stepfunctions")  # (emulator reachable; nothing left running)

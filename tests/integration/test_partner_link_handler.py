@@ -1,0 +1,107 @@
+"""The link handler: one SMS per link, whatever SQS redelivers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib import partner, request_store
+from chalicelib.partner import linkstore, sms
+from devstack.dispatcher import LambdaContext, to_lambda_record
+from tests.integration import partner_support as ps
+
+pytestmark = pytest.mark.stack
+
+
+def sqs_event(message):
+    return {"Records": [to_lambda_record(
+        message, "arn:aws:sqs:ap-northeast-2:123456789012:partnerline-local-partner-links",
+        "ap-northeast-2")]}
+
+
+def test_one_sms_and_a_redelivery_sends_none(stack_env, app_module, emulator):
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 30)
+    message = ps.take_link_message(request_id)
+    body = json.loads(message["Body"])
+    assert set(body) == {"requestId", "taskToken"}
+
+    app_module.handle_partner_link(sqs_event(message), LambdaContext("handle_partner_link"))
+    sent = ps.sms_for(emulator.url, request_id)
+    assert len(sent) == 1
+    number, text, token = sent[0]
+    request = request_store.get(request_id)
+    assert number == request["partnerPhone"]
+    assert text.startswith("[예약확인] 바다뷰 펜션님, 오션뷰 디럭스 2박 요청에")
+    assert text.endswith(f"{stack_env['CONFIRM_BASE_URL']}/r/{token}")
+    assert body["taskToken"] not in text  # the task token never leaves the table
+    assert sms.length(text) <= 134 and len(token) <= 120
+    assert request["status"] == request_store.SMS_SENT
+    assert ps.event_types(request_id) == ["Created", "SMS Sent"]
+    link = linkstore.get(request_id)
+    assert link["state"] == linkstore.COMPLETED and link["taskToken"] == body["taskToken"]
+
+    # Lambda's event source mapping delivers at least once: the same message again.
+    app_module.handle_partner_link(sqs_event(message), LambdaContext("handle_partner_link"))
+    assert partner.handle_link_message(message["Body"]) == "duplicate"
+    assert len(ps.sms_for(emulator.url, request_id)) == 1
+    assert ps.event_types(request_id) == ["Created", "SMS Sent"]
+    boto_sfn_stop(arn)
+
+
+def boto_sfn_stop(arn):
+    import boto3
+
+    boto3.client("stepfunctions").stop_execution(executionArn=arn)
+
+
+def test_a_second_task_token_rebinds_without_a_second_sms(stack_env, emulator):
+    request_id = ps.new_request()
+    assert partner.handle_link_message(
+        json.dumps({"requestId": request_id, "taskToken": "first"})) == "sent"
+    assert partner.handle_link_message(
+        json.dumps({"requestId": request_id, "taskToken": "second"})) == "rebound"
+    assert linkstore.task_token(request_id) == "second"
+    assert len(ps.sms_for(emulator.url, request_id)) == 1
+
+
+def test_in_progress_elsewhere_is_left_for_a_retry(stack_env, emulator):
+    request_id = ps.new_request()
+    assert linkstore.claim(request_id, "tok").taken  # another delivery is sending
+    with pytest.raises(partner.LinkInProgress):
+        partner.handle_link_message({"requestId": request_id, "taskToken": "tok"})
+    assert ps.sms_for(emulator.url, request_id) == []
+    assert linkstore.get(request_id)["state"] == linkstore.INPROGRESS
+
+
+def test_stale_lock_is_retaken_by_a_later_delivery(stack_env, emulator):
+    request_id = ps.new_request()
+    assert linkstore.claim(request_id, "tok", now=1).taken  # lock ran out long ago
+    assert partner.handle_link_message({"requestId": request_id, "taskToken": "tok"}) == "sent"
+    assert len(ps.sms_for(emulator.url, request_id)) == 1
+    assert linkstore.get(request_id)["state"] == linkstore.COMPLETED
+
+
+@pytest.mark.parametrize("status", [request_store.TIMEOUT, request_store.RESPONDED])
+def test_closed_request_gets_no_sms(stack_env, emulator, status):
+    request_id = ps.new_request()
+    request_store.transition(request_id, status=status, event_type=status)
+    assert partner.handle_link_message(
+        {"requestId": request_id, "taskToken": "t"}) == "closed"
+    assert ps.sms_for(emulator.url, request_id) == []
+    assert linkstore.get(request_id) is None
+
+
+def test_unusable_messages_are_dropped_not_retried(stack_env):
+    assert partner.handle_link_message("not json") == "invalid"
+    assert partner.handle_link_message({"requestId": 1}) == "invalid"
+    assert partner.handle_link_message(
+        {"requestId": request_store.new_request_id(), "taskToken": "t"}) == "unknown"
+
+
+def test_unreachable_partner_fails_the_request(stack_env, emulator):
+    request_id = ps.new_request(partnerPhone="not a phone")
+    assert partner.handle_link_message({"requestId": request_id, "taskToken": "t"}) == "unknown"
+    assert request_store.get(request_id)["status"] == request_store.FAILED
+    assert ps.sms_for(emulator.url, request_id) == []

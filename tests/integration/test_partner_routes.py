@@ -1,0 +1,152 @@
+"""GET/POST /r/{token} through the app: pages, refusals, Failed events, escaping."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from chalicelib import links, partner, request_store
+from chalicelib.links import keys, tokens
+from chalicelib.partner import linkstore, tally
+from tests.integration import partner_support as ps
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture
+def sent(stack_env):
+    """A request whose SMS went out (task token stored; no execution needed)."""
+    request_id = ps.new_request(text='<script>alert("x")</script> 늦게 도착해요 & 주차 되나요?')
+    assert partner.handle_link_message(
+        {"requestId": request_id, "taskToken": "task-token-of-" + request_id}) == "sent"
+    token, _ = links.issue(request_id, "P001")
+    return request_id, token
+
+
+def html(response):
+    return response.body.decode("utf-8")
+
+
+def assert_page_headers(response):
+    h = {k.lower(): v for k, v in response.headers.items()}
+    assert h["content-type"].startswith("text/html")
+    assert h["referrer-policy"] == "no-referrer" and h["cache-control"] == "no-store"
+    assert "noindex" in h["x-robots-tag"]
+    assert h["content-security-policy"].startswith("default-src 'none'")
+    assert '<meta name="robots" content="noindex,nofollow">' in html(response)
+
+
+def test_get_many_times_shows_the_page_and_never_consumes(client, sent):
+    request_id, token = sent
+    for _ in range(6):  # scanners, previews, the partner reloading
+        page = client.http.get(f"/r/{token}")
+        assert page.status_code == 200
+        assert_page_headers(page)
+    text = html(page)
+    for shown in ("바다뷰 펜션", "오션뷰 디럭스 2박", "2026년 12월 24일 (목) 오후 3:00", "2명"):
+        assert shown in text
+    assert text.count('name="decision"') == 3
+    request = request_store.get(request_id)
+    assert request["status"] == request_store.SMS_SENT and "partnerDecision" not in request
+    assert request["openedCount"] == 6
+    assert ps.event_types(request_id).count("Opened") == tally.OPENED_CAP
+    assert linkstore.get(request_id)["taskToken"]  # still usable
+
+
+def test_customer_text_is_escaped(client, sent):
+    _, token = sent
+    text = html(client.http.get(f"/r/{token}"))
+    assert "<script>" not in text
+    assert ("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; "
+            "늦게 도착해요 &amp; 주차 되나요?") in text
+
+
+def forged_tokens(request_id):
+    good, _ = links.issue(request_id, "P001")
+    raw = bytearray(base64.urlsafe_b64decode(good + "=="))
+    raw[-1] ^= 0x01  # the tag
+    flipped = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
+    other_key = keys.parse("t1:" + "z" * 32).signing
+    return {
+        "flipped": (flipped, 400, "bad_token"),
+        "foreign_key": (tokens.seal(other_key, request_id, "P001", 2**31), 400, "bad_token"),
+        "expired": (links.issue(request_id, "P001", ttl=-1)[0], 410, "expired_token"),
+        "foreign_scope": (tokens.seal(keys.current().signing, request_id, "P001", 2**31, 7),
+                          403, "wrong_scope"),
+        "other_partner": (links.issue(request_id, "P002")[0], 400, "partner_mismatch"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["flipped", "foreign_key", "expired", "foreign_scope",
+                                  "other_partner"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_refused_tokens_get_a_korean_page_and_a_failed_event(client, sent, kind, method):
+    request_id, _ = sent
+    token, status, reason = forged_tokens(request_id)[kind]
+    before = request_store.get(request_id)
+    if method == "GET":
+        response = client.http.get(f"/r/{token}")
+    else:
+        response = client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=accept")
+    assert response.status_code == status
+    assert_page_headers(response)
+    assert "링크" in html(response) or "응답" in html(response)
+    after = request_store.get(request_id)
+    assert after["status"] == before["status"] == request_store.SMS_SENT
+    assert "partnerDecision" not in after
+    failed = [e for e in after["events"] if e["type"] == "Failed"]
+    assert [e["reason"] for e in failed] == [reason]
+
+
+def test_garbage_token_gets_a_page_and_touches_nothing(client, sent):
+    for junk in ("abc", "A" * 200, "%3Cscript%3E"):
+        response = client.http.get(f"/r/{junk}")
+        assert response.status_code == 400
+        assert "링크가 올바르지 않아요" in html(response)
+
+
+def test_failed_events_are_capped(client, sent):
+    request_id, _ = sent
+    token = forged_tokens(request_id)["flipped"][0]
+    for _ in range(tally.FAILED_CAP + 3):
+        assert client.http.get(f"/r/{token}").status_code == 400
+    request = request_store.get(request_id)
+    assert request["failedCount"] == tally.FAILED_CAP + 3
+    assert ps.event_types(request_id).count("Failed") == tally.FAILED_CAP
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b"", "수락, 거절, 다른 시간 제안 중 하나를 골라 주세요."),
+    (b"decision=maybe", "수락, 거절, 다른 시간 제안 중 하나를 골라 주세요."),
+    (b"decision=propose", "제안할 시간을 골라 주세요."),
+    (b"decision=propose&alternativeTime=tomorrow", "시간 형식이 올바르지 않아요."),
+    (b"decision=propose&alternativeTime=2020-01-01T10:00", "지금 이후의 시간을 골라 주세요."),
+])
+def test_bad_form_gets_the_page_back_with_a_korean_error_and_nothing_changes(
+        client, sent, body, message):
+    request_id, token = sent
+    response = client.http.post(f"/r/{token}", headers=ps.FORM, body=body)
+    assert response.status_code == 400
+    assert message in html(response)
+    assert html(response).count('name="decision"') == 3
+    request = request_store.get(request_id)
+    assert request["status"] == request_store.SMS_SENT and "partnerDecision" not in request
+    assert linkstore.get(request_id).get("usedAt") is None
+
+
+def test_only_form_posts_are_accepted(client, sent):
+    _, token = sent
+    response = client.http.post(f"/r/{token}", headers={"Content-Type": "application/json"},
+                                body=b'{"decision": "accept"}')
+    assert response.status_code == 415
+
+
+def test_tokens_never_reach_the_log(client, sent, capsys):
+    request_id, token = sent
+    client.http.get(f"/r/{token}")
+    client.http.get(f"/r/{forged_tokens(request_id)['expired'][0]}")
+    client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=propose")
+    out = capsys.readouterr()
+    assert token not in out.out + out.err
+    assert "task-token-of-" not in out.out + out.err
