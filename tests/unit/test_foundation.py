@@ -22,7 +22,8 @@ def test_korean_numbers_become_e164(raw, expected):
     assert phone.to_e164(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "010-12", "+82", "０１０１２３４５６７８", None, 1012345678])
+@pytest.mark.parametrize(
+    "raw", ["", "abc", "010-12", "+82", "０１０１２３４５６７８", None, 1012345678])
 def test_non_numbers_are_refused(raw):
     assert phone.to_e164(raw) is None
 

@@ -1,0 +1,219 @@
+"""The web chat's intake: ``POST /api/requests`` and ``GET /api/requests/{id}``.
+
+One message goes: validated body -> intent (NLU) -> reservation number (its
+own field, else anywhere in the text) -> request record ``Created`` ->
+reservation looked up by number *and* customer phone -> partner details on the
+request -> partner-confirmation execution. A message without a number leaves a
+short-lived chat session behind, so the customer's next message can be just
+the number and still complete the first one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib import (
+    aws,
+    clock,
+    logs,
+    nlu,
+    phone,
+    request_store,
+    reservations,
+    table,
+    workflow,
+)
+from chalicelib.errors import ApiError, bad_request, not_found
+
+MAX_TEXT = 1000
+SESSION_TTL_SECONDS = 15 * 60
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+ASK_NUMBER = "예약번호를 알려주세요. 예: RS-2025110301"
+NOT_UNDERSTOOD = ("문의 내용을 이해하지 못했어요. 예약 변경, 트러블 신고, "
+                  "부가 서비스 요청 중 필요한 내용을 말씀해 주세요.")
+NLU_UNAVAILABLE = "지금은 문의를 처리할 수 없어요. 잠시 후 다시 시도해 주세요."
+RESERVATION_NOT_FOUND = "예약을 찾을 수 없습니다"
+RESERVATION_MISMATCH = "예약 정보가 일치하지 않습니다"
+WORKFLOW_UNAVAILABLE = "파트너에게 확인을 요청하지 못했어요. 잠시 후 다시 시도해 주세요."
+ACCEPTED = "파트너에게 확인을 요청했어요. 답변이 오면 알려드릴게요."
+
+RESERVATION_FIELDS = ("serviceName", "startsAt", "partySize", "customerName")
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    customer_phone: str  # E.164
+    reservation_number: str | None  # canonical
+    session_id: str | None
+
+
+# -- input -------------------------------------------------------------------
+
+def parse(raw: bytes | str | None) -> Message:
+    """The body as the contract takes it; anything else is a Korean 400."""
+    try:
+        body = json.loads(raw or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("요청 본문은 JSON 형식이어야 해요.") from None
+    if not isinstance(body, dict):
+        raise bad_request("요청 본문은 JSON 객체여야 해요.")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise bad_request("문의 내용(text)을 입력해 주세요.")
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        raise bad_request(f"문의 내용은 {MAX_TEXT}자 이내로 입력해 주세요.")
+    raw_phone = body.get("customerPhone")
+    customer_phone = phone.to_e164(raw_phone) if isinstance(raw_phone, str) else None
+    if not customer_phone:
+        raise bad_request("휴대폰 번호(customerPhone)를 확인해 주세요. 예: 010-1234-5678")
+    number = body.get("reservationNumber")
+    if number in (None, ""):
+        number = None
+    elif not isinstance(number, str) or not reservations.canonical_number(number):
+        raise bad_request("예약번호 형식이 올바르지 않아요. 예: RS-2025110301")
+    else:
+        number = reservations.canonical_number(number)
+    session_id = body.get("sessionId")
+    if session_id in (None, ""):
+        session_id = None
+    elif not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+        raise bad_request("대화 정보(sessionId)가 올바르지 않아요.")
+    return Message(text, customer_phone, number, session_id)
+
+
+# -- chat sessions -----------------------------------------------------------
+
+def _session_pk(session_id: str) -> str:
+    return f"SESSION#{session_id}"
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(16)  # 128 bits, also a valid Lex sessionId
+
+
+def save_session(session_id: str, intent: str, text: str, customer_phone: str) -> None:
+    table.put({"pk": _session_pk(session_id), "sk": "SESSION", "sessionId": session_id,
+               "intent": intent, "text": text, "customerPhone": customer_phone,
+               "createdAt": clock.iso(), "expiresAt": clock.epoch() + SESSION_TTL_SECONDS})
+
+
+def pending_session(session_id: str | None, customer_phone: str) -> dict[str, Any] | None:
+    """The session waiting for a number, if it is live and this customer's.
+    DynamoDB's TTL deletes late, so the expiry is checked here."""
+    if not session_id:
+        return None
+    item = table.get(_session_pk(session_id), "SESSION")
+    if not item or int(item.get("expiresAt", 0)) <= clock.epoch():
+        return None
+    if item.get("customerPhone") != customer_phone:
+        return None
+    return item
+
+
+def claim_session(session_id: str) -> dict[str, Any] | None:
+    """Delete the session and return it; None when another message already
+    completed it (so two quick follow-ups cannot create two requests)."""
+    try:
+        out = table.client().delete_item(
+            TableName=table.name(), Key=table.key(_session_pk(session_id), "SESSION"),
+            ConditionExpression="attribute_exists(pk)", ReturnValues="ALL_OLD")
+    except Exception as exc:
+        if aws.error_code(exc) == "ConditionalCheckFailedException":
+            return None
+        raise
+    return table.deserialize(out.get("Attributes"))
+
+
+# -- the request -------------------------------------------------------------
+
+def classify(text: str, session_id: str) -> nlu.Classification:
+    try:
+        return nlu.classify(text, session_id)
+    except nlu.NluUnavailable:
+        raise ApiError(503, "NLU_UNAVAILABLE", NLU_UNAVAILABLE) from None
+
+
+def submit(raw: bytes | str | None) -> dict[str, Any]:
+    """``POST /api/requests``: the 201 body, or an ApiError with the contract's code."""
+    msg = parse(raw)
+    session = pending_session(msg.session_id, msg.customer_phone)
+    number = msg.reservation_number or reservations.find_number(msg.text)
+    if session and number:
+        claimed = claim_session(session["sessionId"])
+        if claimed:
+            # The answer to "which reservation?": complete the first message.
+            return open_request(claimed["intent"], number, msg.customer_phone,
+                                claimed["text"], session_id=claimed["sessionId"])
+        session = None  # another message completed it a moment ago
+    # Only a live session of this customer is continued; any other id is
+    # replaced, so nobody can overwrite someone else's pending message.
+    session_id = session["sessionId"] if session else new_session_id()
+    found = classify(msg.text, session_id)
+    intent = found.intent
+    if not found.understood:
+        if not session:
+            raise ApiError(422, "INTENT_NOT_UNDERSTOOD", NOT_UNDERSTOOD, intent=nlu.FALLBACK)
+        intent = session["intent"]  # still waiting for the number of the first message
+    number = msg.reservation_number or found.reservation_number
+    if not number:
+        text = session["text"] if session and not found.understood else msg.text
+        save_session(session_id, intent, text, msg.customer_phone)
+        raise ApiError(422, "RESERVATION_NUMBER_REQUIRED", ASK_NUMBER, intent=intent,
+                       sessionId=session_id)
+    if session:
+        claim_session(session["sessionId"])  # a new complete message supersedes it
+    return open_request(intent, number, msg.customer_phone, msg.text,
+                        session_id=msg.session_id)
+
+
+def _fail(request_id: str, code: str, status: int, message: str) -> ApiError:
+    request_store.transition(request_id, status=request_store.FAILED, event_type="Failed",
+                             event_detail={"reason": code},
+                             expect_status=[request_store.CREATED])
+    logs.record("request_failed", requestId=request_id, reason=code)
+    return ApiError(status, code, message, requestId=request_id)
+
+
+def open_request(intent: str, number: str, customer_phone: str, text: str,
+                 session_id: str | None = None) -> dict[str, Any]:
+    request_id = request_store.new_request_id()
+    extra = {"sessionId": session_id} if session_id else {}
+    request_store.create(request_id, intent=intent, reservation_number=number,
+                         customer_phone=customer_phone, text=text, **extra)
+    logs.record("request_created", requestId=request_id, intent=intent,
+                customerPhone=customer_phone)
+    reservation = reservations.get(number)
+    if reservation is None:
+        raise _fail(request_id, "RESERVATION_NOT_FOUND", 404, RESERVATION_NOT_FOUND)
+    if phone.to_e164(str(reservation.get("customerPhone", ""))) != customer_phone:
+        raise _fail(request_id, "RESERVATION_MISMATCH", 403, RESERVATION_MISMATCH)
+    details = {k: reservation[k] for k in RESERVATION_FIELDS if reservation.get(k) is not None}
+    request_store.transition(request_id, fields={
+        "partnerId": reservation["partnerId"],
+        "partnerName": reservation.get("partnerName", ""),
+        "partnerPhone": reservation["partnerPhone"],
+        "reservation": details,
+    }, expect_status=[request_store.CREATED])
+    try:
+        workflow.start_partner_confirmation(request_id)
+    except Exception as exc:  # noqa: BLE001 - nobody would ever advance this request
+        logs.record("partner_confirmation_not_started", level=40, requestId=request_id,
+                    error=aws.error_code(exc) or type(exc).__name__)
+        raise _fail(request_id, "WORKFLOW_UNAVAILABLE", 503, WORKFLOW_UNAVAILABLE) from exc
+    return {"requestId": request_id, "status": request_store.CREATED, "intent": intent,
+            "reservationNumber": number, "message": ACCEPTED}
+
+
+def view(request_id: str) -> dict[str, Any]:
+    """``GET /api/requests/{id}``."""
+    item = request_store.get(request_id)
+    if item is None:
+        raise not_found("요청을 찾을 수 없어요.")
+    return request_store.public_view(item)

@@ -1,0 +1,32 @@
+"""Starting the partner-confirmation state machine for a request.
+
+The execution is named after the request id, so starting it twice (a retried
+Lambda, a double submit) can never run two confirmations for one request. A
+second start with the same name gets the running execution back (same input)
+or ``ExecutionAlreadyExists``; both mean "started", so both are success here.
+"""
+
+from __future__ import annotations
+
+import json
+
+from chalicelib import aws, logs, settings
+
+
+def start_partner_confirmation(request_id: str) -> str | None:
+    """Start the execution; its ARN, or None when it already existed. Any other
+    failure raises."""
+    try:
+        out = aws.client("stepfunctions").start_execution(
+            stateMachineArn=settings.get("PARTNER_CONFIRMATION_ARN"),
+            name=request_id,
+            input=json.dumps({"requestId": request_id,
+                              "timeoutSeconds": settings.get_int("PARTNER_TIMEOUT_SECONDS")}),
+        )
+    except Exception as exc:
+        if aws.error_code(exc) == "ExecutionAlreadyExists":
+            logs.record("partner_confirmation_exists", requestId=request_id)
+            return None
+        raise
+    logs.record("partner_confirmation_started", requestId=request_id)
+    return out["executionArn"]
