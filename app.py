@@ -3,6 +3,8 @@ the outcome into a response. Nothing here knows about DynamoDB or SNS."""
 
 from __future__ import annotations
 
+import functools
+
 from chalice import Chalice, Response
 
 from chalicelib import errors, logs, names, settings
@@ -12,27 +14,41 @@ app = Chalice(app_name=names.APP_NAME)
 UNEXPECTED = "일시적인 오류가 발생했어요. 잠시 후 다시 시도해 주세요."
 
 
+JSON = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def _json(body, status_code: int = 200) -> Response:
+    return Response(body=body, status_code=status_code, headers=JSON)
+
+
 def json_error(exc: errors.ApiError) -> Response:
-    return Response(body=exc.body(), status_code=exc.status,
-                    headers={"Content-Type": "application/json; charset=utf-8"})
+    return _json(exc.body(), exc.status)
 
 
-@app.middleware("http")
-def answer_errors_in_korean(event, get_response):
+def answers_in_korean(view):
     """Expected failures become their contract answer; anything else a short
-    Korean apology -- never a stack trace."""
-    try:
-        return get_response(event)
-    except errors.ApiError as exc:
-        return json_error(exc)
-    except Exception as exc:  # noqa: BLE001 - the edge of the system
-        logs.record("unhandled_error", level=40, path=event.path, error=repr(exc)[:300])
-        return json_error(errors.ApiError(500, "INTERNAL_ERROR", UNEXPECTED))
+    Korean apology, never a stack trace. A decorator on each route rather than
+    a middleware: Chalice turns an exception raised in a view into its own
+    English 500 before any middleware sees it."""
+
+    @functools.wraps(view)
+    def answer(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except errors.ApiError as exc:
+            return json_error(exc)
+        except Exception as exc:  # noqa: BLE001 - the edge of the system
+            logs.record("unhandled_error", level=40, path=app.current_request.path,
+                        error=repr(exc)[:300])
+            return json_error(errors.ApiError(500, "INTERNAL_ERROR", UNEXPECTED))
+
+    return answer
 
 
 # --- section: foundation -----------------------------------------------------
 
 @app.route("/api/health")
+@answers_in_korean
 def health():
     from chalicelib import table
 
@@ -48,16 +64,204 @@ def health():
 
 
 # --- section: registration ---------------------------------------------------
+
+@app.lambda_function(name="connect_event_registration")
+def connect_event_registration(event, context):
+    """Amazon Connect → a flat string map (contract section 2); never raises."""
+    from chalicelib import registration
+
+    return registration.answer_call(event)
+
+
+@app.on_sqs_message(queue=names.queue_name("registration-log"), batch_size=10)
+def handle_registration_log(event):
+    """Rebuilds axcl_event.txt from the table; raising leaves the batch for
+    redelivery."""
+    from chalicelib import registration
+
+    registration.rebuild_logs(record.body for record in event)
+
 # --- end section: registration -----------------------------------------------
 
 
 # --- section: intake ---------------------------------------------------------
+# cors: the deployed chat page is served from the S3 website origin. text/plain
+# is accepted too, so a browser may post without a CORS preflight.
+
+@app.route("/api/requests", methods=["POST"], cors=True,
+           content_types=["application/json", "text/plain"])
+@answers_in_korean
+def create_request():
+    from chalicelib import intake
+
+    return _json(intake.submit(app.current_request.raw_body), 201)
+
+
+@app.route("/api/requests/{request_id}", methods=["GET"], cors=True)
+@answers_in_korean
+def get_request(request_id):
+    from chalicelib import intake
+
+    return _json(intake.view(request_id))
+
 # --- end section: intake -----------------------------------------------------
 
 
 # --- section: partner --------------------------------------------------------
+
+@app.on_sqs_message(queue=names.queue_name("partner-links"), batch_size=1)
+def handle_partner_link(event):
+    from chalicelib import partner
+
+    for record in event:
+        partner.handle_link_message(record.body)
+
+
+def _html(page) -> Response:
+    return Response(body=page.html, status_code=page.status, headers=page.headers)
+
+
+@app.route("/r/{token}", methods=["GET"])
+def partner_link_page(token):
+    from chalicelib import partner
+
+    return _html(partner.open_link(token))
+
+
+@app.route("/r/{token}", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded"])
+def partner_link_answer(token):
+    from chalicelib import partner
+
+    return _html(partner.answer_form(token, app.current_request.raw_body))
+
 # --- end section: partner ----------------------------------------------------
 
 
 # --- section: notify ---------------------------------------------------------
+
+@app.on_sqs_message(queue=names.queue_name("customer-notify"), batch_size=1)
+def handle_customer_notification(event):
+    from chalicelib import notify
+
+    for record in event:
+        notify.handle_message(record.body)
+
+
+def _korean_errors(view):
+    """Chalice turns an exception raised in a view into its own English 500
+    before any middleware sees it (only ChaliceUnhandledError passes through),
+    so these views answer their errors themselves, as the middleware would."""
+    import functools
+
+    @functools.wraps(view)
+    def answer(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except errors.ApiError as exc:
+            return json_error(exc)
+        except Exception as exc:  # noqa: BLE001 - the edge of the system
+            logs.record("unhandled_error", level=40, path=app.current_request.path,
+                        error=repr(exc)[:300])
+            return json_error(errors.ApiError(500, "INTERNAL_ERROR", UNEXPECTED))
+
+    return answer
+
+
+def _static_response(text: str, content_type: str) -> Response:
+    from chalicelib import static_site
+
+    return Response(body=text, status_code=200,
+                    headers={"Content-Type": content_type, **static_site.SECURITY_HEADERS})
+
+
+def _page(name: str) -> Response:
+    from chalicelib import static_site
+
+    html = static_site.page(name)
+    if html is not None:
+        return _static_response(html, static_site.TYPES[".html"])
+    target = static_site.website_url(name)
+    if target is None:
+        raise errors.not_found("페이지를 찾을 수 없어요.")
+    return Response(body="", status_code=302, headers={"Location": target})
+
+
+@app.route("/")
+@_korean_errors
+def chat_page():
+    return _page("index")
+
+
+@app.route("/admin")
+@_korean_errors
+def admin_page():
+    return _page("admin")
+
+
+@app.route("/config.js")
+@_korean_errors
+def web_config():
+    return _web_file("config.js")
+
+
+@app.route("/assets/{name}")
+@_korean_errors
+def web_asset(name):
+    return _web_file(f"assets/{name}")
+
+
+def _web_file(relative: str) -> Response:
+    from chalicelib import static_site
+
+    found = static_site.asset(relative)
+    if found is None:
+        raise errors.not_found("파일을 찾을 수 없어요.")
+    return _static_response(*found)
+
+
+@app.authorizer()
+def admin_authorizer(auth_request):
+    """Says *who* calls /api/admin/* (constant-time token check); the
+    middleware below refuses everyone but the admin with the contract's Korean
+    401. A deny here would surface as API Gateway's English 403 instead."""
+    from chalice import AuthResponse
+
+    from chalicelib import admin_auth
+
+    principal = "admin" if admin_auth.is_valid(auth_request.token) else "anonymous"
+    return AuthResponse(routes=["/api/admin/*"], principal_id=principal)
+
+
+@app.middleware("http")
+def admin_only(event, get_response):
+    """Every /api/admin/ route, whichever API called it: the HTTP API in front
+    of the function (requirement 8.1) runs no Chalice authorizer, so the token
+    is checked here in every case -- no admin view can forget it."""
+    if event.path.startswith("/api/admin/"):
+        from chalicelib import admin_auth
+
+        try:
+            admin_auth.require(event.headers.get("authorization"))
+        except errors.ApiError as exc:
+            return json_error(exc)
+    return get_response(event)
+
+
+@app.route("/api/admin/requests", authorizer=admin_authorizer)
+@_korean_errors
+def admin_requests():
+    from chalicelib import dashboard
+
+    params = app.current_request.query_params or {}
+    return dashboard.requests_overview(dashboard.parse_status(params.get("status")))
+
+
+@app.route("/api/admin/registrations", authorizer=admin_authorizer)
+@_korean_errors
+def admin_registrations():
+    from chalicelib import dashboard
+
+    return dashboard.registrations()
+
 # --- end section: notify -----------------------------------------------------
