@@ -7,7 +7,7 @@ fails on the fake credentials rather than touching an account.
 Layers (DEVELOPERS.md): ``tests/unit`` needs no emulator; ``tests/integration``
 uses ``stack_env`` (moto server + the local stage provisioned, in-process);
 ``tests/e2e`` uses ``local_stack`` (that plus `chalice local` and the SQS
-dispatcher, over HTTP).
+dispatcher, over HTTP; one per module).
 """
 
 from __future__ import annotations
@@ -105,12 +105,34 @@ def sqs_dispatcher(app_module):
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright (tests/e2e/browser_support.py)."""
+    from tests.e2e.browser_support import launch_browser
+
+    yield from launch_browser()
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page()`` -> a page in its own browser context (own storage),
+    Korean locale, Seoul time, a phone's viewport; closed after the test."""
+    from tests.e2e.browser_support import page_factory
+
+    yield from page_factory(browser)
+
+
+@pytest.fixture(scope="module")
 def local_stack(emulator, stack_env):
-    """`chalice local` on a free port with the dispatcher, against the session's
-    emulator (through AWS_ENDPOINT_URL, as with any outside emulator)."""
+    """`chalice local` on a free port with the SQS dispatcher, against the
+    session's emulator (through AWS_ENDPOINT_URL, as with any outside
+    emulator); one per test module: stopped (dispatcher included) and the
+    process environment restored when the module ends, so its in-process SQS
+    dispatcher does not go on consuming the queues that later integration
+    tests read themselves."""
     from devstack.ports import free_port
     from devstack.stack import LocalStack
 
+    saved = dict(os.environ)
     base = {k: v for k, v in os.environ.items() if k != "CONFIRM_BASE_URL"}
     stack = LocalStack(port=free_port(), endpoint=emulator.url, env=base,
                        retry_after=1, write_config=False, load_fixtures=False,
@@ -118,3 +140,5 @@ def local_stack(emulator, stack_env):
     stack.start()
     yield stack
     stack.stop()
+    os.environ.clear()
+    os.environ.update(saved)

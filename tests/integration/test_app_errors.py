@@ -35,7 +35,9 @@ def test_unexpected_failure_is_a_korean_apology_without_a_trace(client, monkeypa
     monkeypatch.setattr(intake, "view", broken)
     response = client.http.get("/api/requests/abc")
     assert response.status_code == 500
-    assert response.json_body == {"code": "INTERNAL_ERROR",
-                                  "message": "일시적인 오류가 발생했어요. 잠시 후 다시 시도해 주세요."}
+    assert response.json_body == {
+        "code": "INTERNAL_ERROR",
+        "message": "일시적인 오류가 발생했어요. 잠시 후 다시 시도해 주세요.",
+    }
     assert "Traceback" not in response.body.decode()
     assert "unhandled_error" in capsys.readouterr().out

@@ -1,0 +1,81 @@
+"""What the operators' dashboard shows: recent requests, counts per status,
+the phone event's registrations.
+
+Counts cover the most recent ``WINDOW`` requests (one query of the request
+index): the dashboard is about what is happening now, not an archive.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib import clock, errors, phone, request_store, settings
+
+WINDOW = 1000
+LIST_LIMIT = 100
+TEXT_LIMIT = 500
+
+_FIELDS = ("requestId", "status", "intent", "reservationNumber", "partnerId", "partnerName",
+           "createdAt", "updatedAt", "events", "partnerDecision", "alternativeTime",
+           "respondedAt", "notification")
+
+
+def _age_seconds(created_at: str | None, now: datetime) -> int | None:
+    if not created_at:
+        return None
+    try:
+        created = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0, int((now - created).total_seconds()))
+
+
+def admin_view(item: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """One request for operators: phones masked, the customer's text bounded."""
+    now = now or clock.now()
+    view = {k: item[k] for k in _FIELDS if k in item}
+    view["partnerPhone"] = phone.mask(item.get("partnerPhone"))
+    view["customerPhone"] = phone.mask(item.get("customerPhone"))
+    text = item.get("text")
+    view["text"] = text[:TEXT_LIMIT] if isinstance(text, str) else ""
+    view["ageSeconds"] = _age_seconds(item.get("createdAt"), now)
+    view["decision"] = item.get("partnerDecision")
+    return view
+
+
+def parse_status(raw: str | None) -> str | None:
+    if raw in (None, "", "all"):
+        return None
+    if raw not in request_store.STATUSES:
+        allowed = ", ".join(request_store.STATUSES)
+        raise errors.bad_request(f"상태 값이 올바르지 않아요. 다음 중에서 골라 주세요: {allowed}")
+    return raw
+
+
+def requests_overview(status: str | None = None, limit: int = LIST_LIMIT) -> dict[str, Any]:
+    recent = request_store.list_recent(limit=WINDOW)
+    counts = {s: 0 for s in request_store.STATUSES}
+    for item in recent:
+        key = item.get("status")
+        if key in counts:
+            counts[key] += 1
+    now = clock.now()
+    chosen = [i for i in recent if status is None or i.get("status") == status][:limit]
+    return {
+        "requests": [admin_view(i, now) for i in chosen],
+        "counts": counts,
+        "total": len(recent),
+        "status": status,
+        "generatedAt": clock.iso(now),
+    }
+
+
+def registrations() -> dict[str, Any]:
+    """The phone event's count and draws, from the registration module."""
+    try:
+        from chalicelib.registration import registration_summary
+    except ImportError as exc:  # the module is built by another issue
+        raise errors.ApiError(503, "REGISTRATION_UNAVAILABLE",
+                              "등록 현황을 아직 볼 수 없어요.") from exc
+    return registration_summary(settings.get("EVENT_ID"))

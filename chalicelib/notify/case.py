@@ -1,0 +1,90 @@
+"""What happened to a request, in the terms a notification needs.
+
+Built from the notify-queue message and the stored request. The stored
+request wins where both speak: when the timeout fires a moment after the
+partner's click, the state machine still says ``timeout`` but the record says
+``Responded`` -- the customer must hear the partner's answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+PROPOSED = "proposed"
+TIMED_OUT = "timeout"
+KINDS = (ACCEPTED, REJECTED, PROPOSED, TIMED_OUT)
+
+_DECISIONS = {"accept": ACCEPTED, "reject": REJECTED, "propose": PROPOSED}
+
+INTENT_LABELS = {
+    "ChangeReservation": "예약 변경 요청",
+    "ReportTrouble": "트러블 신고",
+    "RequestAddOnService": "부가 서비스 요청",
+}
+
+
+class BadMessage(ValueError):
+    """The queue message cannot be understood; retrying will not help."""
+
+
+@dataclass(frozen=True)
+class Case:
+    request_id: str
+    kind: str
+    intent: str = ""
+    partner_name: str = ""
+    service_name: str = ""
+    starts_at: str = ""
+    party_size: int | None = None
+    # No customer name or phone: the model does not need them to write one
+    # sentence, so they are never sent to it.
+    customer_text: str = ""
+    alternative_time: str = ""
+
+    @property
+    def intent_label(self) -> str:
+        return INTENT_LABELS.get(self.intent, "문의")
+
+
+def parse_message(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise BadMessage("message is not an object")
+    request_id = body.get("requestId")
+    if not isinstance(request_id, str) or not request_id or len(request_id) > 64:
+        raise BadMessage("requestId missing")
+    if body.get("outcome") not in ("answered", "timeout"):
+        raise BadMessage("outcome must be answered or timeout")
+    answer = body.get("answer")
+    if answer is not None and not isinstance(answer, dict):
+        raise BadMessage("answer must be an object")
+    return body
+
+
+def _text(value: Any, limit: int = 200) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def from_message(body: dict[str, Any], item: dict[str, Any]) -> Case:
+    answer = body.get("answer") or {}
+    decision = item.get("partnerDecision") or answer.get("decision")
+    alternative = item.get("alternativeTime") or answer.get("alternativeTime")
+    if body.get("outcome") == "answered" or item.get("status") == "Responded":
+        kind = _DECISIONS.get(decision or "", TIMED_OUT)
+    else:
+        kind = TIMED_OUT
+    reservation = item.get("reservation") or {}
+    party = reservation.get("partySize")
+    return Case(
+        request_id=body["requestId"],
+        kind=kind,
+        intent=_text(item.get("intent"), 64),
+        partner_name=_text(item.get("partnerName"), 60),
+        service_name=_text(reservation.get("serviceName"), 80),
+        starts_at=_text(reservation.get("startsAt"), 40),
+        party_size=party if isinstance(party, int) else None,
+        customer_text=_text(item.get("text"), 500),
+        alternative_time=_text(alternative, 40) if kind == PROPOSED else "",
+    )

@@ -1,0 +1,81 @@
+"""Shared pieces of the browser tests: Debian's chromium through Playwright,
+the SMS link read back from the emulator, screenshots as test artifacts."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PARTNER_PHONE = "+821098765432"
+LINK = re.compile(r"(https?://\S+)/r/([A-Za-z0-9_\-.~]+)")
+MOBILE = {"width": 390, "height": 844}
+
+
+def launch_browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (scripts/ensure-browser.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                      headless=True)
+        yield launched
+        launched.close()
+
+
+def page_factory(browser):
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(locale="ko-KR", timezone_id="Asia/Seoul",
+                                      viewport=options.pop("viewport", MOBILE), **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def partner_link(endpoint: str, request_id: str, timeout: float = 30) -> str:
+    """The link of the newest SMS to the partner whose token belongs to this
+    request (the emulator keeps every SMS it accepted)."""
+    from chalicelib import links
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = requests.get(endpoint + "/moto-api/data.json", timeout=10).json()
+        for sms in reversed(data.get("sns", {}).get("SMS", [])):
+            if sms.get("phone_number") != PARTNER_PHONE:
+                continue
+            match = LINK.search(sms.get("message", ""))
+            if match and links.verify(match.group(2)).known_request_id == request_id:
+                return match.group(0)
+        time.sleep(0.3)
+    raise AssertionError(f"no SMS link for {request_id} within {timeout}s")
+
+
+def local_url(link: str, base_url: str) -> str:
+    """The link as the partner's phone would open it, on this test's server
+    (CONFIRM_BASE_URL of the stack under test)."""
+    path = link[link.index("/r/"):]
+    return base_url + path

@@ -1,0 +1,34 @@
+"""The admin API over HTTP under `chalice local`, where Chalice's local
+gateway runs the built-in authorizer before the view."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.mark.parametrize("path", ["/api/admin/requests", "/api/admin/registrations"])
+def test_admin_api_under_chalice_local(local_stack, path):
+    url = local_stack.url + path
+    assert requests.get(url, timeout=10).status_code == 401
+    wrong = requests.get(url, headers={"Authorization": "Bearer nope"}, timeout=10)
+    assert wrong.status_code == 401
+    assert wrong.json()["code"] == "UNAUTHORIZED"
+    assert re.search(r"[\uac00-\ud7a3]", wrong.json()["message"])
+    right = requests.get(url, headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"},
+                         timeout=10)
+    assert right.status_code == 200, right.text
+
+
+def test_pages_under_chalice_local(local_stack):
+    for path, marker in (("/", "chat-form"), ("/admin", "sign-in-form")):
+        page = requests.get(local_stack.url + path, timeout=10)
+        assert page.status_code == 200 and marker in page.text
+        assert page.headers["Content-Type"].startswith("text/html")
+    script = requests.get(local_stack.url + "/assets/admin.js", timeout=10)
+    assert script.status_code == 200 and "textContent" in script.text
