@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 pins pip<26.3
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	@touch $(STAMP)
 
@@ -29,6 +29,18 @@ lint: $(STAMP)
 
 provision: $(STAMP)
 	$(PY) -m provision --stage $(STAGE)
+
+# Phone event registration. `make call DIGITS=1234 [PHONE=+821012345678]` needs
+# `make run` in another terminal; export/draw read STAGE's table (local default).
+call: $(STAMP)
+	$(PY) -m scripts.call "$(DIGITS)" $(if $(PHONE),--phone "$(PHONE)")
+
+export: $(STAMP)
+	$(PY) -m scripts.operators --stage $(or $(STAGE),local) export $(if $(OUT),--out "$(OUT)")
+
+draw: $(STAMP)
+	$(PY) -m scripts.operators --stage $(or $(STAGE),local) draw $(N) \
+		$(if $(BY),--by "$(BY)")$(if $(REDRAW), --redraw)$(if $(REASON), --reason "$(REASON)")
 
 # statelint on every state machine, cfn-lint on `chalice package --stage prod`.
 lint-aws: $(STAMP)

@@ -19,8 +19,9 @@ from chalicelib import phone
 
 _PHONE_FIELDS = re.compile(r"phone", re.IGNORECASE)
 _SECRET_FIELDS = re.compile(r"token|secret|signature|key$|password", re.IGNORECASE)
-# A phone number that slipped into free text is masked too.
-_PHONE_IN_TEXT = re.compile(r"\+?\d[\d\-]{8,14}\d")
+# A phone number that slipped into free text is masked too; a digit run inside
+# a longer word (a contact id's UUID) is left alone.
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\+?\d[\d\-]{8,14}\d(?![0-9A-Za-z])")
 
 
 

@@ -80,7 +80,11 @@ class Arns:
         return arns
 
     def event_log(self) -> str:
-        return f"arn:aws:s3:::{self.event_bucket}/{settings.DEFAULTS['EVENT_LOG_KEY']}"
+        # `<eventId>_event.txt`: the next event (a setting) reuses the line.
+        return f"arn:aws:s3:::{self.event_bucket}/*_event.txt"
+
+    def event_bucket_arn(self) -> str:
+        return f"arn:aws:s3:::{self.event_bucket}"
 
     def log_group(self, handler: str) -> str:
         return self._arn("logs", f"log-group:/aws/lambda/"
@@ -129,9 +133,9 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
         ]
     if handler == "connect_event_registration":
         return [
-            # TransactWriteItems is authorised per item: PutItem / ConditionCheckItem.
-            _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem",
-                    "dynamodb:UpdateItem", "dynamodb:Query"], table),
+            # TransactWriteItems (two conditional puts) is authorised per item as
+            # PutItem; Query reads the used numbers after repeated clashes.
+            _allow(["dynamodb:PutItem", "dynamodb:Query"], table),
             _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], [arns.queue("registration-log")]),
         ]
     if handler == "handle_partner_link":
@@ -151,9 +155,11 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
     if handler == "handle_registration_log":
         return [
             _consume(arns, "registration-log"),
-            _allow(["dynamodb:Query", "dynamodb:GetItem"], table),
-            # HeadObject is authorised as GetObject.
+            _allow(["dynamodb:Query"], table),
+            # HeadObject is authorised as GetObject; without ListBucket a missing
+            # file answers 403 instead of 404 and the first write never happens.
             _allow(["s3:GetObject", "s3:PutObject"], [arns.event_log()]),
+            _allow(["s3:ListBucket"], [arns.event_bucket_arn()]),
         ]
     if handler == "admin_authorizer":
         return [_secret(arns, "ADMIN_TOKEN")]

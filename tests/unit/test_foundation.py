@@ -45,6 +45,11 @@ def test_log_guards_mask_phones_and_refuse_tokens(capsys):
     assert json.loads(out.strip())["event"] == "x"
 
 
+def test_ids_with_digit_runs_are_not_masked():
+    contact = "3f1c2a9e-77b4-4fc4-9f1e-fc45806308aa"
+    assert logs.record("x", contactId=contact)["contactId"] == contact
+
+
 def test_metric_is_embedded_metric_format(capsys):
     logs.metric("Registrations", 1, status="SUCCESS")
     doc = json.loads(capsys.readouterr().out.strip())

@@ -1,0 +1,61 @@
+"""Phone event registration: an employee keys in their ID, hears a lottery number.
+
+Modules: ``validation`` (what the caller keyed), ``answers`` (what they hear),
+``store`` (the atomic registration and unique numbers), ``event_log`` (the
+``axcl_event.txt`` view of the table), ``draws`` (the operators' draw),
+``calls`` (one Connect invocation end to end).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib import settings
+from chalicelib.registration import draws, event_log, store
+from chalicelib.registration.calls import answer_call
+from chalicelib.registration.draws import DrawRefused, draw
+from chalicelib.registration.store import (
+    AlreadyRegistered,
+    NumbersExhausted,
+    Registration,
+    register_employee,
+    registrations,
+)
+
+__all__ = [
+    "AlreadyRegistered", "DrawRefused", "NumbersExhausted", "Registration",
+    "answer_call", "draw", "rebuild_logs", "register_employee", "registration_summary",
+    "registrations",
+]
+
+
+def registration_summary(event_id: str | None = None) -> dict[str, Any]:
+    """For the dashboard: how many registered, and every draw made."""
+    event_id = event_id or settings.get("EVENT_ID")
+    return {
+        "eventId": event_id,
+        "count": store.count(event_id),
+        "draws": [draws.public(d) for d in draws.list_draws(event_id)],
+    }
+
+
+def rebuild_logs(message_bodies: Iterable[str]) -> dict[str, int]:
+    """The ``registration-log`` consumer: one rebuild per event named in the
+    batch (ten messages cost one rebuild, not ten). Returns lines per file."""
+    targets: dict[tuple[str, str], set[str]] = {}
+    for body in message_bodies:
+        try:
+            message = json.loads(body)
+        except (TypeError, ValueError):
+            message = {}
+        if not isinstance(message, dict):
+            message = {}
+        event_id = str(message.get("eventId") or settings.get("EVENT_ID"))
+        wanted = targets.setdefault(
+            (event_id, event_log.safe_key(message.get("logKey"), event_id)), set())
+        if message.get("employeeId"):
+            wanted.add(str(message["employeeId"]))
+    return {key: event_log.rebuild(event_id, key, must_include=wanted)
+            for (event_id, key), wanted in targets.items()}

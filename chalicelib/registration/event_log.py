@@ -1,0 +1,151 @@
+"""The registration log file ``axcl_event.txt`` in the event bucket.
+
+The table is the record; this file is a view of it, rebuilt whole from the
+table off the caller's path (the ``registration-log`` queue). Rebuilding from
+the source rather than appending means a lost or repeated message can never
+lose or repeat a line: any rebuild that starts after a registration contains it.
+
+Two rebuilds may still overlap (a retry, a second consumer): the write is a
+compare-and-swap. The ETag is read *before* the table, the object is put with
+``If-Match`` (``If-None-Match: *`` when there is no file yet), and a rebuild
+whose file changed underneath it starts again. So a slow rebuild holding an
+older view of the table can never overwrite a newer file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib import aws, logs, settings
+from chalicelib.registration import store
+
+MAX_ROUNDS = 10
+BACKOFF_CAP_SECONDS = 1.0
+# S3 answers 412 when the ETag no longer matches and 409 when a concurrent
+# conditional write to the same key is in flight.
+_CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
+_SAFE_KEY = re.compile(r"[A-Za-z0-9._\-/]{1,200}")
+
+
+class LogContention(RuntimeError):
+    """The file kept changing underneath us; the message will be redelivered."""
+
+
+def log_key(event_id: str) -> str:
+    """``EVENT_LOG_KEY`` for the configured event, ``<eventId>_event.txt`` for
+    any other (a late message from a previous event must not overwrite the
+    current event's file)."""
+    if event_id == settings.get("EVENT_ID"):
+        return settings.get("EVENT_LOG_KEY")
+    return f"{event_id}_event.txt"
+
+
+def safe_key(key: Any, event_id: str) -> str:
+    if isinstance(key, str) and _SAFE_KEY.fullmatch(key) and ".." not in key:
+        return key
+    return log_key(event_id)
+
+
+def line(row: dict[str, Any]) -> str:
+    return ",".join(str(row.get(f, "")) for f in
+                    ("registeredAt", "phone", "contactId", "employeeId"))
+
+
+def render(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(line(r) + "\n" for r in rows).encode("utf-8")
+
+
+def _s3():
+    return aws.client("s3")
+
+
+def current_etag(bucket: str, key: str) -> str | None:
+    try:
+        return _s3().head_object(Bucket=bucket, Key=key)["ETag"]
+    except Exception as exc:
+        if aws.error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
+def read(bucket: str | None = None, key: str | None = None,
+         event_id: str | None = None) -> str:
+    """The file's text ('' when it does not exist yet)."""
+    event_id = event_id or settings.get("EVENT_ID")
+    bucket = bucket or settings.get("EVENT_BUCKET")
+    try:
+        body = _s3().get_object(Bucket=bucket, Key=key or log_key(event_id))["Body"]
+    except Exception as exc:
+        if aws.error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return ""
+        raise
+    return body.read().decode("utf-8")
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    response = getattr(exc, "response", None) or {}
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return aws.error_code(exc) in _CONFLICT_CODES or status in (409, 412)
+
+
+def _lines_if_covering(bucket: str, key: str, employee_ids: set[str]) -> int | None:
+    """The file's line count if it already holds these registrations, else
+    None. (Every version of the file is a whole table snapshot, so holding
+    them means holding them exactly once.)"""
+    rows = read(bucket, key).splitlines()
+    have = {row.rsplit(",", 1)[-1] for row in rows}
+    return len(rows) if employee_ids <= have else None
+
+
+def rebuild(event_id: str, key: str | None = None, *, rounds: int = MAX_ROUNDS,
+            must_include: Iterable[str] = (), before_write=None) -> int:
+    """Write the event's file from the table; returns its number of lines.
+
+    ``must_include``: the employee IDs whose registration asked for this
+    rebuild. When another rebuild wins the race and its file already holds
+    them, our work is done -- under a burst most losers stop there instead of
+    racing again. ``before_write`` (tests) runs between reading the table and
+    the write.
+    """
+    wanted = {str(e) for e in must_include}
+    bucket = settings.get("EVENT_BUCKET")
+    key = key or log_key(event_id)
+    for round_no in range(1, rounds + 1):
+        etag = current_etag(bucket, key)          # first: see the module docstring
+        rows = store.registrations(event_id)
+        body = render(rows)
+        # A single-part SSE-S3 object's ETag is the MD5 of its bytes.
+        if etag and etag.strip('"') == hashlib.md5(body, usedforsecurity=False).hexdigest():
+            return len(rows)                      # already up to date
+        if before_write:
+            before_write()
+        kwargs: dict[str, Any] = {
+            "Bucket": bucket, "Key": key, "Body": body,
+            "ContentType": "text/plain; charset=utf-8", "ServerSideEncryption": "AES256",
+        }
+        if etag:
+            kwargs["IfMatch"] = etag
+        else:
+            kwargs["IfNoneMatch"] = "*"
+        try:
+            _s3().put_object(**kwargs)
+        except Exception as exc:
+            if not _is_conflict(exc):
+                raise
+            logs.record("registration_log_conflict", eventId=event_id, round=round_no)
+            covered = _lines_if_covering(bucket, key, wanted) if wanted else None
+            if covered is not None:
+                return covered
+            # Full jitter: racing rebuilds spread out instead of colliding again.
+            cap = min(BACKOFF_CAP_SECONDS, 0.05 * 2 ** round_no)
+            time.sleep(secrets.randbelow(1000) / 1000 * cap)
+            continue
+        logs.record("registration_log_written", eventId=event_id, lines=len(rows),
+                    round=round_no)
+        return len(rows)
+    raise LogContention(f"{bucket}/{key}")

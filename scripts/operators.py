@@ -1,0 +1,116 @@
+"""Operators' commands for the phone event.
+
+    python -m scripts.operators export [--out FILE]              (make export OUT=...)
+    python -m scripts.operators draw N [--by NAME] [--redraw --reason "..."]   (make draw N=3)
+
+Both read the stage's table (``--stage``, local by default: the emulator of
+``make run`` on ``127.0.0.1:${LOCAL_AWS_PORT:-4566}``). The event is
+``EVENT_ID`` (``axcl``) unless ``--event`` names another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from scripts import stage_env
+
+EXPORT_FIELDS = ("registeredAt", "employeeId", "lotteryNumber", "phone", "contactId")
+
+
+def use_stage(stage: str) -> None:
+    """The stage's environment; for ``local``, the emulator and fake credentials
+    (values already in the environment win, e.g. AWS_ENDPOINT_URL for LocalStack)."""
+    if stage == "local":
+        port = os.environ.get("LOCAL_AWS_PORT", "4566")
+        os.environ.setdefault("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                            ("AWS_DEFAULT_REGION", "ap-northeast-2"),
+                            ("AWS_REGION", "ap-northeast-2")):
+            os.environ.setdefault(name, value)
+    stage_env.apply(stage)
+
+
+def write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    for row in rows:
+        writer.writerow([row.get(f, "") for f in EXPORT_FIELDS])
+
+
+def export(event_id: str, out_path: Path | None) -> int:
+    from chalicelib import registration
+
+    rows = registration.registrations(event_id)
+    if out_path:
+        with out_path.open("w", encoding="utf-8", newline="") as fh:
+            write_csv(rows, fh)
+    else:
+        write_csv(rows, sys.stdout)
+    where = f" → {out_path}" if out_path else ""
+    print(f"{event_id} 이벤트 등록 {len(rows)}건을 내보냈습니다{where}.", file=sys.stderr)
+    return 0
+
+
+def draw(event_id: str, count: int | None, by: str, redraw: bool, reason: str | None) -> int:
+    from chalicelib import registration
+
+    if count is None:
+        print("당첨자 수를 지정해 주세요. 예: make draw N=3", file=sys.stderr)
+        return 2
+    try:
+        item = registration.draw(event_id, count, by, redraw=redraw, reason=reason)
+    except registration.DrawRefused as exc:
+        print(f"추첨하지 않았습니다: {exc}", file=sys.stderr)
+        return 2
+    print(f"{event_id} 이벤트 {item['drawNumber']}회차 추첨 ({item['drawnAt']}, "
+          f"추첨자 {item['drawnBy']}, 등록자 {item['poolSize']}명 중 {item['count']}명)")
+    if item.get("reason"):
+        print(f"재추첨 사유: {item['reason']} ({item.get('replaces', '-')}회차를 대신함)")
+    for rank, winner in enumerate(item["winners"], 1):
+        print(f"  {rank}. {winner['lotteryNumber']}  사번 {winner['employeeId']}")
+    return 0
+
+
+def _login_name() -> str:
+    try:
+        return os.environ.get("USER") or getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name: --by must then be given
+        return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.operators")
+    parser.add_argument("--stage", default="local")
+    parser.add_argument("--event", help="이벤트 ID (기본: EVENT_ID 설정, axcl)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    exp = sub.add_parser("export", help="등록 목록을 CSV로 내보냅니다")
+    exp.add_argument("--out", type=Path, help="파일 (없으면 표준 출력)")
+    drw = sub.add_parser("draw", help="당첨자를 공정하게 추첨하고 기록합니다")
+    drw.add_argument("count", type=int, nargs="?")
+    drw.add_argument("--by", default=_login_name(), help="추첨한 사람 (기본 $USER)")
+    drw.add_argument("--redraw", action="store_true", help="이미 추첨했어도 새 회차로 다시 추첨")
+    drw.add_argument("--reason", help="재추첨 사유 (--redraw에 필수)")
+    args = parser.parse_args(argv)
+    use_stage(args.stage)
+    from chalicelib import settings
+
+    event_id = args.event or settings.get("EVENT_ID")
+    try:
+        if args.command == "export":
+            return export(event_id, args.out)
+        return draw(event_id, args.count, args.by, args.redraw, args.reason)
+    except Exception as exc:  # noqa: BLE001 - one readable line for the operator
+        endpoint = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
+        print(f"{endpoint}에서 이벤트 데이터를 읽지 못했습니다: {exc!r:.200}\n"
+              "로컬이라면 make run이 실행 중인지 확인해 주세요.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
