@@ -1,0 +1,72 @@
+"""The partner's SMS: its length and segments, built by the partner code
+(``chalicelib.partner.sms.compose`` around a real signed link from
+``chalicelib.links``) with the production base URL. Korean text travels as
+UCS-2: one segment holds 70 characters; a longer message is split into
+segments of 67 (the rest is the concatenation header)."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+from bench.harness import PROD_BASE_URL
+from bench.report import NOT_BUILT, Row
+
+NAME = "Partner SMS"
+# GSM 03.38's basic alphabet: a message only of these goes as 7-bit (160/153).
+GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+           "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+
+
+def units(text: str) -> int:
+    """UTF-16 code units: what a UCS-2 segment counts."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def segments(text: str) -> int:
+    if set(text) <= GSM7:
+        return 1 if len(text) <= 160 else math.ceil(len(text) / 153)
+    n = units(text)
+    return 1 if n <= 70 else math.ceil(n / 67)
+
+
+def build(partner_name: str, service_name: str) -> tuple[str, str]:
+    """(SMS text, token) as the link handler would send them in production."""
+    from chalicelib import links, request_store
+    from chalicelib.partner import sms
+
+    saved = os.environ.get("CONFIRM_BASE_URL")
+    os.environ["CONFIRM_BASE_URL"] = PROD_BASE_URL
+    try:
+        token, _ = links.issue(request_store.new_request_id(), "P001")
+        return sms.compose(partner_name, service_name, links.link_url(token)), token
+    finally:
+        if saved is None:
+            os.environ.pop("CONFIRM_BASE_URL", None)
+        else:
+            os.environ["CONFIRM_BASE_URL"] = saved
+
+
+def run(stage: Any) -> tuple[list[Row], list[str]]:
+    try:
+        from chalicelib.partner import sms  # noqa: F401
+    except ImportError:
+        return [Row(NAME, "characters / segments", NOT_BUILT)], []
+    from chalicelib import reservations
+
+    sample = reservations.get("RS2025110301") or {}
+    text, token = build(sample.get("partnerName", "바다뷰 펜션"),
+                        sample.get("serviceName", "오션뷰 디럭스 2박"))
+    long_text, _ = build("산과 바다가 보이는 아주 긴 이름의 펜션 본관",
+                         "프리미엄 오션뷰 스위트 디럭스 패밀리 룸 3박 조식 포함")
+    rows = [
+        Row(NAME, "sample reservation: characters / UCS-2 segments",
+            f"{units(text)} / {segments(text)}", "limit 134 / 2",
+            # The text as sent, the token itself left out (a credential).
+            f"token {len(token)} chars (limit 120); “{text.replace(token, '<token>')}”"),
+        Row(NAME, "long partner and service names: characters / segments",
+            f"{units(long_text)} / {segments(long_text)}", "limit 134 / 2",
+            "names are shortened, the link never"),
+    ]
+    return rows, []
