@@ -148,26 +148,6 @@ def handle_customer_notification(event):
         notify.handle_message(record.body)
 
 
-def _korean_errors(view):
-    """Chalice turns an exception raised in a view into its own English 500
-    before any middleware sees it (only ChaliceUnhandledError passes through),
-    so these views answer their errors themselves, as the middleware would."""
-    import functools
-
-    @functools.wraps(view)
-    def answer(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except errors.ApiError as exc:
-            return json_error(exc)
-        except Exception as exc:  # noqa: BLE001 - the edge of the system
-            logs.record("unhandled_error", level=40, path=app.current_request.path,
-                        error=repr(exc)[:300])
-            return json_error(errors.ApiError(500, "INTERNAL_ERROR", UNEXPECTED))
-
-    return answer
-
-
 def _static_response(text: str, content_type: str) -> Response:
     from chalicelib import static_site
 
@@ -188,25 +168,25 @@ def _page(name: str) -> Response:
 
 
 @app.route("/")
-@_korean_errors
+@answers_in_korean
 def chat_page():
     return _page("index")
 
 
 @app.route("/admin")
-@_korean_errors
+@answers_in_korean
 def admin_page():
     return _page("admin")
 
 
 @app.route("/config.js")
-@_korean_errors
+@answers_in_korean
 def web_config():
     return _web_file("config.js")
 
 
 @app.route("/assets/{name}")
-@_korean_errors
+@answers_in_korean
 def web_asset(name):
     return _web_file(f"assets/{name}")
 
@@ -249,7 +229,7 @@ def admin_only(event, get_response):
 
 
 @app.route("/api/admin/requests", authorizer=admin_authorizer)
-@_korean_errors
+@answers_in_korean
 def admin_requests():
     from chalicelib import dashboard
 
@@ -258,7 +238,7 @@ def admin_requests():
 
 
 @app.route("/api/admin/registrations", authorizer=admin_authorizer)
-@_korean_errors
+@answers_in_korean
 def admin_registrations():
     from chalicelib import dashboard
 
