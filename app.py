@@ -79,7 +79,7 @@ def handle_registration_log(event):
     redelivery."""
     from chalicelib import registration
 
-    registration.rebuild_logs(record.body for record in event)
+    registration.handle_log_records(record.to_dict() for record in event)
 
 # --- end section: registration -----------------------------------------------
 

@@ -26,7 +26,8 @@ from chalicelib.registration.store import (
 
 __all__ = [
     "AlreadyRegistered", "DrawRefused", "NumbersExhausted", "Registration",
-    "answer_call", "draw", "rebuild_logs", "register_employee", "registration_summary",
+    "answer_call", "draw", "handle_log_records", "rebuild_logs", "register_employee",
+    "registration_summary",
     "registrations",
 ]
 
@@ -41,9 +42,20 @@ def registration_summary(event_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def rebuild_logs(message_bodies: Iterable[str]) -> dict[str, int]:
+def handle_log_records(records: Iterable[dict[str, Any]]) -> dict[str, int | None]:
+    """Lambda's SQS records of the ``registration-log`` queue -> rebuilt files."""
+    records = list(records)
+    sent = [str(r.get("attributes", {}).get("SentTimestamp", "")) for r in records]
+    newest = max(int(s) for s in sent) if sent and all(s.isdigit() for s in sent) else None
+    return rebuild_logs((str(r.get("body", "")) for r in records), sent_at_ms=newest)
+
+
+def rebuild_logs(message_bodies: Iterable[str],
+                 sent_at_ms: int | None = None) -> dict[str, int | None]:
     """The ``registration-log`` consumer: one rebuild per event named in the
-    batch (ten messages cost one rebuild, not ten). Returns lines per file."""
+    batch (ten messages cost one rebuild, not ten), none for a file that
+    already covers the batch (``sent_at_ms``: the newest SQS SentTimestamp of
+    the batch). Returns lines per file (None: already covered)."""
     targets: dict[tuple[str, str], set[str]] = {}
     for body in message_bodies:
         try:
@@ -57,5 +69,5 @@ def rebuild_logs(message_bodies: Iterable[str]) -> dict[str, int]:
             (event_id, event_log.safe_key(message.get("logKey"), event_id)), set())
         if message.get("employeeId"):
             wanted.add(str(message["employeeId"]))
-    return {key: event_log.rebuild(event_id, key, must_include=wanted)
+    return {key: event_log.rebuild(event_id, key, must_include=wanted, sent_at_ms=sent_at_ms)
             for (event_id, key), wanted in targets.items()}

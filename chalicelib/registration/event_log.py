@@ -10,6 +10,14 @@ compare-and-swap. The ETag is read *before* the table, the object is put with
 ``If-Match`` (``If-None-Match: *`` when there is no file yet), and a rebuild
 whose file changed underneath it starts again. So a slow rebuild holding an
 older view of the table can never overwrite a newer file.
+
+Each file carries, as object metadata, the moment its table read began. A
+registration's queue message is sent after its transaction committed, so a
+file whose read began after the message was sent (with a margin for clock
+skew) already holds that registration: the batch is done with one HeadObject
+instead of a rebuild. Under a burst this collapses the backlog -- each rebuild
+covers every message sent before it started -- so the file lags by about one
+rebuild, not by one rebuild per batch.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ from chalicelib import aws, logs, settings
 from chalicelib.registration import store
 
 MAX_ROUNDS = 10
+CLOCK_SKEW_MARGIN_MS = 1000
+SNAPSHOT_META = "snapshot-at-ms"
 BACKOFF_CAP_SECONDS = 1.0
 # S3 answers 412 when the ETag no longer matches and 409 when a concurrent
 # conditional write to the same key is in flight.
@@ -64,13 +74,20 @@ def _s3():
     return aws.client("s3")
 
 
-def current_etag(bucket: str, key: str) -> str | None:
+def current_version(bucket: str, key: str) -> tuple[str | None, int | None]:
+    """The file's ETag and when its table read began (None, None: no file)."""
     try:
-        return _s3().head_object(Bucket=bucket, Key=key)["ETag"]
+        head = _s3().head_object(Bucket=bucket, Key=key)
     except Exception as exc:
         if aws.error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-            return None
+            return None, None
         raise
+    snapshot = head.get("Metadata", {}).get(SNAPSHOT_META, "")
+    return head["ETag"], int(snapshot) if snapshot.isdigit() else None
+
+
+def current_etag(bucket: str, key: str) -> str | None:
+    return current_version(bucket, key)[0]
 
 
 def read(bucket: str | None = None, key: str | None = None,
@@ -103,8 +120,11 @@ def _lines_if_covering(bucket: str, key: str, employee_ids: set[str]) -> int | N
 
 
 def rebuild(event_id: str, key: str | None = None, *, rounds: int = MAX_ROUNDS,
-            must_include: Iterable[str] = (), before_write=None) -> int:
-    """Write the event's file from the table; returns its number of lines.
+            must_include: Iterable[str] = (), sent_at_ms: int | None = None,
+            before_write=None) -> int | None:
+    """Write the event's file from the table; returns its number of lines
+    (None when the file already covered every message sent by ``sent_at_ms``,
+    the newest SQS SentTimestamp of the batch, and nothing was read or written).
 
     ``must_include``: the employee IDs whose registration asked for this
     rebuild. When another rebuild wins the race and its file already holds
@@ -116,7 +136,12 @@ def rebuild(event_id: str, key: str | None = None, *, rounds: int = MAX_ROUNDS,
     bucket = settings.get("EVENT_BUCKET")
     key = key or log_key(event_id)
     for round_no in range(1, rounds + 1):
-        etag = current_etag(bucket, key)          # first: see the module docstring
+        etag, snapshot_at = current_version(bucket, key)  # first: see the module docstring
+        if (round_no == 1 and sent_at_ms is not None and snapshot_at is not None
+                and snapshot_at > sent_at_ms + CLOCK_SKEW_MARGIN_MS):
+            logs.record("registration_log_covered", eventId=event_id)
+            return None
+        read_began_ms = int(time.time() * 1000)
         rows = store.registrations(event_id)
         body = render(rows)
         # A single-part SSE-S3 object's ETag is the MD5 of its bytes.
@@ -127,6 +152,7 @@ def rebuild(event_id: str, key: str | None = None, *, rounds: int = MAX_ROUNDS,
         kwargs: dict[str, Any] = {
             "Bucket": bucket, "Key": key, "Body": body,
             "ContentType": "text/plain; charset=utf-8", "ServerSideEncryption": "AES256",
+            "Metadata": {SNAPSHOT_META: str(read_began_ms)},
         }
         if etag:
             kwargs["IfMatch"] = etag

@@ -145,3 +145,39 @@ def test_the_queue_handler_rebuilds_once_per_event_in_a_batch(app_module, event_
               "awsRegion": "ap-northeast-2"}
     app_module.handle_registration_log({"Records": [record]}, None)
     assert len(event_log.read().splitlines()) == 2
+
+
+def _record(body: str, sent_ms: int) -> dict:
+    return {"body": body, "attributes": {"SentTimestamp": str(sent_ms)}}
+
+
+def test_a_batch_sent_before_the_files_table_read_is_already_covered(event_id, log_lines):
+    import time
+
+    register(event_id, 1)
+    sent_ms = int(time.time() * 1000)
+    time.sleep(1.1)  # the file's read begins after the send, beyond the skew margin
+    body = f'{{"eventId": "{event_id}", "employeeId": "30000001"}}'
+    assert rebuild_logs([body]) == {"axcl_event.txt": 1}
+    head = s3().head_object(Bucket=settings.get("EVENT_BUCKET"), Key="axcl_event.txt")
+    assert int(head["Metadata"][event_log.SNAPSHOT_META]) > sent_ms
+
+    from chalicelib.registration import handle_log_records
+
+    # The batch's messages were sent before that read: nothing is read or written.
+    assert handle_log_records([_record(body, sent_ms)]) == {"axcl_event.txt": None}
+    assert any("registration_log_covered" in line for line in log_lines)
+    # A message sent after the file's read asks for a real rebuild.
+    register(event_id, 2)
+    later = int(time.time() * 1000) + 2000
+    assert handle_log_records([_record(body, later)]) == {"axcl_event.txt": 2}
+    assert len(event_log.read().splitlines()) == 2
+
+
+def test_records_without_a_sent_timestamp_always_rebuild(event_id):
+    from chalicelib.registration import handle_log_records
+
+    register(event_id, 1)
+    body = f'{{"eventId": "{event_id}"}}'
+    assert handle_log_records([{"body": body, "attributes": {}}]) == {"axcl_event.txt": 1}
+    assert handle_log_records([{"body": body, "attributes": {}}]) == {"axcl_event.txt": 1}
