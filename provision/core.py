@@ -13,16 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import names
+from chalicelib.aws import error_code
 from provision import stages
 
 STEPFUNCTIONS_DIR = stages.PROJECT_DIR / "stepfunctions"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 VISIBILITY_FACTOR = 6  # AWS's advice for queues behind Lambda
-
-
-def _code(exc: BaseException) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
 class Provisioner:
@@ -105,7 +102,7 @@ class Provisioner:
         try:
             ddb.describe_table(TableName=name)
         except Exception as exc:
-            if _code(exc) != "ResourceNotFoundException":
+            if error_code(exc) != "ResourceNotFoundException":
                 raise
             ddb.create_table(
                 TableName=name,
@@ -147,7 +144,7 @@ class Provisioner:
         try:
             url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         except Exception as exc:
-            if "NonExistentQueue" not in _code(exc):
+            if "NonExistentQueue" not in error_code(exc):
                 raise
             url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
             self.changed(f"queue {name}")
@@ -187,7 +184,7 @@ class Provisioner:
             s3.head_bucket(Bucket=name)
             return
         except Exception as exc:
-            if _code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+            if error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
                 raise
         kwargs: dict[str, Any] = {"Bucket": name}
         if self.region != "us-east-1":
@@ -209,14 +206,14 @@ class Provisioner:
             rules = s3.get_bucket_encryption(Bucket=events)[
                 "ServerSideEncryptionConfiguration"]["Rules"]
         except Exception as exc:
-            if _code(exc) != "ServerSideEncryptionConfigurationNotFoundError":
+            if error_code(exc) != "ServerSideEncryptionConfigurationNotFoundError":
                 raise
             rules = []
         if not rules:
             s3.put_bucket_encryption(Bucket=events, ServerSideEncryptionConfiguration={
                 "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
             self.changed(f"bucket {events}: default encryption")
-        self._ensure_public_access_block(events)
+        self.ensure_public_access_block(events)
         web = self.web_bucket_name()
         self._ensure_bucket(web)
         website = {"IndexDocument": {"Suffix": "index.html"},
@@ -225,7 +222,7 @@ class Provisioner:
             current = s3.get_bucket_website(Bucket=web)
             current = {k: current[k] for k in website if k in current}
         except Exception as exc:
-            if _code(exc) != "NoSuchWebsiteConfiguration":
+            if error_code(exc) != "NoSuchWebsiteConfiguration":
                 raise
             current = {}
         if current != website:
@@ -234,19 +231,20 @@ class Provisioner:
         self.env["EVENT_BUCKET"] = events
         self.env["WEB_BUCKET"] = web
 
-    def _ensure_public_access_block(self, bucket: str) -> None:
+    def ensure_public_access_block(self, bucket: str, wanted: dict[str, bool] | None = None,
+                                   what: str = "public access blocked") -> None:
         s3 = self.client("s3")
-        wanted = {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls",
-                                    "BlockPublicPolicy", "RestrictPublicBuckets")}
+        wanted = wanted or {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls",
+                                              "BlockPublicPolicy", "RestrictPublicBuckets")}
         try:
             current = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
         except Exception as exc:
-            if _code(exc) != "NoSuchPublicAccessBlockConfiguration":
+            if error_code(exc) != "NoSuchPublicAccessBlockConfiguration":
                 raise
             current = {}
         if current != wanted:
             s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=wanted)
-            self.changed(f"bucket {bucket}: public access blocked")
+            self.changed(f"bucket {bucket}: {what}")
 
     # -- Step Functions -----------------------------------------------------
     def placeholders(self) -> dict[str, str]:
@@ -257,20 +255,38 @@ class Provisioner:
             "TableName": names.table_name(self.stage),
         }
 
-    def ensure_state_machine_role(self) -> str:
+    def ensure_role(self, role: str, service: str, policy_name: str,
+                    policy: dict[str, Any]) -> str:
+        """A role that ``service`` assumes, with exactly this inline policy."""
         iam = self.client("iam")
-        role = f"{self.prefix}-states"
         trust = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+            "Effect": "Allow", "Principal": {"Service": service},
             "Action": "sts:AssumeRole"}]}
         try:
             arn = iam.get_role(RoleName=role)["Role"]["Arn"]
         except Exception as exc:
-            if _code(exc) != "NoSuchEntity":
+            if error_code(exc) != "NoSuchEntity":
                 raise
             arn = iam.create_role(RoleName=role,
                                   AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
             self.changed(f"role {role}")
+        try:
+            current = iam.get_role_policy(RoleName=role, PolicyName=policy_name)[
+                "PolicyDocument"]
+            if isinstance(current, str):
+                from urllib.parse import unquote
+                current = json.loads(unquote(current))
+        except Exception as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+            current = None
+        if current != policy:
+            iam.put_role_policy(RoleName=role, PolicyName=policy_name,
+                                PolicyDocument=json.dumps(policy))
+            self.changed(f"role {role}: policy")
+        return arn
+
+    def ensure_state_machine_role(self) -> str:
         account = self.account_id()
         policy = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": [
@@ -280,20 +296,7 @@ class Provisioner:
              "Resource": f"arn:aws:dynamodb:{self.region}:{account}:table/"
                          f"{names.table_name(self.stage)}"},
         ]}
-        try:
-            current = iam.get_role_policy(RoleName=role, PolicyName="states")["PolicyDocument"]
-            if isinstance(current, str):
-                from urllib.parse import unquote
-                current = json.loads(unquote(current))
-        except Exception as exc:
-            if _code(exc) != "NoSuchEntity":
-                raise
-            current = None
-        if current != policy:
-            iam.put_role_policy(RoleName=role, PolicyName="states",
-                                PolicyDocument=json.dumps(policy))
-            self.changed(f"role {role}: policy")
-        return arn
+        return self.ensure_role(f"{self.prefix}-states", "states.amazonaws.com", "states", policy)
 
     def render_definition(self, path: Path) -> str:
         values = self.placeholders()
@@ -315,7 +318,7 @@ class Provisioner:
             try:
                 current = sfn.describe_state_machine(stateMachineArn=arn)
             except Exception as exc:
-                if _code(exc) != "StateMachineDoesNotExist":
+                if error_code(exc) != "StateMachineDoesNotExist":
                     raise
                 arn = sfn.create_state_machine(name=name, definition=definition,
                                                roleArn=role_arn)["stateMachineArn"]

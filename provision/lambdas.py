@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from chalicelib import names
+from chalicelib.aws import error_code
 
 API_HANDLER = "api_handler"
 HANDLERS = ("connect_event_registration", "handle_partner_link",
@@ -27,10 +28,6 @@ def function_arn(region: str, account: str, stage: str, handler: str = API_HANDL
     return f"arn:aws:lambda:{region}:{account}:function:{function_name(stage, handler)}"
 
 
-def _code(exc: BaseException) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def deployed_arn(prov: Any, handler: str = API_HANDLER) -> str:
     """The function's ARN; a clear message when `chalice deploy` has not run yet."""
     name = function_name(prov.stage, handler)
@@ -38,7 +35,7 @@ def deployed_arn(prov: Any, handler: str = API_HANDLER) -> str:
         return prov.client("lambda").get_function(FunctionName=name)[
             "Configuration"]["FunctionArn"]
     except Exception as exc:
-        if _code(exc) == "ResourceNotFoundException":
+        if error_code(exc) == "ResourceNotFoundException":
             raise SystemExit(f"Lambda 함수 {name}가 없습니다. 먼저 "
                              f"`chalice deploy --stage {prov.stage}`를 실행해 주세요.") from exc
         raise
@@ -52,7 +49,7 @@ def ensure_invoke_permission(prov: Any, handler: str, sid: str, principal: str,
     try:
         statements = json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"]
     except Exception as exc:
-        if _code(exc) != "ResourceNotFoundException":
+        if error_code(exc) != "ResourceNotFoundException":
             raise
         statements = []
     if any(s.get("Sid") == sid for s in statements):

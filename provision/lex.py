@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import names
+from chalicelib.aws import error_code
 from provision import stages
 
 LEX_DIR = stages.PROJECT_DIR / "lex"
@@ -93,10 +94,6 @@ def _strip_none(value: Any) -> Any:
     return value
 
 
-def _code(exc: BaseException) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 class BotBuilder:
     """Applies one definition to one bot; every call's parameters go through
     the operation's input shape, so a field the API does not take is dropped."""
@@ -162,7 +159,7 @@ class BotBuilder:
         try:
             self.lex.describe_bot_locale(**self._scope())
         except Exception as exc:
-            if _code(exc) != "ResourceNotFoundException":
+            if error_code(exc) != "ResourceNotFoundException":
                 raise
             self.lex.create_bot_locale(**self._params("CreateBotLocale", source,
                                                       **self._scope()))
@@ -264,23 +261,9 @@ class BotBuilder:
 
 def ensure_role(prov: Any) -> str:
     """The bot's runtime role (Polly for spoken prompts, as Lex's own role has)."""
-    iam = prov.client("iam")
-    role = f"{prov.prefix}-lex"
-    trust = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "lexv2.amazonaws.com"},
-        "Action": "sts:AssumeRole"}]}
-    try:
-        arn = iam.get_role(RoleName=role)["Role"]["Arn"]
-    except Exception as exc:
-        if _code(exc) != "NoSuchEntity":
-            raise
-        arn = iam.create_role(RoleName=role,
-                              AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-        iam.put_role_policy(RoleName=role, PolicyName="polly", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "polly:SynthesizeSpeech", "Resource": "*"}]}))
-        prov.changed(f"role {role}")
-    return arn
+    return prov.ensure_role(f"{prov.prefix}-lex", "lexv2.amazonaws.com", "polly", {
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "polly:SynthesizeSpeech", "Resource": "*"}]})
 
 
 def ensure(prov: Any, lex_dir: Path = LEX_DIR) -> dict[str, str]:

@@ -14,6 +14,7 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
+from chalicelib.aws import error_code
 from provision import stages
 
 WEB_DIR = stages.PROJECT_DIR / "web"
@@ -66,26 +67,15 @@ def files(web_dir: Path = WEB_DIR) -> dict[str, Path]:
                                        p.relative_to(web_dir).parts)}
 
 
-def _code(exc: BaseException) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def _ensure_public_read(prov: Any, bucket: str) -> None:
     s3 = prov.client("s3")
-    try:
-        current = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    except Exception as exc:
-        if _code(exc) != "NoSuchPublicAccessBlockConfiguration":
-            raise
-        current = {}
-    if current != PUBLIC_ACCESS:
-        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS)
-        prov.changed(f"bucket {bucket}: public access block allows the read policy only")
+    prov.ensure_public_access_block(bucket, PUBLIC_ACCESS,
+                                    "public access block allows the read policy only")
     wanted = read_policy(bucket)
     try:
         policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     except Exception as exc:
-        if _code(exc) != "NoSuchBucketPolicy":
+        if error_code(exc) != "NoSuchBucketPolicy":
             raise
         policy = None
     if policy != wanted:
@@ -101,7 +91,7 @@ def _put_if_changed(prov: Any, bucket: str, key: str, body: bytes, ctype: str) -
         if head["ETag"].strip('"') == digest and head.get("ContentType") == ctype:
             return
     except Exception as exc:
-        if _code(exc) not in ("404", "NoSuchKey", "NotFound"):
+        if error_code(exc) not in ("404", "NoSuchKey", "NotFound"):
             raise
     # no-cache: a new deploy's pages show up at once; they are small.
     s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=ctype,
