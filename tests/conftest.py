@@ -142,3 +142,31 @@ def local_stack(emulator, stack_env):
     stack.stop()
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture
+def event_id(stack_env, monkeypatch):
+    """A fresh phone event per test, so tests never see each other's registrations."""
+    import secrets as _secrets
+
+    eid = "t" + _secrets.token_hex(5)
+    monkeypatch.setenv("EVENT_ID", eid)
+    return eid
+
+
+@pytest.fixture
+def log_lines():
+    """Every structured line the app logs during the test."""
+    import logging
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    handler = Keep()
+    logger = logging.getLogger("partnerline")
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)

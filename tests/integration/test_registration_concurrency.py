@@ -8,17 +8,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from chalicelib import table
 from chalicelib.registration import event_log, store
-
-
-@pytest.fixture
-def event_id(stack_env, monkeypatch):
-    eid = "t" + secrets.token_hex(5)
-    monkeypatch.setenv("EVENT_ID", eid)
-    return eid
 
 
 def connect_event(digits: str, n: int) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import secrets
 
@@ -15,28 +14,6 @@ from chalicelib.registration import event_log, store
 PHONE = "+821012345678"
 
 
-@pytest.fixture
-def event_id(stack_env, monkeypatch):
-    """A fresh event per test, so tests never see each other's registrations."""
-    eid = "t" + secrets.token_hex(5)
-    monkeypatch.setenv("EVENT_ID", eid)
-    return eid
-
-
-@pytest.fixture
-def log_lines():
-    """Every structured line the app logs during the test."""
-    lines: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            lines.append(record.getMessage())
-
-    handler = Keep()
-    logger = logging.getLogger("partnerline")
-    logger.addHandler(handler)
-    yield lines
-    logger.removeHandler(handler)
 
 
 def connect_event(digits, phone=PHONE, contact_id=None):

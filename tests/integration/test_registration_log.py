@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -11,27 +10,6 @@ import pytest
 
 from chalicelib import aws, settings
 from chalicelib.registration import event_log, rebuild_logs, store
-
-
-@pytest.fixture
-def event_id(stack_env, monkeypatch):
-    eid = "t" + secrets.token_hex(5)
-    monkeypatch.setenv("EVENT_ID", eid)
-    return eid
-
-
-@pytest.fixture
-def log_lines():
-    lines: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            lines.append(record.getMessage())
-
-    handler = Keep()
-    logging.getLogger("partnerline").addHandler(handler)
-    yield lines
-    logging.getLogger("partnerline").removeHandler(handler)
 
 
 def register(event_id: str, n: int) -> store.Registration:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from chalicelib import table
 from chalicelib.registration import answer_call, store
-
-
-@pytest.fixture
-def event_id(stack_env, monkeypatch):
-    eid = "t" + secrets.token_hex(5)
-    monkeypatch.setenv("EVENT_ID", eid)
-    return eid
 
 
 def stored(event_id: str, prefix: str) -> list[dict]:
@@ -91,18 +81,8 @@ def test_numbers_look_random_not_derived_from_the_id(event_id):
     assert len({a.lottery_number, b.lottery_number, c.lottery_number}) == 3
 
 
-def test_exhaustion_is_logged_as_an_error_with_a_reason(event_id):
-    lines: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            lines.append(record.getMessage())
-
-    handler = Keep()
-    logging.getLogger("partnerline").addHandler(handler)
-    try:
-        store.register_employee(event_id, "7000", "+821011112222", "c", number_space=1)
-        answer_call(event("7001"), number_space=1)
-    finally:
-        logging.getLogger("partnerline").removeHandler(handler)
+def test_exhaustion_is_logged_as_an_error_with_a_reason(event_id, log_lines):
+    lines = log_lines
+    store.register_employee(event_id, "7000", "+821011112222", "c", number_space=1)
+    answer_call(event("7001"), number_space=1)
     assert any('"numbers_exhausted"' in line and '"ERROR"' in line for line in lines)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -15,13 +14,6 @@ from chalicelib import table
 from chalicelib.registration import DrawRefused, draw, registration_summary, store
 from scripts import call as call_cmd
 from scripts import operators
-
-
-@pytest.fixture
-def event_id(stack_env, monkeypatch):
-    eid = "t" + secrets.token_hex(5)
-    monkeypatch.setenv("EVENT_ID", eid)
-    return eid
 
 
 def register_many(event_id: str, n: int) -> list[store.Registration]:
