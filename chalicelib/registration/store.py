@@ -17,6 +17,7 @@ rather than by thousands of guesses.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -88,7 +89,11 @@ def _reasons(exc: BaseException) -> list[dict[str, Any]]:
 
 
 def used_numbers(event_id: str) -> set[int]:
-    """Every lottery number taken in the event (a strongly consistent read)."""
+    """Every lottery number taken in the event (a strongly consistent read).
+
+    Up to 10,000 small items (a page or two in DynamoDB): the ``default``
+    client's 5 s read timeout, not the caller path's 2 s, still inside the
+    caller's budget. Only an event that is nearly full ever asks."""
     kwargs: dict[str, Any] = {
         "TableName": table.name(), "ConsistentRead": True,
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :sk)",
@@ -97,11 +102,37 @@ def used_numbers(event_id: str) -> set[int]:
     }
     used: set[int] = set()
     while True:
-        page = _client().query(**kwargs)
+        page = aws.client("dynamodb").query(**kwargs)
         used.update(int(raw["sk"]["S"][4:]) for raw in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             return used
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+# Free numbers of a nearly full event, kept by this container for a while so
+# that a burst of callers into a nearly full event reads them once, not once
+# per caller. A stale entry only costs a clash (the transaction is the judge).
+FREE_CACHE_SECONDS = 30.0
+_free_cache: dict[tuple[str, int], tuple[float, list[int]]] = {}
+_free_lock = threading.Lock()
+
+
+_read_lock = threading.Lock()
+
+
+def _free_numbers(event_id: str, space: int) -> list[int]:
+    """Read the free numbers from the table and share them with this container.
+    One reader at a time: callers that waited for it take what it read."""
+    asked = time.monotonic()
+    with _read_lock:
+        with _free_lock:
+            hit = _free_cache.get((event_id, space))
+            if hit and hit[0] >= asked and hit[1]:
+                return hit[1]
+        free = sorted(set(range(space)) - used_numbers(event_id))
+        with _free_lock:
+            _free_cache[(event_id, space)] = (time.monotonic(), free)
+        return free
 
 
 class _Picker:
@@ -111,16 +142,28 @@ class _Picker:
         self.event_id = event_id
         self.space = space
         self.clashes = 0
-        self.free: list[int] | None = None
+        self.read_fresh = False
 
     def next(self) -> int:
         if self.clashes < RANDOM_TRIES:
             return secrets.randbelow(self.space)
-        if not self.free:
-            self.free = sorted(set(range(self.space)) - used_numbers(self.event_id))
-            if not self.free:
-                raise NumbersExhausted(self.event_id)
-        return self.free.pop(secrets.randbelow(len(self.free)))
+        # After twice as many clashes, our cached view is too stale: read again, once.
+        fresh = self.clashes >= 2 * RANDOM_TRIES and not self.read_fresh
+        self.read_fresh = self.read_fresh or fresh
+        with _free_lock:
+            hit = _free_cache.get((self.event_id, self.space))
+            young = hit is not None and time.monotonic() - hit[0] < FREE_CACHE_SECONDS
+            cached = hit[1] if young and not fresh else []
+            if cached:
+                # Taken out of the shared list: no two callers here try the same one.
+                return cached.pop(secrets.randbelow(len(cached)))
+        free = _free_numbers(self.event_id, self.space)
+        if not free:
+            raise NumbersExhausted(self.event_id)
+        with _free_lock:
+            if free:
+                return free.pop(secrets.randbelow(len(free)))
+        return secrets.randbelow(self.space)  # emptied meanwhile: the transaction judges
 
     def clashed(self) -> None:
         self.clashes += 1

@@ -6,6 +6,8 @@ import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from chalicelib import table
 from chalicelib.registration import answer_call, store
 
@@ -86,3 +88,32 @@ def test_exhaustion_is_logged_as_an_error_with_a_reason(event_id, log_lines):
     store.register_employee(event_id, "7000", "+821011112222", "c", number_space=1)
     answer_call(event("7001"), number_space=1)
     assert any('"numbers_exhausted"' in line and '"ERROR"' in line for line in lines)
+
+
+def test_a_burst_into_a_nearly_full_event_reads_the_free_numbers_once_per_container(
+        event_id, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    space = 60
+    for n in range(50):
+        store.register_employee(event_id, f"{80000 + n}", "+821011112222", f"c{n}",
+                                number_space=space)
+    reads: list[int] = []
+    real = store.used_numbers
+
+    def counted(eid):
+        reads.append(1)
+        return real(eid)
+
+    monkeypatch.setattr(store, "used_numbers", counted)
+    monkeypatch.setattr(store, "RANDOM_TRIES", 0)  # straight to the free numbers
+    with ThreadPoolExecutor(10) as pool:
+        done = list(pool.map(lambda n: store.register_employee(
+            event_id, f"{90000 + n}", "+821011112222", f"d{n}", number_space=space),
+            range(10)))
+    numbers = {r.lottery_number for r in done}
+    assert len(numbers) == 10                      # the last ten numbers, each once
+    assert len(store.used_numbers(event_id)) == space
+    assert len(reads) < 10                         # shared, not one read per caller
+    with pytest.raises(store.NumbersExhausted):
+        store.register_employee(event_id, "99999", "+821011112222", "x", number_space=space)
