@@ -181,26 +181,41 @@ def _fail(request_id: str, code: str, status: int, message: str) -> ApiError:
     return ApiError(status, code, message, requestId=request_id)
 
 
+def _lookup_failure(reservation: dict[str, Any] | None,
+                    customer_phone: str) -> tuple[str, int, str] | None:
+    if reservation is None:
+        return "RESERVATION_NOT_FOUND", 404, RESERVATION_NOT_FOUND
+    if phone.to_e164(str(reservation.get("customerPhone", ""))) != customer_phone:
+        return "RESERVATION_MISMATCH", 403, RESERVATION_MISMATCH
+    return None
+
+
 def open_request(intent: str, number: str, customer_phone: str, text: str,
                  session_id: str | None = None) -> dict[str, Any]:
+    """Look the reservation up, then write the request once: Created with the
+    partner's details, or already Failed (the record is the same as creating it
+    and then failing it; one write instead of two)."""
     request_id = request_store.new_request_id()
-    extra = {"sessionId": session_id} if session_id else {}
+    extra: dict[str, Any] = {"sessionId": session_id} if session_id else {}
+    reservation = reservations.get(number)
+    failure = _lookup_failure(reservation, customer_phone)
+    if failure:
+        code, status, message = failure
+        request_store.create(request_id, intent=intent, reservation_number=number,
+                             customer_phone=customer_phone, text=text,
+                             failure_reason=code, **extra)
+        logs.record("request_failed", requestId=request_id, reason=code,
+                    customerPhone=customer_phone)
+        raise ApiError(status, code, message, requestId=request_id)
+    details = {k: reservation[k] for k in RESERVATION_FIELDS if reservation.get(k) is not None}
     request_store.create(request_id, intent=intent, reservation_number=number,
-                         customer_phone=customer_phone, text=text, **extra)
+                         customer_phone=customer_phone, text=text,
+                         partnerId=reservation["partnerId"],
+                         partnerName=reservation.get("partnerName", ""),
+                         partnerPhone=reservation["partnerPhone"],
+                         reservation=details, **extra)
     logs.record("request_created", requestId=request_id, intent=intent,
                 customerPhone=customer_phone)
-    reservation = reservations.get(number)
-    if reservation is None:
-        raise _fail(request_id, "RESERVATION_NOT_FOUND", 404, RESERVATION_NOT_FOUND)
-    if phone.to_e164(str(reservation.get("customerPhone", ""))) != customer_phone:
-        raise _fail(request_id, "RESERVATION_MISMATCH", 403, RESERVATION_MISMATCH)
-    details = {k: reservation[k] for k in RESERVATION_FIELDS if reservation.get(k) is not None}
-    request_store.transition(request_id, fields={
-        "partnerId": reservation["partnerId"],
-        "partnerName": reservation.get("partnerName", ""),
-        "partnerPhone": reservation["partnerPhone"],
-        "reservation": details,
-    }, expect_status=[request_store.CREATED])
     try:
         workflow.start_partner_confirmation(request_id)
     except Exception as exc:  # noqa: BLE001 - nobody would ever advance this request

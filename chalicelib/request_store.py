@@ -43,15 +43,22 @@ def event(kind: str, **detail: Any) -> dict[str, Any]:
 
 
 def create(request_id: str, *, intent: str, reservation_number: str,
-           customer_phone: str, text: str, **fields: Any) -> dict[str, Any]:
+           customer_phone: str, text: str, failure_reason: str | None = None,
+           **fields: Any) -> dict[str, Any]:
+    """Write a new request. With ``failure_reason`` it is written already
+    ``Failed`` (events Created, then Failed): the same record as creating it
+    and failing it, in one write."""
     at = clock.iso()
+    events = [{"type": CREATED, "at": at}]
+    if failure_reason:
+        events.append({"type": FAILED, "at": at, "reason": failure_reason})
     item = {
         "pk": pk(request_id), "sk": "REQ",
         "gsi1pk": LIST_PARTITION, "gsi1sk": f"{at}#{request_id}",
-        "requestId": request_id, "status": CREATED, "intent": intent,
-        "reservationNumber": reservation_number, "customerPhone": customer_phone,
-        "text": text, "createdAt": at, "updatedAt": at,
-        "events": [{"type": CREATED, "at": at}],
+        "requestId": request_id, "status": FAILED if failure_reason else CREATED,
+        "intent": intent, "reservationNumber": reservation_number,
+        "customerPhone": customer_phone, "text": text, "createdAt": at, "updatedAt": at,
+        "events": events,
         **fields,
     }
     if not table.put_new(item):
