@@ -19,7 +19,11 @@ def main() -> int:
     stack = LocalStack(port=port, aws_port=aws_port, endpoint=endpoint,
                        report=lambda line: print(line, flush=True))
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # A shell that starts us in the background sets SIGINT to "ignore", and
+    # Python keeps that: Ctrl-C (or kill -INT) must stop the stack regardless.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         stack.start()
     except PortTaken as exc:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import requests
 
+from devstack import ports
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -24,7 +26,8 @@ class Emulator:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "devstack.moto_server", "-H", "127.0.0.1",
              "-p", str(self.port)],
-            cwd=PROJECT_DIR, stdout=out, stderr=subprocess.STDOUT)
+            cwd=PROJECT_DIR, stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=ports.die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -114,7 +114,7 @@ class LocalStack:
              "--host", "127.0.0.1", "--port", str(self.port), "--no-autoreload"],
             cwd=PROJECT_DIR, env={**os.environ, **self.env},
             stdout=open(self.log_dir / f"chalice-{self.port}.log", "ab"),
-            stderr=subprocess.STDOUT)
+            stderr=subprocess.STDOUT, preexec_fn=ports.die_with_parent)
         self.dispatcher = self.start_dispatcher()
         remaining = timeout - (time.monotonic() - started)
         self.wait_healthy(max(5.0, remaining))

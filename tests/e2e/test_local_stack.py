@@ -52,13 +52,20 @@ def _healthy(url: str):
 def runner(tmp_path):
     port, aws_port = free_port(), free_port()
     log = (tmp_path / "runner.log").open("w+")
+    # Started as a shell starts a background job: SIGINT ignored. Ctrl-C must
+    # still stop it (the runner restores the handler).
     proc = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=PROJECT_DIR,
                             env=_runner_env(port, aws_port, PARTNER_TIMEOUT_SECONDS="3"),
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     yield proc, port, aws_port, log
     if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+        proc.send_signal(signal.SIGINT)  # as a user stops it: children stopped too
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def test_runner_serves_health_then_stops_everything(runner):
@@ -125,3 +132,13 @@ def test_runner_refuses_a_taken_port(tmp_path):
                               text=True, timeout=60)
     assert done.returncode == 2
     assert "포트가 이미 사용 중입니다" in done.stderr and str(port) in done.stderr
+
+
+def test_children_do_not_outlive_a_killed_runner(runner):
+    """Even SIGKILL (no chance to clean up) leaves no emulator or server behind."""
+    proc, port, aws_port, log = runner
+    assert _wait_for(lambda: _healthy(f"http://127.0.0.1:{port}"), timeout=90), \
+        Path(log.name).read_text()
+    proc.kill()
+    proc.wait(timeout=10)
+    assert _wait_for(lambda: is_free(port) and is_free(aws_port), timeout=20)
