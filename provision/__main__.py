@@ -5,7 +5,8 @@ Creates (or confirms) every resource of the stage and writes the names the app
 needs into the stage's section of .chalice/config.json (and, for dev/prod, the
 IAM policy files next to it). Idempotent: a second run reports no changes.
 ``--after-deploy`` (after `chalice deploy`) wires what needs the deployed
-functions: the HTTP API's routes and, with an instance id, Amazon Connect.
+functions: the HTTP API's routes, the REST API's Korean gateway responses
+and, with an instance id, Amazon Connect.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write-config", action="store_true",
                         help="print the environment instead of writing .chalice/config.json")
     parser.add_argument("--after-deploy", action="store_true",
-                        help="after `chalice deploy`: HTTP API routes, Connect wiring")
+                        help="after `chalice deploy`: HTTP API routes, Korean gateway "
+                             "responses, Connect wiring")
     parser.add_argument("--connect-instance-id", default=None,
                         help="Amazon Connect instance to wire (with --after-deploy)")
     args = parser.parse_args(argv)

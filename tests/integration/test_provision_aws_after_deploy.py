@@ -1,5 +1,6 @@
 """After `chalice deploy`: the HTTP API's routes to the API function (moto's
-API Gateway v2 and Lambda, functions created from a dummy zip, never invoked)
+API Gateway v2 and Lambda, functions created from a dummy zip, never invoked),
+the REST API's gateway responses (tests/integration/test_provision_gateway_responses.py)
 and the Amazon Connect wiring (botocore Stubber: moto has no Connect)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from botocore.stub import ANY, Stubber
 
 from provision import connect, http_api, lambdas
 from provision.core import Provisioner
+from tests.integration import chalice_rest_api
 
 pytestmark = pytest.mark.stack
 
@@ -48,6 +50,7 @@ def deployed(emulator):
             arns[handler] = lam.create_function(
                 FunctionName=name, Runtime="python3.11", Role=arn, Handler="app.handler",
                 Code={"ZipFile": buffer.getvalue()})["FunctionArn"]
+    chalice_rest_api.create(STAGE, REGION)  # its Korean gateway responses are a step too
     return arns
 
 

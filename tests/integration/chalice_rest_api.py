@@ -1,0 +1,78 @@
+"""The REST API `chalice deploy` would create, rebuilt in the emulator.
+
+moto imports only OpenAPI 3 and Chalice writes Swagger 2.0, so the document
+Chalice generates for our app is replayed call by call: its title as the
+name, every path and method with Chalice's own Lambda proxy URI, then a
+deployment of the stage (what Chalice's ``deploy_rest_api`` does).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import boto3
+from chalice.deploy.swagger import SwaggerGenerator
+
+from provision import http_api, lambdas
+
+ACCOUNT = "123456789012"
+
+
+def swagger(stage: str, region: str) -> dict[str, Any]:
+    def arn(handler: str) -> str:
+        return lambdas.function_arn(region, ACCOUNT, stage, handler)
+
+    deployed = {
+        "api_handler_arn": arn(lambdas.API_HANDLER),
+        "api_handler_name": lambdas.function_name(stage),
+        "lambda_functions": {lambdas.function_name(stage, h): {"arn": arn(h)}
+                             for h in lambdas.HANDLERS},
+    }
+    http_api.chalice_route_keys()  # imports app.py the way provisioning does
+    return SwaggerGenerator(region, deployed).generate_swagger(sys.modules["app"].app)
+
+
+def find(stage: str, region: str) -> str | None:
+    apigw = boto3.client("apigateway", region_name=region)
+    for api in apigw.get_rest_apis(limit=500)["items"]:
+        if api.get("description") == description(stage):
+            return api["id"]
+    return None
+
+
+def description(stage: str) -> str:
+    return f"test: the REST API of chalice deploy --stage {stage}"
+
+
+def create(stage: str, region: str, api_stage: str = "api") -> str:
+    """The stage's REST API (created once per emulator); returns its id."""
+    found = find(stage, region)
+    if found:
+        return found
+    doc = swagger(stage, region)
+    apigw = boto3.client("apigateway", region_name=region)
+    api_id = apigw.create_rest_api(name=doc["info"]["title"],
+                                   description=description(stage))["id"]
+    ids = {r["path"]: r["id"] for r in apigw.get_resources(restApiId=api_id)["items"]}
+    for path, methods in sorted(doc["paths"].items()):
+        parent = "/"
+        for part in [p for p in path.split("/") if p]:
+            here = parent.rstrip("/") + "/" + part
+            if here not in ids:
+                ids[here] = apigw.create_resource(restApiId=api_id, parentId=ids[parent],
+                                                  pathPart=part)["id"]
+            parent = here
+        for method, spec in methods.items():
+            integration = spec["x-amazon-apigateway-integration"]
+            apigw.put_method(restApiId=api_id, resourceId=ids[path],
+                             httpMethod=method.upper(), authorizationType="NONE")
+            # Chalice's routes are Lambda proxies; its CORS preflights are mocks.
+            kwargs = {k: integration[k] for k in ("uri",) if k in integration}
+            if "httpMethod" in integration:
+                kwargs["integrationHttpMethod"] = integration["httpMethod"]
+            apigw.put_integration(restApiId=api_id, resourceId=ids[path],
+                                  httpMethod=method.upper(),
+                                  type=integration["type"].upper(), **kwargs)
+    apigw.create_deployment(restApiId=api_id, stageName=api_stage)
+    return api_id
