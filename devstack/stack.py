@@ -109,8 +109,7 @@ class LocalStack:
             self.report(f"샘플 예약 {count}건을 불러왔습니다 ({fixtures_path().name}).")
         self.report(f"chalice local을 시작합니다: {self.url}")
         self.chalice = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())",
-             "local", "--stage", STAGE,
+            [sys.executable, "-m", "devstack.chalice_local", "local", "--stage", STAGE,
              "--host", "127.0.0.1", "--port", str(self.port), "--no-autoreload"],
             cwd=PROJECT_DIR, env={**os.environ, **self.env},
             stdout=open(self.log_dir / f"chalice-{self.port}.log", "ab"),

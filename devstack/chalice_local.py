@@ -1,0 +1,60 @@
+"""`chalice local`, with two differences that keep the local stack honest.
+
+1. The errors Chalice's local gateway answers by itself (no ``Authorization``
+   header on an admin route, an unknown route, a broken authorizer) come back
+   in the contract's ``{"code", "message"}`` shape, in Korean -- the same
+   bodies the deployed REST API gets from its gateway responses
+   (``provision/gateway_responses.py``).
+2. Its access log never holds a partner link's token: ``/r/<token>`` is
+   written as ``/r/[redacted]``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+_TOKEN_PATH = re.compile(r"(/r/)[^\s?\"']+")
+
+
+def redact(line: str) -> str:
+    return _TOKEN_PATH.sub(r"\1[redacted]", line)
+
+
+def korean_error_body(status: int) -> bytes:
+    from provision.gateway_responses import RESPONSES
+
+    kind = {401: "UNAUTHORIZED", 403: "MISSING_AUTHENTICATION_TOKEN"}.get(status, "DEFAULT_5XX")
+    _, code, message = RESPONSES[kind]
+    return json.dumps({"code": code, "message": message}, ensure_ascii=False).encode()
+
+
+def patch() -> None:
+    from chalice import local
+
+    handler = local.ChaliceRequestHandler
+
+    def send_error_response(self, error) -> None:
+        status = 404 if error.CODE == 403 else error.CODE  # as the deployed API answers
+        headers = dict(error.headers)
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        self._send_http_response(status, headers, korean_error_body(error.CODE))
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - BaseHTTPRequestHandler's
+        line = redact(format % args)
+        sys.stderr.write(f"{self.address_string()} - - [{self.log_date_time_string()}] {line}\n")
+
+    handler._send_error_response = send_error_response
+    handler.log_message = log_message
+
+
+def main() -> int:
+    patch()
+    from chalice.cli import main as chalice_main
+
+    return chalice_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
