@@ -26,7 +26,21 @@ PROFILES: dict[str, dict[str, Any]] = {
                     "retries": {"mode": "standard", "total_max_attempts": 2}},
     "llm": {"connect_timeout": 2, "read_timeout": 10,
             "retries": {"mode": "standard", "total_max_attempts": 2}},
+    # A caller on the phone: Connect waits 8 s for the whole function.
+    "caller": {"connect_timeout": 0.5, "read_timeout": 1.5,
+               "retries": {"mode": "standard", "total_max_attempts": 2}},
+    "caller_once": {"connect_timeout": 0.5, "read_timeout": 1.0,
+                    "retries": {"mode": "standard", "total_max_attempts": 1}},
+    "bulk_read": {"connect_timeout": 0.5, "read_timeout": 2.5,
+                  "retries": {"mode": "standard", "total_max_attempts": 1}},
 }
+
+
+def worst_case_seconds(profile: str) -> float:
+    """How long one call with this profile can take before it gives up."""
+    p = PROFILES[profile]
+    attempts = p["retries"]["total_max_attempts"]
+    return attempts * (p["connect_timeout"] + p["read_timeout"]) + 0.2 * (attempts - 1)
 
 
 def client(service: str, profile: str = "default") -> Any:

@@ -12,14 +12,15 @@ _urls: dict[str, str] = {}
 _lock = threading.Lock()
 
 
-def url(kind: str) -> str:
+def url(kind: str, profile: str = "default") -> str:
+    """The queue's URL, looked up once per container."""
     name = settings.queue_name(kind)
     found = _urls.get(name)
     if found:
         return found
     with _lock:
         if name not in _urls:
-            _urls[name] = aws.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+            _urls[name] = aws.client("sqs", profile).get_queue_url(QueueName=name)["QueueUrl"]
         return _urls[name]
 
 

@@ -28,14 +28,24 @@ def _parameters(event: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             contact if isinstance(contact, dict) else {})
 
 
-def _request_log_rebuild(event_id: str, employee_id: str) -> None:
+# Past this, the caller gets their number without the log request: Connect's
+# 8 s would not hold another slow call (the next registration's rebuild, or
+# `make export`, covers this one).
+LOG_REQUEST_DEADLINE_SECONDS = 5.0
+
+
+def _request_log_rebuild(event_id: str, employee_id: str, started: float) -> None:
     """Best effort: the registration stands without it (every later rebuild
     reads the whole table), so a failure is logged, not told to the caller."""
     body = {"eventId": event_id, "logKey": event_log.log_key(event_id),
             "employeeId": employee_id}
+    if time.monotonic() - started > LOG_REQUEST_DEADLINE_SECONDS:
+        logs.record("registration_log_request_skipped", level=logging.WARNING,
+                    eventId=event_id, employeeId=employee_id)
+        return
     try:
-        aws.client("sqs", "interactive").send_message(
-            QueueUrl=queues.url(LOG_QUEUE), MessageBody=json.dumps(body))
+        aws.client("sqs", "caller_once").send_message(
+            QueueUrl=queues.url(LOG_QUEUE, "caller_once"), MessageBody=json.dumps(body))
     except Exception as exc:  # noqa: BLE001 - see the docstring
         logs.record("registration_log_request_failed", level=logging.WARNING,
                     eventId=event_id, employeeId=employee_id, error=repr(exc)[:200])
@@ -82,7 +92,7 @@ def answer_call(event: Any, *, number_space: int | None = None) -> dict[str, str
         fields["lotteryNumber"] = reg.lottery_number
         if reg.replayed:
             fields["replayed"] = True
-        _request_log_rebuild(event_id, employee_id)
+        _request_log_rebuild(event_id, employee_id, started)
         return _finish(answers.success(reg.lottery_number), started, **fields)
     except Exception as exc:  # noqa: BLE001 - the edge: Connect must get an answer
         fields["error"] = repr(exc)[:300]

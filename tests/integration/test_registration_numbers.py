@@ -117,3 +117,35 @@ def test_a_burst_into_a_nearly_full_event_reads_the_free_numbers_once_per_contai
     assert len(reads) < 10                         # shared, not one read per caller
     with pytest.raises(store.NumbersExhausted):
         store.register_employee(event_id, "99999", "+821011112222", "x", number_space=space)
+
+
+def test_no_transaction_starts_that_could_end_past_the_callers_limit(event_id, monkeypatch):
+    """A caller whose every pick clashes hears ERROR in time, not silence past 8 s."""
+    store.register_employee(event_id, "5000", "+821011112222", "c0", number_space=2)
+    taken = int(store.registrations(event_id)[0]["lotteryNumber"][1:])
+    monkeypatch.setattr(store._Picker, "next", lambda self: taken)
+    started: list[int] = []
+    real = store._client
+
+    class Counting:
+        def transact_write_items(self, **kwargs):
+            started.append(1)
+            return real().transact_write_items(**kwargs)
+
+    monkeypatch.setattr(store, "_client", Counting)
+    # Room for exactly one transaction at its slowest (the first always runs).
+    monkeypatch.setattr(store, "CALLER_LIMIT_SECONDS", store.aws.worst_case_seconds("caller"))
+    answer = answer_call(event("5001"), number_space=2)
+    assert answer["registrationStatus"] == "ERROR"
+    assert len(started) == 1
+
+
+def test_a_late_registration_skips_the_log_request_but_keeps_the_number(
+        event_id, monkeypatch, log_lines):
+    from chalicelib.registration import calls
+
+    monkeypatch.setattr(calls, "LOG_REQUEST_DEADLINE_SECONDS", -1.0)
+    answer = answer_call(event("6001"))
+    assert answer["registrationStatus"] == "SUCCESS"
+    assert any("registration_log_request_skipped" in line for line in log_lines)
+    assert store.registrations(event_id)[0]["employeeId"] == "6001"
