@@ -73,7 +73,11 @@ def connect_event_registration(event, context):
     return registration.answer_call(event)
 
 
-@app.on_sqs_message(queue=names.queue_name("registration-log"), batch_size=10)
+# At most two rebuilds at once (SQS's floor for maximum_concurrency): the
+# compare-and-swap keeps them correct; reserved concurrency would instead make
+# Lambda throttle the queue's deliveries until they dead-letter.
+@app.on_sqs_message(queue=names.queue_name("registration-log"), batch_size=10,
+                    maximum_concurrency=2)
 def handle_registration_log(event):
     """Rebuilds axcl_event.txt from the table; raising leaves the batch for
     redelivery."""
