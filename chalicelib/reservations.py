@@ -40,6 +40,10 @@ def get(number: str) -> dict[str, Any] | None:
     return table.get(pk(number), "RES", consistent=False)
 
 
+# Kept in step with chalicelib.links.tokens (not imported: loading reservations
+# needs no signing code).
+MAX_PARTNER_ID_BYTES = 16
+
 REQUIRED = ("reservationNumber", "customerPhone", "partnerId", "partnerPhone")
 
 
@@ -47,6 +51,10 @@ def to_item(record: dict[str, Any]) -> dict[str, Any]:
     missing = [k for k in REQUIRED if not record.get(k)]
     if missing:
         raise ValueError(f"필수 항목이 없습니다: {', '.join(missing)}")
+    partner_id = str(record["partnerId"])
+    if len(partner_id.encode("utf-8")) > MAX_PARTNER_ID_BYTES:
+        # It travels inside the partner's signed link, which must stay short.
+        raise ValueError(f"파트너 ID는 {MAX_PARTNER_ID_BYTES}바이트 이하여야 합니다: {partner_id}")
     number = canonical_number(str(record["reservationNumber"]))
     if not number:
         raise ValueError(f"예약번호 형식이 올바르지 않습니다: {record['reservationNumber']}")
