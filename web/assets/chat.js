@@ -146,14 +146,17 @@
     var seen = {};
     events.forEach(function (e) { seen[e.type] = e.at; });
     seen.Created = seen.Created || true;
-    var timedOut = Boolean(seen.Timeout) || status === "Timeout";
-    var answered = Boolean(seen.Responded) || status === "Responded";
+    // From the status, not from which events exist: a click whose answer never
+    // reached the workflow leaves a Responded event on a request that ended Timeout.
+    var timedOut = status === "Timeout";
+    var answered = status === "Responded";
     var steps = [
       { key: "Created", done: Boolean(seen.Created), at: seen.Created },
       { key: "SMS Sent", done: Boolean(seen["SMS Sent"]) || answered || timedOut,
         at: seen["SMS Sent"] },
-      { key: "Answer", done: answered || timedOut, at: seen.Responded || seen.Timeout,
-        label: timedOut && !answered ? "응답 시간 초과" : "제휴점 응답" },
+      { key: "Answer", done: answered || timedOut,
+        at: answered ? seen.Responded : seen.Timeout,
+        label: timedOut ? "응답 시간 초과" : "제휴점 응답" },
       { key: "Notified", done: Boolean(seen.Notified), at: seen.Notified }
     ];
     var currentMarked = false;
