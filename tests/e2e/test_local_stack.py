@@ -55,7 +55,8 @@ def runner(tmp_path):
     # Started as a shell starts a background job: SIGINT ignored. Ctrl-C must
     # still stop it (the runner restores the handler).
     proc = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=PROJECT_DIR,
-                            env=_runner_env(port, aws_port, PARTNER_TIMEOUT_SECONDS="3"),
+                            env=_runner_env(port, aws_port, PARTNER_TIMEOUT_SECONDS="120",
+                                            DEVSTACK_WRITE_CONFIG="0"),
                             stdout=log, stderr=subprocess.STDOUT,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     yield proc, port, aws_port, log
@@ -120,6 +121,10 @@ def test_runner_drives_a_request_through_the_partner_callback(runner):
     assert final["notification"]["source"] == "template"
     assert [e["type"] for e in final["events"]][:2] == ["Created", "SMS Sent"]
     assert "Notified" in [e["type"] for e in final["events"]]
+
+    proc.send_signal(signal.SIGINT)  # and everything it started stops with it
+    assert proc.wait(timeout=30) == 0
+    assert _wait_for(lambda: is_free(port) and is_free(aws_port), timeout=15)
 
 
 def test_runner_refuses_a_taken_port(tmp_path):
