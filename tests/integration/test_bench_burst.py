@@ -26,7 +26,21 @@ def test_tiny_burst_ours_loses_nothing_and_seed_is_counted(app_module, monkeypat
     assert ours.lines == distinct
 
     seed_s3 = registration.seed_client()
-    seed = registration.burst_seed(calls, 8, seed_s3, registration.seed_bucket(seed_s3))
+    seed_bucket = registration.seed_bucket(seed_s3)
+    seed = registration.burst_seed(calls, 8, seed_s3, seed_bucket)
     assert len(seed.answered) == len(calls)
-    successes = len(callers.successes(seed.answered))
-    assert 0 <= seed.lost <= successes
+    told = callers.successes(seed.answered)
+    in_file = set(registration.registered_ids(
+        registration.SeedRegistration(seed_s3, seed_bucket, "axcl_event.txt").read_log()))
+    # Every line in the file is a caller who was told SUCCESS, and "lost" is
+    # exactly the callers told SUCCESS whose line is not there.
+    assert in_file <= {a.call.employee_id for a in told}
+    assert seed.lost == sum(1 for a in told if a.call.employee_id not in in_file)
+    # The seed's numbers are MD5 mod 10,000: its clashes are what MD5 gives.
+    from collections import Counter
+
+    from bench.seed_design import lottery_number
+
+    heard = {a.call.employee_id for a in told}
+    by_number = Counter(lottery_number(e) for e in heard)
+    assert seed.clashes == sum(n - 1 for n in by_number.values() if n > 1)
