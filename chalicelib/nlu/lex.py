@@ -20,7 +20,7 @@ from chalicelib import aws, logs, settings
 from chalicelib.nlu.base import FALLBACK, SLOT, Backend, NluUnavailable
 
 # Leaves ~0.5 s of the 3 s promise for the DynamoDB writes around the call.
-DEADLINE_SECONDS = 2.5
+DEADLINE_SECONDS = 2.0
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()

@@ -182,11 +182,7 @@ def test_missing_bot_configuration_is_unavailable_not_a_crash(runtime, monkeypat
 def test_worst_case_of_the_interactive_profile_needs_the_deadline():
     """Why the deadline exists: connect + read per attempt, plus up to 1 s of
     back-off, cannot be promised in 3 s by the client's limits alone."""
-    profile = aws.PROFILES["interactive"]
-    retries = profile["retries"]
-    attempts = retries.get("total_max_attempts") or retries["max_attempts"] + 1
-    worst = attempts * (profile["connect_timeout"] + profile["read_timeout"]) + (attempts - 1)
-    assert worst > 3 > lex.DEADLINE_SECONDS
+    assert aws.worst_case_seconds("interactive") > 3 > lex.DEADLINE_SECONDS
 
 
 def test_backend_follows_the_stage_setting(monkeypatch):
