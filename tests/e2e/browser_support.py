@@ -23,7 +23,10 @@ MOBILE = {"width": 390, "height": 844}
 
 def launch_browser():
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (scripts/ensure-browser.sh installs it)")
+        message = f"{CHROMIUM} is not installed (scripts/ensure-browser.sh installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs it: missing there is a broken build
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
