@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 provision: $(STAMP)
-	$(PY) -m provision --stage $(STAGE)
+	$(PY) -m provision --stage $(or $(STAGE),local)
 
 # Phone event registration. `make call DIGITS=1234 [PHONE=+821012345678]` needs
 # `make run` in another terminal; export/draw read STAGE's table (local default).

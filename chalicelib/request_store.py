@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import aws, clock, table
@@ -76,16 +77,12 @@ def public_view(item: dict[str, Any]) -> dict[str, Any]:
     return {k: item[k] for k in PUBLIC_FIELDS if k in item}
 
 
-def transition(request_id: str, *, event_type: str | None = None,
-               status: str | None = None, fields: dict[str, Any] | None = None,
-               remove: Iterable[str] = (), expect_status: Iterable[str] | None = None,
-               condition: str | None = None, condition_values: dict[str, Any] | None = None,
-               event_detail: dict[str, Any] | None = None) -> dict[str, Any] | None:
-    """Apply one change to a request atomically.
-
-    Returns the item after the change, or None when the request does not exist
-    or its status was not one of ``expect_status`` (or ``condition`` failed).
-    """
+def _update_args(request_id: str, *, event_type: str | None = None,
+                 status: str | None = None, fields: dict[str, Any] | None = None,
+                 remove: Iterable[str] = (), expect_status: Iterable[str] | None = None,
+                 condition: str | None = None, condition_values: dict[str, Any] | None = None,
+                 event_detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The UpdateItem arguments of one change (see `transition`)."""
     names: dict[str, str] = {}
     vals: dict[str, Any] = {":now": clock.iso()}
     sets = ["updatedAt = :now"]
@@ -118,14 +115,31 @@ def transition(request_id: str, *, event_type: str | None = None,
         conds.append(f"({condition})")
         vals.update(condition_values or {})
     kwargs: dict[str, Any] = {
-        "TableName": table.name(), "Key": table.key(pk(request_id), "REQ"),
         "UpdateExpression": expr, "ConditionExpression": " AND ".join(conds),
-        "ExpressionAttributeValues": table.values(vals), "ReturnValues": "ALL_NEW",
+        "ExpressionAttributeValues": table.values(vals),
     }
     if names:
         kwargs["ExpressionAttributeNames"] = names
+    return kwargs
+
+
+def transition(request_id: str, *, event_type: str | None = None,
+               status: str | None = None, fields: dict[str, Any] | None = None,
+               remove: Iterable[str] = (), expect_status: Iterable[str] | None = None,
+               condition: str | None = None, condition_values: dict[str, Any] | None = None,
+               event_detail: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Apply one change to a request atomically.
+
+    Returns the item after the change, or None when the request does not exist
+    or its status was not one of ``expect_status`` (or ``condition`` failed).
+    """
+    kwargs = _update_args(request_id, event_type=event_type, status=status, fields=fields,
+                          remove=remove, expect_status=expect_status, condition=condition,
+                          condition_values=condition_values, event_detail=event_detail)
     try:
-        out = table.client().update_item(**kwargs)
+        out = table.client().update_item(
+            TableName=table.name(), Key=table.key(pk(request_id), "REQ"),
+            ReturnValues="ALL_NEW", **kwargs)
     except Exception as exc:
         if aws.error_code(exc) == "ConditionalCheckFailedException":
             return None
@@ -133,18 +147,53 @@ def transition(request_id: str, *, event_type: str | None = None,
     return table.deserialize(out["Attributes"])
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A conditional write and what it saw, so that one call both acts and,
+    when its condition fails, tells why (no second read)."""
+
+    done: bool
+    # done: the item as ``returned`` asked (ALL_NEW: after, ALL_OLD: before);
+    # not done: the item as it stood (None: no such request).
+    item: dict[str, Any] | None
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+def update(request_id: str, *, returned: str = "ALL_NEW", **update_args: Any) -> Attempt:
+    """One raw conditional UpdateItem on the request (``UpdateExpression``,
+    ``ConditionExpression``, ...). On a failed condition DynamoDB hands back
+    the item as it stood (``ReturnValuesOnConditionCheckFailure=ALL_OLD``)."""
+    try:
+        out = table.client().update_item(
+            TableName=table.name(), Key=table.key(pk(request_id), "REQ"),
+            ReturnValues=returned, ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            **update_args)
+    except Exception as exc:
+        if aws.error_code(exc) != "ConditionalCheckFailedException":
+            raise
+        found = (getattr(exc, "response", None) or {}).get("Item")
+        return Attempt(False, table.deserialize(found) if found else None)
+    return Attempt(True, table.deserialize(out.get("Attributes") or {}))
+
+
+def attempt(request_id: str, *, returned: str = "ALL_NEW", event_type: str | None = None,
+            status: str | None = None, fields: dict[str, Any] | None = None,
+            remove: Iterable[str] = (), expect_status: Iterable[str] | None = None,
+            condition: str | None = None, condition_values: dict[str, Any] | None = None,
+            event_detail: dict[str, Any] | None = None) -> Attempt:
+    """`transition`, also saying what stood in its way when it fails."""
+    return update(request_id, returned=returned, **_update_args(
+        request_id, event_type=event_type, status=status, fields=fields, remove=remove,
+        expect_status=expect_status, condition=condition, condition_values=condition_values,
+        event_detail=event_detail))
+
+
 def add_event(request_id: str, event_type: str, **detail: Any) -> dict[str, Any] | None:
     return transition(request_id, event_type=event_type, event_detail=detail)
 
 
-def list_recent(limit: int = 100, status: str | None = None) -> list[dict[str, Any]]:
-    items = table.query(LIST_PARTITION, index=LIST_INDEX, forward=False,
-                        limit=None if status else limit)
-    out = []
-    for item in items:
-        if status and item.get("status") != status:
-            continue
-        out.append(item)
-        if len(out) >= limit:
-            break
-    return out
+def list_recent(limit: int = 100) -> list[dict[str, Any]]:
+    """The newest requests first (the dashboard's window)."""
+    return list(table.query(LIST_PARTITION, index=LIST_INDEX, forward=False, limit=limit))

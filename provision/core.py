@@ -17,7 +17,7 @@ from chalicelib.aws import error_code
 from provision import stages
 
 STEPFUNCTIONS_DIR = stages.PROJECT_DIR / "stepfunctions"
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 VISIBILITY_FACTOR = 6  # AWS's advice for queues behind Lambda
 
@@ -303,10 +303,10 @@ class Provisioner:
     def render_definition(self, path: Path) -> str:
         values = self.placeholders()
         text = path.read_text(encoding="utf-8")
-        missing = sorted(set(_PLACEHOLDER.findall(text)) - set(values))
+        missing = sorted(set(PLACEHOLDER.findall(text)) - set(values))
         if missing:
             raise ValueError(f"{path.name}: no value for {', '.join(missing)}")
-        rendered = _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+        rendered = PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
         return json.dumps(json.loads(rendered), sort_keys=True)
 
     def ensure_state_machines(self) -> dict[str, str]:

@@ -10,15 +10,15 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from provision.core import PLACEHOLDER
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 REGION = "ap-northeast-2"
 ACCOUNT = "123456789012"
 
@@ -33,7 +33,7 @@ def dummy(name: str) -> str:
 
 
 def render(path: Path) -> str:
-    return _PLACEHOLDER.sub(lambda m: dummy(m.group(1)), path.read_text(encoding="utf-8"))
+    return PLACEHOLDER.sub(lambda m: dummy(m.group(1)), path.read_text(encoding="utf-8"))
 
 
 def lint_state_machines(out: Path) -> int:

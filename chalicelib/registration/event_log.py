@@ -86,9 +86,6 @@ def current_version(bucket: str, key: str) -> tuple[str | None, int | None]:
     return head["ETag"], int(snapshot) if snapshot.isdigit() else None
 
 
-def current_etag(bucket: str, key: str) -> str | None:
-    return current_version(bucket, key)[0]
-
 
 def read(bucket: str | None = None, key: str | None = None,
          event_id: str | None = None) -> str:

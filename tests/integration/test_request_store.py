@@ -67,14 +67,11 @@ def test_one_winner_among_racing_transitions(stack_env):
     assert final["partnerDecision"] == winners[0]["partnerDecision"]
 
 
-def test_listing_is_newest_first_and_filters(stack_env):
+def test_listing_is_newest_first_and_limited(stack_env):
     first, second = _new(), _new()
-    store.transition(second, status=store.FAILED)
     listed = [r["requestId"] for r in store.list_recent(limit=500)]
     assert listed.index(second) < listed.index(first)
-    failed = store.list_recent(limit=500, status=store.FAILED)
-    assert second in [r["requestId"] for r in failed]
-    assert all(r["status"] == "Failed" for r in failed)
+    assert len(store.list_recent(limit=1)) == 1
 
 
 def test_secrets_come_from_ssm_when_only_a_parameter_is_named(stack_env, monkeypatch):
