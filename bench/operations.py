@@ -31,14 +31,20 @@ FLOORS = {
                                    "1 queue send (log file rebuilt off the caller's path)"),
     "chat message → request": Floor(3, "read the reservation, write the request (partner "
                                        "details included), start the execution"),
-    "SMS link sent (link handler)": Floor(4, "read the request, claim the link (idempotency, "
-                                             "keeps the task token), publish, mark SMS Sent"),
+    "SMS link sent (link handler)": Floor(3, "claim the link (a conditional write on the "
+                                             "request that returns it: no read), publish, "
+                                             "mark COMPLETED + SMS Sent in one write; one "
+                                             "SMS under redelivery needs a write each side "
+                                             "of the publish"),
     "link open (GET /r/{token})": Floor(1, "one UpdateItem that records Opened and returns "
-                                           "the request (ALL_NEW) for the page"),
-    "partner answer (POST /r/{token})": Floor(2, "one conditional write (first click wins, "
-                                                 "returns the task token) + SendTaskSuccess"),
-    "notification (template)": Floor(2, "read the request, one conditional write of the "
-                                        "message and its event"),
+                                           "the request (ALL_NEW) for the page; past the "
+                                           "3-event cap a count-only second write"),
+    "partner answer (POST /r/{token})": Floor(2, "one conditional write (first click wins; "
+                                                 "removes the task token and returns it, "
+                                                 "ALL_OLD: no clean-up) + SendTaskSuccess"),
+    "notification (template)": Floor(2, "a claim that returns the request (ALL_NEW; one "
+                                        "Bedrock call under redelivery), one conditional "
+                                        "write of the message and its event"),
 }
 
 

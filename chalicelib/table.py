@@ -5,7 +5,8 @@ Key design (the README's "Data model" section is the long form):
     entity            pk                    sk                  gsi1pk / gsi1sk
     reservation       RES#<number>          RES                 -
     request           REQ#<requestId>       REQ                 REQUESTS / <createdAt>#<id>
-    partner link      REQ#<requestId>       LINK                -
+                      (its partner link's task token and state are fields of it, so
+                      one conditional write claims the link and returns the token)
     chat session      SESSION#<sessionId>   SESSION             -
     registration      EVENT#<eventId>       EMP#<employeeId>    -
     lottery number    EVENT#<eventId>       LOT#<NNNN>          -

@@ -141,8 +141,7 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
     if handler == "handle_partner_link":
         return [
             _consume(arns, "partner-links"),
-            _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                    "dynamodb:DeleteItem"], table),
+            _allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], table),
             _allow(["sns:Publish"], ANY),
             _secret(arns, "LINK_SIGNING_KEYS"),
         ]

@@ -3,12 +3,14 @@
 SQS delivers at least once, and the timeout and the partner's click can both
 ask for a notification. So:
 
-1. a request that already has a ``notification`` is left alone (Bedrock is
-   not even called);
-2. before calling a provider the handler *claims* the request for a short
-   while (a conditional write), so two concurrent deliveries do not both pay
-   for Bedrock; the loser raises :class:`InProgress` and its message comes
-   back later, when it finds the notification stored;
+1. the handler first *claims* the request for a short while with a
+   conditional write that also returns the request (no read before it), so
+   two concurrent deliveries do not both pay for Bedrock; the loser raises
+   :class:`InProgress` and its message comes back later, when it finds the
+   notification stored;
+2. a request that already has a ``notification`` fails that claim and is left
+   alone, untouched (Bedrock is not even called): the refused write hands back
+   the request, which says so;
 3. the message is stored with ``attribute_not_exists(notification)``, in the
    same write as the ``Notified`` event: at most one ever lands.
 """
@@ -66,24 +68,29 @@ def compose(case: cases.Case) -> tuple[str, str]:
     return last.compose(case), last.source
 
 
-def _claim(request_id: str) -> bool:
+def _claim(request_id: str) -> request_store.Attempt:
+    """Claim the request for this delivery. The same write returns the request
+    (true: the request after the claim); refused, the request as it stood
+    (None: no such request), so no read comes before it."""
     now = clock.epoch()
-    claimed = request_store.transition(
+    return request_store.attempt(
         request_id,
         fields={"notifyClaimUntil": now + CLAIM_SECONDS,
                 "notifyClaimBy": secrets.token_hex(8)},
         condition=("attribute_not_exists(notification) AND "
                    "(attribute_not_exists(notifyClaimUntil) OR notifyClaimUntil < :claimNow)"),
         condition_values={":claimNow": now})
-    return claimed is not None
 
 
 def _store(request_id: str, message: str, source: str) -> dict[str, Any] | None:
     notification = {"message": message, "source": source, "at": clock.iso()}
+    # Only the state machine asks for a notification, once its wait is over,
+    # so a task token still on the request (left by a timeout) is dead: it
+    # goes in the same write.
     return request_store.transition(
         request_id, event_type=NOTIFIED, event_detail={"source": source},
         fields={"notification": notification},
-        remove=("notifyClaimUntil", "notifyClaimBy"),
+        remove=("notifyClaimUntil", "notifyClaimBy", "taskToken"),
         condition="attribute_not_exists(notification)")
 
 
@@ -105,17 +112,16 @@ def handle_message(body: Any) -> Outcome:
         logs.record("notification_bad_message", level=40, reason=str(exc))
         return Outcome.BAD_MESSAGE
     request_id = message["requestId"]
-    item = request_store.get(request_id)
-    if item is None:
-        logs.record("notification_unknown_request", level=40, requestId=request_id)
-        return Outcome.UNKNOWN_REQUEST
-    if "notification" in item:
-        logs.record("notification_duplicate", requestId=request_id)
-        return Outcome.ALREADY_NOTIFIED
-    if not _claim(request_id):
-        if "notification" in (request_store.get(request_id) or {}):
+    claimed = _claim(request_id)
+    if not claimed:
+        if claimed.item is None:
+            logs.record("notification_unknown_request", level=40, requestId=request_id)
+            return Outcome.UNKNOWN_REQUEST
+        if "notification" in claimed.item:
+            logs.record("notification_duplicate", requestId=request_id)
             return Outcome.ALREADY_NOTIFIED
         raise InProgress(request_id)
+    item = claimed.item or {}
     case = cases.from_message(message, item)
     text, source = compose(case)
     if _store(request_id, text, source) is None:

@@ -4,8 +4,10 @@ GET only reads (and counts the open): link scanners, SMS previews and
 antivirus crawlers fire GETs at every link, so a GET that answered would
 answer for the partner. The answer is the form's POST, and the first POST
 wins with one conditional write on the request (``Created``/``SMS Sent`` ->
-``Responded``); only that winner calls SendTaskSuccess, every other POST
-gets 409. If Step Functions says the wait is already over (``TaskTimedOut``
+``Responded``) that also removes the task token from the request and returns
+it; only that winner calls SendTaskSuccess, every other POST gets 409 (the
+refused write hands back the request as it stood, so no read is needed to
+say why). If Step Functions says the wait is already over (``TaskTimedOut``
 in AWS, ``InvalidToken`` in moto), the claim is undone to ``Timeout``.
 """
 
@@ -62,11 +64,9 @@ def _refused(verdict: Verdict) -> Page:
     return pages.bad_link_page()
 
 
-def _check(token: str) -> tuple[Verdict, dict[str, Any]] | Page:
-    verdict = links.verify(token)
-    if not verdict.ok:
-        return _refused(verdict)
-    request = request_store.get(verdict.request_id or "")
+def _explain(verdict: Verdict, request: dict[str, Any] | None) -> Page | None:
+    """Why this verified link cannot act on ``request`` (as it stood), or None
+    when it can (the request is this partner's and still open)."""
     if request is None:
         return pages.not_found_page()
     if request.get("partnerId") != verdict.partner_id:
@@ -74,7 +74,7 @@ def _check(token: str) -> tuple[Verdict, dict[str, Any]] | Page:
         tally.count_event(verdict.request_id, request_store.FAILED, "failedCount",
                           tally.FAILED_CAP, reason="partner_mismatch")
         return pages.bad_link_page()
-    return verdict, request
+    return _closed(request)
 
 
 def _closed(request: dict[str, Any]) -> Page | None:
@@ -90,16 +90,16 @@ def _closed(request: dict[str, Any]) -> Page | None:
 
 @_guarded
 def open_link(token: str) -> Page:
-    """GET: verify, count the open, show the request and its three choices."""
-    checked = _check(token)
-    if isinstance(checked, Page):
-        return checked
-    verdict, request = checked
-    closed = _closed(request)
-    if closed:
-        return closed
-    tally.count_event(verdict.request_id, "Opened", "openedCount", tally.OPENED_CAP)
-    return pages.request_page(request, now=clock.now(), expires_at=verdict.expires_at)
+    """GET: verify, count the open, show the request and its three choices.
+    One write both counts the open and returns the request for the page."""
+    verdict = links.verify(token)
+    if not verdict.ok:
+        return _refused(verdict)
+    opened = tally.count_open(verdict.request_id or "", verdict.partner_id, OPEN)
+    if not opened:
+        return _explain(verdict, opened.item) or pages.temporary_error_page()
+    return pages.request_page(opened.item or {}, now=clock.now(),
+                              expires_at=verdict.expires_at)
 
 
 @_guarded
@@ -116,43 +116,54 @@ def answer_form(token: str, raw_body: bytes | str | None) -> Page:
 @_guarded
 def answer(token: str, decision: str | None, alternative_time: str | None,
            form_error: str | None = None) -> Page:
-    """POST: validate, claim the link (first click wins), resume the workflow."""
-    checked = _check(token)
-    if isinstance(checked, Page):
-        return checked
-    verdict, request = checked
-    closed = _closed(request)
-    if closed:
-        return closed
+    """POST: validate, claim the request and take its task token in one
+    conditional write (first click wins), resume the workflow."""
+    verdict = links.verify(token)
+    if not verdict.ok:
+        return _refused(verdict)
+    request_id = verdict.request_id or ""
     now = clock.now()
     try:
         if form_error:
             raise forms.FormError(form_error)
         chosen = forms.validate(decision, alternative_time, now)
     except forms.FormError as exc:
+        # The form comes back with the error: only this path reads the request.
+        request = request_store.get(request_id)
+        why = _explain(verdict, request)
+        if why or request is None:
+            return why or pages.not_found_page()
         return pages.request_page(request, now=now, expires_at=verdict.expires_at,
                                   error=exc.message, proposed=exc.proposed, status=400)
-    request_id = verdict.request_id or ""
     responded_at = clock.iso(now)
-    fields = {"partnerDecision": chosen.decision, "respondedAt": responded_at}
+    fields = {"partnerDecision": chosen.decision, "respondedAt": responded_at,
+              linkstore.USED_AT: responded_at}
     if chosen.alternative_time:
         fields["alternativeTime"] = chosen.alternative_time
-    won = request_store.transition(
-        request_id, status=request_store.RESPONDED, fields=fields,
-        event_type=request_store.RESPONDED, event_detail={"decision": chosen.decision},
-        expect_status=OPEN, condition="partnerId = :pid",
+    # The claim removes the task token and returns it (ALL_OLD): no read
+    # before, and no clean-up write after SendTaskSuccess.
+    won = request_store.attempt(
+        request_id, returned="ALL_OLD", status=request_store.RESPONDED, fields=fields,
+        remove=(linkstore.TASK_TOKEN,), event_type=request_store.RESPONDED,
+        event_detail={"decision": chosen.decision}, expect_status=OPEN,
+        condition=f"partnerId = :pid AND attribute_exists({linkstore.TASK_TOKEN})",
         condition_values={":pid": verdict.partner_id})
-    if won is None:
-        return _closed(request_store.get(request_id) or {}) or pages.not_found_page()
-    return _resume(request_id, chosen, responded_at)
-
-
-def _resume(request_id: str, chosen: forms.Answer, responded_at: str) -> Page:
-    """The claim is ours: hand the answer to the waiting execution."""
-    task_token = linkstore.task_token(request_id)
-    if not task_token:
-        _undo(request_id, responded_at, request_store.SMS_SENT, "no_task_token")
+    if not won:
+        why = _explain(verdict, won.item)
+        if why:
+            return why
+        # Open, this partner's, but no task token: the SMS is still being sent
+        # (or was given up). Nothing changed; the partner may try again.
+        logs.record("partner_answer_no_task_token", level=30, requestId=request_id)
         return pages.temporary_error_page()
+    before = won.item or {}
+    return _resume(request_id, before[linkstore.TASK_TOKEN], before.get("status") or
+                   request_store.SMS_SENT, chosen, responded_at)
+
+
+def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
+            responded_at: str) -> Page:
+    """The claim is ours: hand the answer to the waiting execution."""
     output = json.dumps(chosen.output(responded_at), ensure_ascii=False)
     try:
         aws.client("stepfunctions", "interactive").send_task_success(
@@ -163,29 +174,33 @@ def _resume(request_id: str, chosen: forms.Answer, responded_at: str) -> Page:
             "ResponseMetadata", {}).get("RetryAttempts", 0)
         # After a retry, "not waiting any more" may mean our first attempt landed.
         if (retried or code not in WAIT_OVER) and _answer_landed(request_id, responded_at):
-            return _delivered(request_id, task_token, chosen)
+            return _delivered(request_id, chosen)
         if code in WAIT_OVER:
             _undo(request_id, responded_at, request_store.TIMEOUT, "late_answer")
             logs.record("partner_answer_late", requestId=request_id, code=code)
             return pages.request_expired_page()
-        _undo(request_id, responded_at, request_store.SMS_SENT, "answer_not_delivered")
+        # The wait goes on: reopen the request and give the token back, so
+        # the partner can answer again.
+        _undo(request_id, responded_at, status_before, "answer_not_delivered", task_token)
         logs.record("partner_answer_undelivered", level=40, requestId=request_id,
                     code=code, error=repr(exc)[:200])
         return pages.temporary_error_page()
-    return _delivered(request_id, task_token, chosen)
+    return _delivered(request_id, chosen)
 
 
-def _delivered(request_id: str, task_token: str, chosen: forms.Answer) -> Page:
-    linkstore.mark_used(request_id, task_token)
+def _delivered(request_id: str, chosen: forms.Answer) -> Page:
     logs.record("partner_answered", requestId=request_id, decision=chosen.decision)
     return pages.confirmation_page(chosen.decision, chosen.alternative_time)
 
 
-def _undo(request_id: str, responded_at: str, status: str, reason: str) -> None:
+def _undo(request_id: str, responded_at: str, status: str, reason: str,
+          task_token: str | None = None) -> None:
     """Take back our own claim (and only ours: matched on its timestamp)."""
     event = request_store.TIMEOUT if status == request_store.TIMEOUT else request_store.FAILED
+    remove = ANSWER_FIELDS + ((linkstore.USED_AT,) if task_token else ())
     request_store.transition(
-        request_id, status=status, remove=ANSWER_FIELDS, event_type=event,
+        request_id, status=status, remove=remove, event_type=event,
+        fields={linkstore.TASK_TOKEN: task_token} if task_token else None,
         event_detail={"reason": reason}, expect_status=[request_store.RESPONDED],
         condition="respondedAt = :at", condition_values={":at": responded_at})
 

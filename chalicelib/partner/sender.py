@@ -1,12 +1,14 @@
 """The link handler: one message ``{"requestId", "taskToken"}`` from the
 state machine's WaitPartner step -> one SMS with a signed link to the partner.
 
-At-least-once delivery from SQS meets exactly-one SMS here: the LINK record
-(see `linkstore`) is taken with a conditional write before sending, so a
-redelivered message finds it and sends nothing. The one window left is a
-crash between SNS accepting the SMS and the record turning COMPLETED: after
-the lock expires a retry sends again (a second SMS beats a partner who never
-got one).
+At-least-once delivery from SQS meets exactly-one SMS here: the link (see
+`linkstore`, on the request item) is taken with a conditional write before
+sending, so a redelivered message finds it and sends nothing. That write also
+returns the request, and the write after the send marks the link COMPLETED and
+the request ``SMS Sent`` together: read-and-claim, publish, mark (3 calls).
+The one window left is a crash between SNS accepting the SMS and that last
+write: after the lock expires a retry sends again (a second SMS beats a
+partner who never got one).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib import aws, links, logs, phone, request_store
+from chalicelib import aws, links, logs, phone
 from chalicelib.partner import linkstore, sms
 
 
@@ -54,25 +56,18 @@ def handle_link_message(body: str | dict[str, Any]) -> str:
         logs.record("partner_link_invalid_message", level=30)
         return "invalid"  # a retry cannot repair it: let it go
     request_id, task_token = parsed
-    request = request_store.get(request_id)
+    # One write takes the link and returns the request (or, refused, says why).
+    claim = linkstore.claim(request_id, task_token)
+    request = claim.request
     if request is None:
         logs.record("partner_link_unknown_request", level=30, requestId=request_id)
         return "unknown"
-    if request.get("status") not in (request_store.CREATED, request_store.SMS_SENT):
-        # Answered, timed out or failed already: a late message sends nothing.
-        logs.record("partner_link_closed", requestId=request_id, status=request.get("status"))
-        return "closed"
-    to = phone.to_e164(request.get("partnerPhone") or "")
-    if to is None or not request.get("partnerId"):
-        request_store.transition(request_id, status=request_store.FAILED,
-                                 event_type=request_store.FAILED,
-                                 event_detail={"reason": "partner_unreachable"},
-                                 expect_status=[request_store.CREATED])
-        logs.record("partner_link_no_partner", level=40, requestId=request_id)
-        return "unknown"
-
-    claim = linkstore.claim(request_id, task_token)
     if not claim.taken:
+        if request.get("status") not in linkstore.OPEN:
+            # Answered, timed out or failed already: a late message sends nothing.
+            logs.record("partner_link_closed", requestId=request_id,
+                        status=request.get("status"))
+            return "closed"
         if claim.state == linkstore.COMPLETED:
             if claim.same_token:
                 logs.record("partner_link_duplicate", requestId=request_id)
@@ -81,6 +76,12 @@ def handle_link_message(body: str | dict[str, Any]) -> str:
             logs.record("partner_link_rebound", requestId=request_id)
             return "rebound"
         raise LinkInProgress(request_id)
+
+    to = phone.to_e164(request.get("partnerPhone") or "")
+    if to is None or not request.get("partnerId"):
+        linkstore.fail_unreachable(request_id, task_token)
+        logs.record("partner_link_no_partner", level=40, requestId=request_id)
+        return "unknown"
 
     try:
         token, expires_at = links.issue(request_id, request["partnerId"])
@@ -91,10 +92,7 @@ def handle_link_message(body: str | dict[str, Any]) -> str:
     except Exception:
         linkstore.release(request_id, task_token)
         raise
-    request_store.transition(request_id, status=request_store.SMS_SENT,
-                             event_type=request_store.SMS_SENT,
-                             expect_status=[request_store.CREATED])
-    linkstore.complete(request_id, task_token)
+    linkstore.complete(request_id, task_token)  # COMPLETED and SMS Sent, one write
     logs.record("partner_link_sent", requestId=request_id, partnerPhone=to,
                 messageId=message_id, smsChars=sms.length(text), linkExpiresAt=expires_at)
     return "sent"

@@ -281,3 +281,14 @@ def test_the_queue_delivers_to_the_handler(template_only, sqs_dispatcher):
     assert item["notification"]["source"] == "template"
     time.sleep(1.5)  # let the duplicate arrive too
     assert len(notified_events(request_store.get(request_id))) == 1
+
+
+def test_the_notification_drops_a_task_token_left_by_a_timeout(template_only):
+    """The wait is over once a notification is asked for: a task token still
+    on the request is dead and goes in the same write."""
+    request_id = make_request(status="Timeout")
+    request_store.transition(request_id, fields={"taskToken": "dead-task-token"})
+    body = json.dumps({"requestId": request_id, "outcome": "timeout"})
+    assert notify.handle_message(body) == notify.Outcome.NOTIFIED
+    item = request_store.get(request_id)
+    assert "taskToken" not in item and item["notification"]["source"] == "template"

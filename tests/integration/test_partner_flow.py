@@ -178,3 +178,41 @@ def test_send_task_success_is_called_once_with_the_answer(stack_env):
     assert set(calls[0]) == {"decision", "alternativeTime", "respondedAt"}
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     boto3.client("stepfunctions")  # (emulator reachable; nothing left running)
+
+
+def test_an_undelivered_answer_is_taken_back_and_the_link_works_again(stack_env):
+    """SendTaskSuccess fails for a reason that is not "the wait is over": the
+    claim is undone (status back, decision removed, the task token given back
+    to the request) and the partner's next click gets through."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib import aws
+
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 30)
+    message = ps.take_link_message(request_id)
+    assert partner.handle_link_message(message["Body"]) == "sent"
+    task_token = json.loads(message["Body"])["taskToken"]
+    token, _ = links.issue(request_id, "P001")
+    sfn = aws.client("stepfunctions", "interactive")
+
+    def unreachable(request, **_):
+        raise EndpointConnectionError(endpoint_url=request.url)
+
+    sfn.meta.events.register("before-send.sfn.SendTaskSuccess", unreachable)
+    try:
+        page = partner.answer(token, "accept", None)
+    finally:
+        sfn.meta.events.unregister("before-send.sfn.SendTaskSuccess", unreachable)
+    assert page.status == 503
+    request = request_store.get(request_id)
+    assert request["status"] == request_store.SMS_SENT
+    assert not {"partnerDecision", "alternativeTime", "respondedAt"} & set(request)
+    assert linkstore.task_token(request_id) == task_token
+    assert "usedAt" not in linkstore.get(request_id)
+    assert ps.event_types(request_id) == ["Created", "SMS Sent", "Responded", "Failed"]
+
+    assert partner.answer(token, "reject", None).status == 200
+    assert request_store.get(request_id)["partnerDecision"] == "reject"
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
+    assert ps.notify_messages(arn)[0]["answer"]["decision"] == "reject"

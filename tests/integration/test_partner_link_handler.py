@@ -105,3 +105,27 @@ def test_unreachable_partner_fails_the_request(stack_env, emulator):
     assert partner.handle_link_message({"requestId": request_id, "taskToken": "t"}) == "unknown"
     assert request_store.get(request_id)["status"] == request_store.FAILED
     assert ps.sms_for(emulator.url, request_id) == []
+
+
+def test_an_sms_that_went_out_after_the_request_moved_on_still_completes_the_link(stack_env):
+    request_id = ps.new_request()
+    assert linkstore.claim(request_id, "tok").taken
+    request_store.transition(request_id, status=request_store.TIMEOUT,
+                             event_type=request_store.TIMEOUT)  # the wait ended meanwhile
+    assert linkstore.complete(request_id, "tok")
+    assert linkstore.get(request_id)["state"] == linkstore.COMPLETED
+    assert request_store.get(request_id)["status"] == request_store.TIMEOUT
+    assert ps.event_types(request_id) == ["Created", "Timeout"]
+
+
+def test_a_delivery_whose_lock_was_retaken_leaves_the_link_to_the_new_holder(stack_env):
+    request_id = ps.new_request()
+    assert linkstore.claim(request_id, "first", now=1).taken   # its lock ran out
+    assert linkstore.claim(request_id, "second").taken         # a redelivery took over
+    assert not linkstore.complete(request_id, "first")
+    link = linkstore.get(request_id)
+    assert link["state"] == linkstore.INPROGRESS and link["taskToken"] == "second"
+    # The first delivery's SMS did go out: the request says so.
+    assert request_store.get(request_id)["status"] == request_store.SMS_SENT
+    assert linkstore.complete(request_id, "second")
+    assert ps.event_types(request_id) == ["Created", "SMS Sent"]

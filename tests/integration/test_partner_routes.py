@@ -150,3 +150,33 @@ def test_tokens_never_reach_the_log(client, sent, capsys):
     out = capsys.readouterr()
     assert token not in out.out + out.err
     assert "task-token-of-" not in out.out + out.err
+
+
+def test_the_task_token_never_shows_in_the_page_or_the_apis(client, sent):
+    """It lives on the request item (so one write can claim and take it): the
+    public and the admin views whitelist their fields, the page shows none."""
+    import os
+
+    request_id, token = sent
+    assert request_store.get(request_id)["taskToken"] == "task-token-of-" + request_id
+    page = client.http.get(f"/r/{token}")
+    public = client.http.get(f"/api/requests/{request_id}")
+    admin = client.http.get("/api/admin/requests",
+                            headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"})
+    assert page.status_code == public.status_code == admin.status_code == 200
+    assert request_id in admin.body.decode()
+    for response in (page, public, admin):
+        assert "task-token-of-" not in response.body.decode()
+        assert "taskToken" not in response.body.decode()
+
+
+def test_an_answer_before_the_task_token_is_stored_changes_nothing(client, stack_env):
+    """The link handler has not stored the task token yet: 503 (try again),
+    and the request is exactly as it was."""
+    request_id = ps.new_request()
+    token, _ = links.issue(request_id, "P001")
+    before = request_store.get(request_id)
+    response = client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=accept")
+    assert response.status_code == 503
+    assert "다시" in html(response)
+    assert request_store.get(request_id) == before
