@@ -71,7 +71,10 @@ def from_message(body: dict[str, Any], item: dict[str, Any]) -> Case:
     answer = body.get("answer") or {}
     decision = item.get("partnerDecision") or answer.get("decision")
     alternative = item.get("alternativeTime") or answer.get("alternativeTime")
-    if body.get("outcome") == "answered" or item.get("status") == "Responded":
+    # The state machine's outcome decides: a timeout is a timeout even if a
+    # click claimed the request whose answer never reached the workflow
+    # (MarkTimeout then removed that claim's decision).
+    if body.get("outcome") == "answered":
         kind = _DECISIONS.get(decision or "", TIMED_OUT)
     else:
         kind = TIMED_OUT

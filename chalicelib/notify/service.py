@@ -39,6 +39,7 @@ class Outcome(StrEnum):
     ALREADY_NOTIFIED = "already_notified"
     UNKNOWN_REQUEST = "unknown_request"
     BAD_MESSAGE = "bad_message"
+    REQUEST_FAILED = "request_failed"
 
 
 class InProgress(RuntimeError):
@@ -122,6 +123,11 @@ def handle_message(body: Any) -> Outcome:
             return Outcome.ALREADY_NOTIFIED
         raise InProgress(request_id)
     item = claimed.item or {}
+    if item.get("status") == request_store.FAILED:
+        # The customer was already told it failed (e.g. the workflow started
+        # although the chat answered 503): a later "no answer" would contradict it.
+        logs.record("notification_skipped_failed_request", level=30, requestId=request_id)
+        return Outcome.REQUEST_FAILED
     case = cases.from_message(message, item)
     text, source = compose(case)
     if _store(request_id, text, source) is None:

@@ -48,8 +48,8 @@ def make_request(*, status="Responded", decision="accept", alternative=None,
             fields["alternativeTime"] = alternative
         request_store.transition(request_id, event_type="Responded", status="Responded",
                                  fields=fields)
-    elif status == "Timeout":
-        request_store.transition(request_id, event_type="Timeout", status="Timeout")
+    elif status in ("Timeout", "Failed"):
+        request_store.transition(request_id, event_type=status, status=status)
     return request_id
 
 
@@ -246,12 +246,21 @@ def test_timeout_outcome_gets_the_timeout_message(template_only):
     assert "제시간에" in request_store.get(request_id)["notification"]["message"]
 
 
-def test_a_click_that_beat_the_timeout_is_what_the_customer_hears(template_only):
-    """MarkTimeout lost the race (status stays Responded) but still sends 'timeout'."""
+def test_the_workflows_outcome_decides_the_message(template_only):
+    """A decision left on the request does not turn a timeout into an answer:
+    Step Functions never received it."""
     request_id = make_request(decision="accept")
     body = json.dumps({"requestId": request_id, "outcome": "timeout"})
     assert notify.handle_message(body) == notify.Outcome.NOTIFIED
-    assert "수락" in request_store.get(request_id)["notification"]["message"]
+    message = request_store.get(request_id)["notification"]["message"]
+    assert "제시간에" in message and "수락" not in message
+
+
+def test_a_failed_request_gets_no_notification(template_only):
+    request_id = make_request(status="Failed")
+    body = json.dumps({"requestId": request_id, "outcome": "timeout"})
+    assert notify.handle_message(body) == notify.Outcome.REQUEST_FAILED
+    assert "notification" not in request_store.get(request_id)
 
 
 @pytest.mark.parametrize("body", ["not json", "[]", json.dumps({"outcome": "timeout"}),
@@ -279,7 +288,10 @@ def test_the_queue_delivers_to_the_handler(template_only, sqs_dispatcher):
         time.sleep(0.2)
         item = request_store.get(request_id)
     assert item["notification"]["source"] == "template"
-    time.sleep(1.5)  # let the duplicate arrive too
+    deadline = time.monotonic() + 20  # the duplicate is delivered too, and changes nothing
+    while sqs_dispatcher.delivered < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sqs_dispatcher.delivered >= 2
     assert len(notified_events(request_store.get(request_id))) == 1
 
 

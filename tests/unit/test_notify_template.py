@@ -77,3 +77,10 @@ def test_times_are_written_in_korean_kst(value, expected):
 @pytest.mark.parametrize("value", ["", "내일 오후", "25:00", None, "2026-13-01T10:00"])
 def test_what_is_not_a_time_formats_to_none(value):
     assert korean.format_time(value) is None
+
+
+def test_the_last_resort_passes_every_check():
+    from chalicelib.notify import checks
+    from chalicelib.notify.template import LAST_RESORT
+
+    assert checks.check(LAST_RESORT) == LAST_RESORT
