@@ -76,7 +76,7 @@ def test_each_answer_reaches_responded_and_the_customer_step(
 def test_no_answer_times_out_and_a_late_click_changes_nothing(
         stack_env, client, sqs_dispatcher, emulator):
     request_id = ps.new_request()
-    arn = ps.start(request_id, 2)
+    arn = ps.start(request_id, 5)  # the issue: 2-5 s; room to see the page first
     ps.wait_status(request_id, request_store.SMS_SENT)
     token = link_of(emulator, request_id)
     assert client.http.get(f"/r/{token}").status_code == 200

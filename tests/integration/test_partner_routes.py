@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chalicelib import links, partner, request_store
 from chalicelib.links import keys, tokens
@@ -180,3 +182,25 @@ def test_an_answer_before_the_task_token_is_stored_changes_nothing(client, stack
     assert response.status_code == 503
     assert "다시" in html(response)
     assert request_store.get(request_id) == before
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(opens=st.integers(min_value=1, max_value=12))
+def test_any_number_of_gets_leaves_the_link_usable(client, stack_env, opens):
+    """Property: however many GETs (scanners, previews), the partner's POST
+    still answers the real workflow."""
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 120)
+    assert partner.handle_link_message(ps.take_link_message(request_id)["Body"]) == "sent"
+    token, _ = links.issue(request_id, "P001")
+    for _ in range(opens):
+        assert client.http.get(f"/r/{token}").status_code == 200
+    request = request_store.get(request_id)
+    assert request["status"] == request_store.SMS_SENT
+    assert request["openedCount"] == opens
+    assert ps.event_types(request_id).count("Opened") == min(opens, tally.OPENED_CAP)
+    answered = client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=accept")
+    assert answered.status_code == 200
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
+    assert request_store.get(request_id)["partnerDecision"] == "accept"
