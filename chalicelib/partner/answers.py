@@ -25,6 +25,7 @@ from chalicelib.partner import forms, linkstore, tally
 
 OPEN = (request_store.CREATED, request_store.SMS_SENT)
 ANSWER_FIELDS = ("partnerDecision", "alternativeTime", "respondedAt")
+ANSWER_NOT_DELIVERED = "AnswerNotDelivered"
 # Step Functions' ways of saying "that wait is over".
 WAIT_OVER = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
 
@@ -195,8 +196,12 @@ def _delivered(request_id: str, chosen: forms.Answer) -> Page:
 
 def _undo(request_id: str, responded_at: str, status: str, reason: str,
           task_token: str | None = None) -> None:
-    """Take back our own claim (and only ours: matched on its timestamp)."""
-    event = request_store.TIMEOUT if status == request_store.TIMEOUT else request_store.FAILED
+    """Take back our own claim (and only ours: matched on its timestamp).
+
+    The timeline says what happened: ``Timeout`` when the wait was over, else
+    ``AnswerNotDelivered`` -- not ``Failed``, since the request goes on and
+    the partner's next click can still answer it."""
+    event = request_store.TIMEOUT if status == request_store.TIMEOUT else ANSWER_NOT_DELIVERED
     remove = ANSWER_FIELDS + ((linkstore.USED_AT,) if task_token else ())
     request_store.transition(
         request_id, status=status, remove=remove, event_type=event,

@@ -210,7 +210,8 @@ def test_an_undelivered_answer_is_taken_back_and_the_link_works_again(stack_env)
     assert not {"partnerDecision", "alternativeTime", "respondedAt"} & set(request)
     assert linkstore.task_token(request_id) == task_token
     assert "usedAt" not in linkstore.get(request_id)
-    assert ps.event_types(request_id) == ["Created", "SMS Sent", "Responded", "Failed"]
+    assert ps.event_types(request_id) == ["Created", "SMS Sent", "Responded",
+                                          "AnswerNotDelivered"]
 
     assert partner.answer(token, "reject", None).status == 200
     assert request_store.get(request_id)["partnerDecision"] == "reject"

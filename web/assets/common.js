@@ -69,6 +69,7 @@
     "Responded": "응답 완료",
     "Timeout": "응답 시간 초과",
     "Notified": "고객 안내",
+    "AnswerNotDelivered": "응답 전달 실패(다시 응답 가능)",
     "Failed": "실패"
   };
   var INTENT_LABELS = {
