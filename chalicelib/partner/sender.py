@@ -8,12 +8,14 @@ returns the request, and the write after the send marks the link COMPLETED and
 the request ``SMS Sent`` together: read-and-claim, publish, mark (3 calls).
 The one window left is a crash between SNS accepting the SMS and that last
 write: after the lock expires a retry sends again (a second SMS beats a
-partner who never got one).
+partner who never got one). A failing last write is retried, then given up
+on rather than raised, so it cannot open that window.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from chalicelib import aws, links, logs, phone
@@ -43,6 +45,27 @@ def publish_sms(phone_e164: str, text: str) -> str:
         MessageAttributes={"AWS.SNS.SMS.SMSType": {
             "DataType": "String", "StringValue": "Transactional"}})
     return out["MessageId"]
+
+
+MARK_TRIES = 3
+
+
+def _mark_sent(request_id: str, task_token: str) -> None:
+    """COMPLETED and SMS Sent, one write. The SMS is out: raising now would
+    have SQS redeliver and, once the lock expires, text the partner again. So
+    the write is tried a few times and then given up on: the link works
+    without it (the task token was stored by the claim), and the request's
+    status catches up when the partner answers or the wait times out."""
+    for attempt in range(1, MARK_TRIES + 1):
+        try:
+            linkstore.complete(request_id, task_token)
+            return
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            if attempt == MARK_TRIES:
+                logs.record("partner_link_sent_unmarked", level=40, requestId=request_id,
+                            code=aws.error_code(exc) or type(exc).__name__)
+                return
+            time.sleep(0.2 * attempt)
 
 
 def handle_link_message(body: str | dict[str, Any]) -> str:
@@ -92,7 +115,7 @@ def handle_link_message(body: str | dict[str, Any]) -> str:
     except Exception:
         linkstore.release(request_id, task_token)
         raise
-    linkstore.complete(request_id, task_token)  # COMPLETED and SMS Sent, one write
+    _mark_sent(request_id, task_token)
     logs.record("partner_link_sent", requestId=request_id, partnerPhone=to,
                 messageId=message_id, smsChars=sms.length(text), linkExpiresAt=expires_at)
     return "sent"

@@ -129,3 +129,24 @@ def test_a_delivery_whose_lock_was_retaken_leaves_the_link_to_the_new_holder(sta
     assert request_store.get(request_id)["status"] == request_store.SMS_SENT
     assert linkstore.complete(request_id, "second")
     assert ps.event_types(request_id) == ["Created", "SMS Sent"]
+
+
+def test_a_failing_mark_after_the_sms_does_not_send_it_again(stack_env, emulator, monkeypatch):
+    """The SMS went out; marking it fails: the handler must not raise (SQS
+    would redeliver and, after the lock, text the partner twice)."""
+    from chalicelib.partner import linkstore as store
+    from chalicelib.partner import sender
+
+    request_id = ps.new_request()
+    calls: list[int] = []
+
+    def broken(*_args, **_kwargs):
+        calls.append(1)
+        raise RuntimeError("DynamoDB unavailable")
+
+    monkeypatch.setattr(store, "complete", broken)
+    monkeypatch.setattr(sender.time, "sleep", lambda _s: None)
+    body = {"requestId": request_id, "taskToken": "tt-" + request_id}
+    assert partner.handle_link_message(body) == "sent"
+    assert len(calls) == sender.MARK_TRIES
+    assert store.task_token(request_id) == "tt-" + request_id  # the link still works
