@@ -45,6 +45,34 @@ def answers_in_korean(view):
     return answer
 
 
+# Chalice answers a few requests itself, before any view runs, as
+# {"Code", "Message"} in English: a content type the route does not take, a
+# method it does not have. The contract's shape and Korean, here too.
+CHALICE_OWN_ERRORS = {
+    405: ("METHOD_NOT_ALLOWED", "지원하지 않는 요청 방식이에요."),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "지원하지 않는 형식이에요. JSON으로 보내 주세요."),
+}
+
+
+@app.middleware("http")
+def chalice_errors_in_korean(event, get_response):
+    response = get_response(event)
+    known = CHALICE_OWN_ERRORS.get(response.status_code)
+    if not known or not isinstance(response.body, dict) or "Code" not in response.body:
+        return response
+    if event.path.startswith("/r/"):
+        from chalicelib.pages import partner as pages
+
+        page = pages.unsupported_request_page(response.status_code)
+        return Response(body=page.html, status_code=page.status,
+                        headers={**page.headers, **{k: v for k, v in response.headers.items()
+                                                    if k.lower() == "allow"}})
+    answer = json_error(errors.ApiError(response.status_code, *known))
+    answer.headers.update({k: v for k, v in response.headers.items()
+                           if k.lower() == "allow" or k.lower().startswith("access-control")})
+    return answer
+
+
 # --- section: foundation -----------------------------------------------------
 
 @app.route("/api/health")

@@ -144,3 +144,9 @@ def temporary_error_page() -> Page:
 def unexpected_error_page() -> Page:
     return message_page(500, "일시적인 오류가 발생했어요",
                         "잠시 후 다시 시도해 주세요.")
+
+
+def unsupported_request_page(status: int) -> Page:
+    """Not the form this page sends (a script, a preview posting JSON)."""
+    return message_page(status, "처리할 수 없는 요청이에요",
+                        "문자로 받은 링크를 열어 화면의 버튼으로 응답해 주세요.")

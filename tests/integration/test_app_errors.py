@@ -41,3 +41,18 @@ def test_unexpected_failure_is_a_korean_apology_without_a_trace(client, monkeypa
     }
     assert "Traceback" not in response.body.decode()
     assert "unhandled_error" in capsys.readouterr().out
+
+
+def test_a_content_type_the_route_does_not_take_is_answered_in_korean(client):
+    response = client.http.post("/api/requests", headers={"Content-Type": "application/xml"},
+                                body=b"<x/>")
+    assert response.status_code == 415
+    assert response.json_body["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert "JSON" in response.json_body["message"]
+
+
+def test_a_method_the_route_does_not_have_is_answered_in_korean(client):
+    response = client.http.delete("/api/health")
+    assert response.status_code == 405
+    assert response.json_body["code"] == "METHOD_NOT_ALLOWED"
+    assert response.headers.get("Allow") == "GET"

@@ -142,6 +142,8 @@ def test_only_form_posts_are_accepted(client, sent):
     response = client.http.post(f"/r/{token}", headers={"Content-Type": "application/json"},
                                 body=b'{"decision": "accept"}')
     assert response.status_code == 415
+    assert "처리할 수 없는 요청이에요" in html(response)  # a Korean page, not Chalice's JSON
+    assert_page_headers(response)
 
 
 def test_tokens_never_reach_the_log(client, sent, capsys):
