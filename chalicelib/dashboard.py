@@ -73,9 +73,6 @@ def requests_overview(status: str | None = None, limit: int = LIST_LIMIT) -> dic
 
 def registrations() -> dict[str, Any]:
     """The phone event's count and draws, from the registration module."""
-    try:
-        from chalicelib.registration import registration_summary
-    except ImportError as exc:  # the module is built by another issue
-        raise errors.ApiError(503, "REGISTRATION_UNAVAILABLE",
-                              "등록 현황을 아직 볼 수 없어요.") from exc
+    from chalicelib.registration import registration_summary
+
     return registration_summary(settings.get("EVENT_ID"))

@@ -13,8 +13,7 @@ import json
 import re
 from typing import Any
 
-from chalicelib import aws, settings
-from chalicelib.notify import korean
+from chalicelib import aws, korean, settings
 from chalicelib.notify.base import Notifier, ProviderError
 from chalicelib.notify.case import ACCEPTED, PROPOSED, REJECTED, Case
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chalicelib.notify import korean
+from chalicelib import korean
 from chalicelib.notify.base import Notifier, ProviderError
 from chalicelib.notify.case import ACCEPTED, PROPOSED, REJECTED, Case
 

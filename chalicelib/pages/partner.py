@@ -3,13 +3,12 @@ choices, the confirmation, and the error pages, in short polite Korean."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
+from chalicelib.korean import KST, parse_time
 from chalicelib.pages import Page, esc, message_page, page
 
-# Korea has no daylight saving time: a fixed offset needs no tz database.
-KST = timezone(timedelta(hours=9), "KST")
 WEEKDAYS = "월화수목금토일"
 INTENTS = {
     "ChangeReservation": "예약 변경",
@@ -31,16 +30,6 @@ def korean_time(value: Any) -> str:
     hour = local.hour % 12 or 12
     return (f"{local.year}년 {local.month}월 {local.day}일 ({WEEKDAYS[local.weekday()]}) "
             f"{half} {hour}:{local.minute:02d}")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=KST)
 
 
 def _details(request: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
-from chalicelib.pages.partner import KST
+from chalicelib.korean import KST
 
 DECISIONS = ("accept", "reject", "propose")
 MAX_BODY_BYTES = 2048

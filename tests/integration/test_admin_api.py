@@ -180,12 +180,3 @@ def test_a_failure_inside_is_a_short_korean_500_without_details(client, monkeypa
     body = json.loads(response.body)
     assert body["code"] == "INTERNAL_ERROR" and HANGUL.search(body["message"])
     assert "exploded" not in response.body.decode() and "Traceback" not in response.body.decode()
-
-
-def test_registrations_without_the_registration_module_is_a_korean_503(client, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "chalicelib.registration", None)  # import fails
-    response = client.http.get("/api/admin/registrations", headers=auth())
-    assert response.status_code == 503
-    assert json.loads(response.body)["code"] == "REGISTRATION_UNAVAILABLE"

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from chalicelib import clock, links, partner, request_store
-from chalicelib.pages.partner import KST
+from chalicelib.korean import KST
 from chalicelib.partner import linkstore
 from tests.integration import partner_support as ps
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.notify import checks, korean
+from chalicelib import korean
+from chalicelib.notify import checks
 from chalicelib.notify.case import ACCEPTED, KINDS, PROPOSED, REJECTED, TIMED_OUT, Case
 from chalicelib.notify.template import TemplateNotifier
 

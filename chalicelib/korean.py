@@ -1,14 +1,17 @@
-"""Small pieces of Korean: times in KST and particles that follow a word."""
+"""Small pieces of Korean, shared by the pages and the notifier: times in KST
+and the particles that follow a word."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
+# Korea has no daylight saving time: a fixed offset needs no tz database.
 KST = timezone(timedelta(hours=9), "KST")
 _WEEKDAYS = "월화수목금토일"
 
 
-def parse_time(value: str) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
     """ISO 8601 with or without an offset; a time without one is Korean time
     (what a ``datetime-local`` field on a Korean partner's phone sends)."""
     if not isinstance(value, str) or not value.strip():
@@ -53,12 +56,6 @@ def object_particle(word: str) -> str:
     """을/를."""
     final = _final_consonant(word)
     return "을" if final else "를"
-
-
-def topic_particle(word: str) -> str:
-    """은/는."""
-    final = _final_consonant(word)
-    return "은" if final else "는"
 
 
 def direction_particle(word: str) -> str:
