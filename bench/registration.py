@@ -256,7 +256,9 @@ def _template(app_module: ModuleType, event_id: str) -> list[dict[str, Any]]:
         callers.context())
     if answer.get("registrationStatus") != "SUCCESS":
         raise RuntimeError(f"template registration failed: {answer}")
-    return list(table.query(f"EVENT#{event_id}", consistent=True))
+    from chalicelib.registration import store
+
+    return list(table.query(f"EVENT#{event_id}", consistent=True)) + store.lottery_items(event_id)
 
 
 def _clone(template: list[dict[str, Any]], employee_id: str, number: int,
@@ -274,6 +276,10 @@ def _clone(template: list[dict[str, Any]], employee_id: str, number: int,
             if key == "sk":
                 value = (f"EMP#{employee_id}" if value.startswith("EMP#")
                          else value.replace(old_digits, f"{number:04d}"))
+            elif key == "pk" and item["sk"].startswith("LOT#"):
+                from chalicelib.registration import store
+
+                value = store.lot_key(item["eventId"], number)[0]
             elif isinstance(value, str) and value in swap:
                 value = swap[value]
             new[key] = value
@@ -321,7 +327,7 @@ def run_growth(stage: Any) -> tuple[list[Row], list[str]]:
     (10,000) is a full event for ours -- every number taken, callers hear the
     "numbers used up" message by design -- so ours is also timed just below it
     (9,900), where random picks mostly clash and the picker reads the free
-    numbers (a query of the whole LOT# range) on the caller's path."""
+    numbers (one block of them at a time) on the caller's path."""
     opts = stage.options
     samples = opts.get("growth_samples", 20)
     small, large = opts.get("growth_small", 100), opts.get("growth_large", 10_000)

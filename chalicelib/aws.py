@@ -31,8 +31,6 @@ PROFILES: dict[str, dict[str, Any]] = {
                "retries": {"mode": "standard", "total_max_attempts": 2}},
     "caller_once": {"connect_timeout": 0.5, "read_timeout": 1.0,
                     "retries": {"mode": "standard", "total_max_attempts": 1}},
-    "bulk_read": {"connect_timeout": 0.5, "read_timeout": 2.5,
-                  "retries": {"mode": "standard", "total_max_attempts": 1}},
 }
 
 

@@ -9,7 +9,7 @@ Key design (the README's "Data model" section is the long form):
                       one conditional write claims the link and returns the token)
     chat session      SESSION#<sessionId>   SESSION             -
     registration      EVENT#<eventId>       EMP#<employeeId>    -
-    lottery number    EVENT#<eventId>       LOT#<NNNN>          -
+    lottery number    EVENT#<eventId>#LOTS#<block>  LOT#<NNNN>  -   (256 numbers a block)
     draw              EVENT#<eventId>       DRAW#<n>            -
 
 ``expiresAt`` (epoch seconds) is the table's TTL attribute. DynamoDB deletes

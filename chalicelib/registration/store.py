@@ -2,22 +2,24 @@
 
 One employee registers once per event and one lottery number belongs to one
 registration, whatever the concurrency: both facts are items whose key *is* the
-fact (``EVENT#<id>/EMP#<employeeId>`` and ``EVENT#<id>/LOT#<NNNN>``), written
-together in one ``TransactWriteItems`` with ``attribute_not_exists`` on each.
+fact (``EVENT#<id>/EMP#<employeeId>`` and ``EVENT#<id>#LOTS#<block>/LOT#<NNNN>``),
+written together in one ``TransactWriteItems`` with ``attribute_not_exists``
+on each. The numbers live in blocks of ``WINDOW`` per partition key: a burst's
+writes spread over 40 keys, and reading one block never touches the rest.
 Either both exist or neither does, so there is never a number without its
 registration, and no read-then-write race.
 
 Numbers are drawn with ``secrets`` (nobody can compute a colleague's number
 from the ID). A clash on the number retries with a new one; when clashes pile
-up (the space is filling) the used numbers are read and the pick is made
-uniformly among the free ones, so the last free numbers are found in one query
-rather than by thousands of guesses.
+up (the space is filling) the caller reads one window of the numbers (at most
+``WINDOW`` items, from a random start) and picks among the free ones there, so
+the last free numbers are found in a query or two of bounded size -- never a
+read that grows with the event, on a path where a caller is waiting.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,8 +74,8 @@ def _client():
 
 
 def _transaction(event_id: str, item: dict[str, Any], number: int) -> list[dict[str, Any]]:
-    pk = event_pk(event_id)
-    lot = {"pk": pk, "sk": f"LOT#{number:04d}", "eventId": event_id,
+    lot_pk, lot_sk = lot_key(event_id, number)
+    lot = {"pk": lot_pk, "sk": lot_sk, "eventId": event_id,
            "lotteryNumber": item["lotteryNumber"], "employeeId": item["employeeId"],
            "registeredAt": item["registeredAt"]}
     return [
@@ -91,82 +93,75 @@ def _reasons(exc: BaseException) -> list[dict[str, Any]]:
     return list(response.get("CancellationReasons") or [])
 
 
-def used_numbers(event_id: str) -> set[int]:
-    """Every lottery number taken in the event (a strongly consistent read).
+WINDOW = 256  # numbers per block (and per read near full): one small page
 
-    Up to 10,000 small items (a page or two in DynamoDB, ~100 ms): one try
-    with a 2.5 s read timeout, longer than a transaction's, counted in the
-    caller's budget like everything else. Only a nearly full event asks."""
+
+def lot_key(event_id: str, number: int) -> tuple[str, str]:
+    return f"{event_pk(event_id)}#LOTS#{number // WINDOW:03d}", f"LOT#{number:04d}"
+
+
+def used_in_block(event_id: str, block: int) -> set[int]:
+    """The lottery numbers taken in one block (a strongly consistent read)."""
     kwargs: dict[str, Any] = {
         "TableName": table.name(), "ConsistentRead": True,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :sk)",
-        "ExpressionAttributeValues": table.values({":pk": event_pk(event_id), ":sk": "LOT#"}),
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": table.values({
+            ":pk": lot_key(event_id, block * WINDOW)[0]}),
         "ProjectionExpression": "sk",
     }
     used: set[int] = set()
     while True:
-        page = aws.client("dynamodb", "bulk_read").query(**kwargs)
+        page = _client().query(**kwargs)
         used.update(int(raw["sk"]["S"][4:]) for raw in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             return used
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-# Free numbers of a nearly full event, kept by this container for a while so
-# that a burst of callers into a nearly full event reads them once, not once
-# per caller. A stale entry only costs a clash (the transaction is the judge).
-FREE_CACHE_SECONDS = 30.0
-_free_cache: dict[tuple[str, int], tuple[float, list[int]]] = {}
-_free_lock = threading.Lock()
+def lottery_items(event_id: str, space: int | None = None) -> list[dict[str, Any]]:
+    """Every lottery number item of the event (operators and tests; not on a
+    caller's path)."""
+    blocks = -(-(space or NUMBER_SPACE) // WINDOW)
+    return [item for block in range(blocks)
+            for item in table.query(lot_key(event_id, block * WINDOW)[0], consistent=True)]
 
 
-_read_lock = threading.Lock()
-
-
-def _free_numbers(event_id: str, space: int) -> list[int]:
-    """Read the free numbers from the table and share them with this container.
-    One reader at a time: callers that waited for it take what it read."""
-    asked = time.monotonic()
-    with _read_lock:
-        with _free_lock:
-            hit = _free_cache.get((event_id, space))
-            if hit and hit[0] >= asked and hit[1]:
-                return hit[1]
-        free = sorted(set(range(space)) - used_numbers(event_id))
-        with _free_lock:
-            _free_cache[(event_id, space)] = (time.monotonic(), free)
-        return free
+def free_numbers_near(event_id: str, space: int, start: int) -> list[int]:
+    """The free numbers of the first block, from the one holding ``start`` on
+    (wrapping), that has any; [] only when every block is full, i.e. the event
+    is."""
+    blocks = -(-space // WINDOW)
+    first = (start % space) // WINDOW
+    for i in range(blocks):
+        block = (first + i) % blocks
+        low, high = block * WINDOW, min((block + 1) * WINDOW, space) - 1
+        used = used_in_block(event_id, block)
+        free = [n for n in range(low, high + 1) if n not in used]
+        if free:
+            return free
+    return []
 
 
 class _Picker:
-    """Random numbers first; after a handful of clashes, the free ones."""
+    """Random numbers first; after a handful of clashes, the free ones of a
+    random window of the space."""
 
     def __init__(self, event_id: str, space: int) -> None:
         self.event_id = event_id
         self.space = space
         self.clashes = 0
-        self.read_fresh = False
+        self.free: list[int] = []
 
     def next(self) -> int:
         if self.clashes < RANDOM_TRIES:
             return secrets.randbelow(self.space)
-        # After twice as many clashes, our cached view is too stale: read again, once.
-        fresh = self.clashes >= 2 * RANDOM_TRIES and not self.read_fresh
-        self.read_fresh = self.read_fresh or fresh
-        with _free_lock:
-            hit = _free_cache.get((self.event_id, self.space))
-            young = hit is not None and time.monotonic() - hit[0] < FREE_CACHE_SECONDS
-            cached = hit[1] if young and not fresh else []
-            if cached:
-                # Taken out of the shared list: no two callers here try the same one.
-                return cached.pop(secrets.randbelow(len(cached)))
-        free = _free_numbers(self.event_id, self.space)
-        if not free:
-            raise NumbersExhausted(self.event_id)
-        with _free_lock:
-            if free:
-                return free.pop(secrets.randbelow(len(free)))
-        return secrets.randbelow(self.space)  # emptied meanwhile: the transaction judges
+        if not self.free:
+            start = secrets.randbelow(self.space)
+            self.free = free_numbers_near(self.event_id, self.space, start)
+            if not self.free:
+                raise NumbersExhausted(self.event_id)
+        # Taken out of our list: a clash on it (a racing caller) moves on to another.
+        return self.free.pop(secrets.randbelow(len(self.free)))
 
     def clashed(self) -> None:
         self.clashes += 1

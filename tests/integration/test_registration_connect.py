@@ -34,6 +34,8 @@ def call(app_module, digits, **kw):
 
 
 def items(event_id: str, prefix: str) -> list[dict]:
+    if prefix == "LOT#":
+        return store.lottery_items(event_id)
     return list(table.query(store.event_pk(event_id), prefix, consistent=True))
 
 

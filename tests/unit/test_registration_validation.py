@@ -63,3 +63,4 @@ def test_caller_phone_and_contact_id_are_safe_for_the_log_line():
     assert "," not in validation.caller_phone("a,b")
     assert validation.contact_id("c,1\n2") == "c_1_2"
     assert len(validation.contact_id("x" * 500)) == 128
+
