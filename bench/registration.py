@@ -411,8 +411,8 @@ def run_growth(stage: Any) -> tuple[list[Row], list[str]]:
             GROWTH, f"ms per registration, {large:,} already registered",
             f"full by design; at {near_full:,}: {cell('ours', near_full)}",
             f"seed: {cell('seed', large)}",
-            f"ours: {NUMBER_SPACE:,} numbers per event; near full the picker reads the "
-            f"free numbers (median of {near_full_samples})"))
+            f"ours: {NUMBER_SPACE:,} numbers per event; near full the picker reads one "
+            f"block of 256 and picks a free number there (median of {near_full_samples})"))
     rows.append(Row(
         GROWTH, f"growth ratio {half:,} / {small} (seed also {large:,} / {small})",
         ratio(median("ours", half), median("ours", small)),
