@@ -8,7 +8,10 @@ deployment of the stage (what Chalice's ``deploy_rest_api`` does).
 
 from __future__ import annotations
 
+import io
+import json
 import sys
+import zipfile
 from typing import Any
 
 import boto3
@@ -76,3 +79,26 @@ def create(stage: str, region: str, api_stage: str = "api") -> str:
                                   type=integration["type"].upper(), **kwargs)
     apigw.create_deployment(restApiId=api_id, stageName=api_stage)
     return api_id
+
+
+def dummy_function(name: str, role: str) -> str:
+    """A Lambda function named as `chalice deploy` would (a dummy zip, never
+    invoked: moto needs no docker for that); its ARN."""
+    iam = boto3.client("iam")
+    try:
+        role_arn = iam.get_role(RoleName=role)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    lam = boto3.client("lambda")
+    try:
+        return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    except lam.exceptions.ResourceNotFoundException:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as zf:
+            zf.writestr("app.py", "def handler(event, context):\n    return {}\n")
+        return lam.create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+                                   Handler="app.handler",
+                                   Code={"ZipFile": buffer.getvalue()})["FunctionArn"]

@@ -5,9 +5,7 @@ and the Amazon Connect wiring (botocore Stubber: moto has no Connect)."""
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import boto3
 import pytest
@@ -28,28 +26,9 @@ FLOW_ID = "flow-0001"
 @pytest.fixture(scope="module")
 def deployed(emulator):
     """The two functions the wiring needs, as `chalice deploy` would name them."""
-    iam = boto3.client("iam")
-    role = "partnerline-prod-test-lambda"
-    try:
-        arn = iam.get_role(RoleName=role)["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        zf.writestr("app.py", "def handler(event, context):\n    return {}\n")
-    lam = boto3.client("lambda")
-    arns = {}
-    for handler in (lambdas.API_HANDLER, connect.HANDLER):
-        name = lambdas.function_name(STAGE, handler)
-        try:
-            arns[handler] = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-        except lam.exceptions.ResourceNotFoundException:
-            arns[handler] = lam.create_function(
-                FunctionName=name, Runtime="python3.11", Role=arn, Handler="app.handler",
-                Code={"ZipFile": buffer.getvalue()})["FunctionArn"]
+    arns = {handler: chalice_rest_api.dummy_function(lambdas.function_name(STAGE, handler),
+                                                     "partnerline-prod-test-lambda")
+            for handler in (lambdas.API_HANDLER, connect.HANDLER)}
     chalice_rest_api.create(STAGE, REGION)  # its Korean gateway responses are a step too
     return arns
 

@@ -3,11 +3,9 @@ API Gateway v1: gateway responses, deployments, stages)."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import sys
-import zipfile
 
 import boto3
 import pytest
@@ -175,26 +173,8 @@ def test_api_stage_follows_the_chalice_config():
 
 def _api_function(stage: str) -> None:
     """The API function `chalice deploy` creates (a dummy zip, never invoked)."""
-    iam = boto3.client("iam")
-    role = f"partnerline-{stage}-test-gw-lambda"
-    try:
-        arn = iam.get_role(RoleName=role)["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        zf.writestr("app.py", "def handler(event, context):\n    return {}\n")
-    lam = boto3.client("lambda")
-    name = lambdas.function_name(stage)
-    try:
-        lam.get_function(FunctionName=name)
-    except lam.exceptions.ResourceNotFoundException:
-        lam.create_function(FunctionName=name, Runtime="python3.11", Role=arn,
-                            Handler="app.handler", Code={"ZipFile": buffer.getvalue()})
-
+    chalice_rest_api.dummy_function(lambdas.function_name(stage),
+                                    f"partnerline-{stage}-test-gw-lambda")
 
 def test_after_deploy_runs_it_as_step_two_of_three(runs):
     _api_function(STAGE)
