@@ -24,9 +24,9 @@ def url(kind: str, profile: str = "default") -> str:
         return _urls[name]
 
 
-def send(kind: str, body: dict[str, Any]) -> str:
-    out = aws.client("sqs").send_message(
-        QueueUrl=url(kind), MessageBody=json.dumps(body, ensure_ascii=False))
+def send(kind: str, body: dict[str, Any], profile: str = "default") -> str:
+    out = aws.client("sqs", profile).send_message(
+        QueueUrl=url(kind, profile), MessageBody=json.dumps(body, ensure_ascii=False))
     return out["MessageId"]
 
 

@@ -190,10 +190,6 @@ def attempt(request_id: str, *, returned: str = "ALL_NEW", event_type: str | Non
         event_detail=event_detail))
 
 
-def add_event(request_id: str, event_type: str, **detail: Any) -> dict[str, Any] | None:
-    return transition(request_id, event_type=event_type, event_detail=detail)
-
-
 def list_recent(limit: int = 100) -> list[dict[str, Any]]:
     """The newest requests first (the dashboard's window)."""
     return list(table.query(LIST_PARTITION, index=LIST_INDEX, forward=False, limit=limit))

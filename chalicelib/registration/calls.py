@@ -8,12 +8,11 @@ that grows with the event.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
 
-from chalicelib import aws, logs, queues, settings
+from chalicelib import logs, queues, settings
 from chalicelib.registration import answers, event_log, store, validation
 
 LOG_QUEUE = "registration-log"
@@ -44,8 +43,7 @@ def _request_log_rebuild(event_id: str, employee_id: str, started: float) -> Non
                     eventId=event_id, employeeId=employee_id)
         return
     try:
-        aws.client("sqs", "caller_once").send_message(
-            QueueUrl=queues.url(LOG_QUEUE, "caller_once"), MessageBody=json.dumps(body))
+        queues.send(LOG_QUEUE, body, "caller_once")
     except Exception as exc:  # noqa: BLE001 - see the docstring
         logs.record("registration_log_request_failed", level=logging.WARNING,
                     eventId=event_id, employeeId=employee_id, error=repr(exc)[:200])
