@@ -1,9 +1,10 @@
 """The web chat's intake: ``POST /api/requests`` and ``GET /api/requests/{id}``.
 
 One message goes: validated body -> intent (NLU) -> reservation number (its
-own field, else anywhere in the text) -> request record ``Created`` ->
-reservation looked up by number *and* customer phone -> partner details on the
-request -> partner-confirmation execution. A message without a number leaves a
+own field, else anywhere in the text) -> reservation looked up by number *and*
+customer phone -> the request written once, ``Created`` with the partner's
+details (or already ``Failed``, events Created then Failed) ->
+partner-confirmation execution. A message without a number leaves a
 short-lived chat session behind, so the customer's next message can be just
 the number and still complete the first one.
 """
