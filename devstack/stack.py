@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import secrets
 import subprocess
@@ -181,7 +180,4 @@ def load_app():
     """Import app.py with the local stage's environment, as `chalice local` does."""
     from scripts import stage_env
 
-    stage_env.apply(STAGE)
-    if str(PROJECT_DIR) not in sys.path:
-        sys.path.insert(0, str(PROJECT_DIR))
-    return importlib.import_module("app")
+    return stage_env.load_app(STAGE)

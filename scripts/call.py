@@ -15,6 +15,7 @@ import sys
 import uuid
 from urllib.parse import urlparse
 
+from scripts import stage_env
 from scripts.operators import use_stage
 
 RETRYABLE = ("INPUT_ERROR", "INVALID_FORMAT")
@@ -73,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"로컬 스택({endpoint})에 연결할 수 없습니다. 다른 터미널에서 make run을 "
               "먼저 실행해 주세요.", file=sys.stderr)
         return 1
-    from devstack.stack import load_app
-
-    app_module = load_app()
+    app_module = stage_env.load_app("local")
     if not args.verbose:  # after the import: chalicelib.logs sets its level when loaded
         logging.getLogger("partnerline").setLevel(logging.WARNING)
     event = connect_event(args.digits, args.phone, args.contact_id or str(uuid.uuid4()))

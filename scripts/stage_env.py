@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from pathlib import Path
+from types import ModuleType
 
 from provision import stages
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def apply(stage: str) -> dict[str, str]:
@@ -16,3 +22,11 @@ def apply(stage: str) -> dict[str, str]:
     for key, value in env.items():
         os.environ.setdefault(key, value)
     return env
+
+
+def load_app(stage: str) -> ModuleType:
+    """Import app.py with the stage's environment, as `chalice local` does."""
+    apply(stage)
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.insert(0, str(PROJECT_DIR))
+    return importlib.import_module("app")
