@@ -179,6 +179,11 @@ def handle_customer_notification(event):
     for record in event:
         notify.handle_message(record.body)
 
+# --- end section: notify -----------------------------------------------------
+
+
+# --- section: pages ----------------------------------------------------------
+# The web chat and the dashboard from web/ (chalicelib/static_site.py: where from).
 
 def _static_response(text: str, content_type: str) -> Response:
     from chalicelib import static_site
@@ -231,6 +236,10 @@ def _web_file(relative: str) -> Response:
         raise errors.not_found("파일을 찾을 수 없어요.")
     return _static_response(*found)
 
+# --- end section: pages ------------------------------------------------------
+
+
+# --- section: admin ----------------------------------------------------------
 
 @app.authorizer()
 def admin_authorizer(auth_request):
@@ -276,4 +285,4 @@ def admin_registrations():
 
     return dashboard.registrations()
 
-# --- end section: notify -----------------------------------------------------
+# --- end section: admin ------------------------------------------------------
