@@ -1,19 +1,6 @@
 """The single DynamoDB table: plain-dict items in, plain-dict items out.
 
-Key design (the README's "Data model" section is the long form):
-
-    entity            pk                    sk                  gsi1pk / gsi1sk
-    reservation       RES#<number>          RES                 -
-    request           REQ#<requestId>       REQ                 REQUESTS / <createdAt>#<id>
-                      (its partner link's task token and state are fields of it, so
-                      one conditional write claims the link and returns the token)
-    chat session      SESSION#<sessionId>   SESSION             -
-    registration      EVENT#<eventId>       EMP#<employeeId>    -
-    lottery number    EVENT#<eventId>#LOTS#<block>  LOT#<NNNN>  -   (256 numbers a block)
-    draw              EVENT#<eventId>       DRAW#<n>            -
-
-``expiresAt`` (epoch seconds) is the table's TTL attribute. DynamoDB deletes
-expired items late (hours), so code that cares checks the expiry itself.
+Keys, entities and access patterns: docs/data-model.md.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
   duplicate) are answers, not failures.
 
 Every alarm notifies one SNS topic (``<app>-<stage>-alarms``); subscribe an
-e-mail address to it once (README).
+e-mail address to it once (docs/operations.md, "Alarms").
 """
 
 from __future__ import annotations

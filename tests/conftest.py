@@ -4,7 +4,7 @@ Nothing here may reach real AWS: credentials are fake, every client points at
 a moto server started on a free port, and a test that forgot the emulator
 fails on the fake credentials rather than touching an account.
 
-Layers (DEVELOPERS.md): ``tests/unit`` needs no emulator; ``tests/integration``
+Layers (docs/architecture.md, "Tests"): ``tests/unit`` needs no emulator; ``tests/integration``
 uses ``stack_env`` (moto server + the local stage provisioned, in-process);
 ``tests/e2e`` uses ``local_stack`` (that plus `chalice local` and the SQS
 dispatcher, over HTTP; one per module).
