@@ -107,7 +107,7 @@ def handle_link_message(body: str | dict[str, Any]) -> str:
         return "unknown"
 
     try:
-        token, expires_at = links.issue(request_id, request["partnerId"])
+        token, expires_at = links.issue(request_id)
         reservation = request.get("reservation") or {}
         text = sms.compose(request.get("partnerName"), reservation.get("serviceName"),
                            links.link_url(token))
