@@ -78,8 +78,8 @@ def on_every_client(hook: Callable[[Any], Any],
         hooked[id(client)] = client
         return client
 
-    def hooked_client(service: str, profile: str = "default") -> Any:
-        return attach(original(service, profile))
+    def hooked_client(service: str, *args: Any, **kwargs: Any) -> Any:
+        return attach(original(service, *args, **kwargs))
 
     for client in list(aws._clients.values()):
         attach(client)

@@ -1,6 +1,8 @@
 """The partner's SMS: its length and segments, built by the partner code
 (``chalicelib.partner.sms.compose`` around a real signed link from
-``chalicelib.links``) with the production base URL. Korean text travels as
+``chalicelib.links``), behind the HTTP API's own URL (what provisioning sets
+``CONFIRM_BASE_URL`` to without a custom domain) and behind a short custom
+domain. Korean text travels as
 UCS-2: one segment holds 70 characters; a longer message is split into
 segments of 67 (the rest is the concatenation header)."""
 
@@ -14,6 +16,8 @@ from bench.harness import PROD_BASE_URL
 from bench.report import NOT_BUILT, Row
 
 NAME = "Partner SMS"
+# A realistic HTTP API endpoint: 10-character API id, the stage's region.
+EXECUTE_API_URL = "https://abcdefghij.execute-api.ap-northeast-2.amazonaws.com"
 # GSM 03.38's basic alphabet: a message only of these goes as 7-bit (160/153).
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
            "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
@@ -31,15 +35,16 @@ def segments(text: str) -> int:
     return 1 if n <= 70 else math.ceil(n / 67)
 
 
-def build(partner_name: str, service_name: str) -> tuple[str, str]:
+def build(partner_name: str, service_name: str,
+          base_url: str = EXECUTE_API_URL) -> tuple[str, str]:
     """(SMS text, token) as the link handler would send them in production."""
     from chalicelib import links, request_store
     from chalicelib.partner import sms
 
     saved = os.environ.get("CONFIRM_BASE_URL")
-    os.environ["CONFIRM_BASE_URL"] = PROD_BASE_URL
+    os.environ["CONFIRM_BASE_URL"] = base_url
     try:
-        token, _ = links.issue(request_store.new_request_id(), "P001")
+        token, _ = links.issue(request_store.new_request_id())
         return sms.compose(partner_name, service_name, links.link_url(token)), token
     finally:
         if saved is None:
@@ -56,17 +61,23 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
     from chalicelib import reservations
 
     sample = reservations.get("RS2025110301") or {}
-    text, token = build(sample.get("partnerName", "바다뷰 펜션"),
-                        sample.get("serviceName", "오션뷰 디럭스 2박"))
+    partner = sample.get("partnerName", "바다뷰 펜션")
+    service = sample.get("serviceName", "오션뷰 디럭스 2박")
+    text, token = build(partner, service)
     long_text, _ = build("산과 바다가 보이는 아주 긴 이름의 펜션 본관",
                          "프리미엄 오션뷰 스위트 디럭스 패밀리 룸 3박 조식 포함")
+    custom, _ = build(partner, service, PROD_BASE_URL)
     rows = [
-        Row(NAME, "sample reservation: characters / UCS-2 segments",
+        Row(NAME, "sample reservation, HTTP API URL: characters / UCS-2 segments",
             f"{units(text)} / {segments(text)}", "limit 134 / 2",
             # The text as sent, the token itself left out (a credential).
-            f"token {len(token)} chars (limit 120); “{text.replace(token, '<token>')}”"),
-        Row(NAME, "long partner and service names: characters / segments",
+            f"{EXECUTE_API_URL} ({len(EXECUTE_API_URL)} chars); token {len(token)} chars; "
+            f"“{text.replace(token, '<token>')}”"),
+        Row(NAME, "long names, HTTP API URL: characters / segments",
             f"{units(long_text)} / {segments(long_text)}", "limit 134 / 2",
             "names are shortened, the link never"),
+        Row(NAME, "sample reservation, custom domain: characters / segments",
+            f"{units(custom)} / {segments(custom)}", "limit 134 / 2",
+            f"{PROD_BASE_URL}: both names kept"),
     ]
     return rows, []

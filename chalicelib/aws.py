@@ -12,8 +12,10 @@ import copy
 import threading
 from typing import Any
 
+from chalicelib import settings
+
 _lock = threading.Lock()
-_clients: dict[tuple[str, str], Any] = {}
+_clients: dict[tuple[str, str, str | None], Any] = {}
 
 # Tight limits where a person is waiting on the other end; the defaults of
 # botocore (60 s reads, legacy retries) would blow Connect's 8 s budget and the
@@ -41,8 +43,10 @@ def worst_case_seconds(profile: str) -> float:
     return attempts * (p["connect_timeout"] + p["read_timeout"]) + 0.2 * (attempts - 1)
 
 
-def client(service: str, profile: str = "default") -> Any:
-    key = (service, profile)
+def client(service: str, profile: str = "default", region: str | None = None) -> Any:
+    """The cached client for ``service``; ``region`` only where a service must be
+    reached outside the function's own region (SMS: see ``sms_region``)."""
+    key = (service, profile, region)
     found = _clients.get(key)
     if found is not None:
         return found
@@ -54,9 +58,16 @@ def client(service: str, profile: str = "default") -> Any:
 
             # A copy: botocore normalizes the retries dict it is given in place.
             config = Config(max_pool_connections=50, **copy.deepcopy(PROFILES[profile]))
-            found = boto3.session.Session().client(service, config=config)
+            found = boto3.session.Session().client(service, config=config, region_name=region)
             _clients[key] = found
         return found
+
+
+def sms_region() -> str:
+    """Where SMS go out: SNS does not send SMS from every region (not from
+    Seoul, ap-northeast-2), so the SNS client that texts uses the stage's
+    ``SMS_REGION`` (default ap-northeast-1, Tokyo)."""
+    return settings.get("SMS_REGION")
 
 
 def reset() -> None:

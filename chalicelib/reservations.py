@@ -40,8 +40,7 @@ def get(number: str) -> dict[str, Any] | None:
     return table.get(pk(number), "RES", consistent=False)
 
 
-# Kept in step with chalicelib.links.tokens (not imported: loading reservations
-# needs no signing code).
+# A partner id is a short key, not free text (it is no longer in the link).
 MAX_PARTNER_ID_BYTES = 16
 
 REQUIRED = ("reservationNumber", "customerPhone", "partnerId", "partnerPhone")
@@ -53,7 +52,6 @@ def to_item(record: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"필수 항목이 없습니다: {', '.join(missing)}")
     partner_id = str(record["partnerId"])
     if len(partner_id.encode("utf-8")) > MAX_PARTNER_ID_BYTES:
-        # It travels inside the partner's signed link, which must stay short.
         raise ValueError(f"파트너 ID는 {MAX_PARTNER_ID_BYTES}바이트 이하여야 합니다: {partner_id}")
     number = canonical_number(str(record["reservationNumber"]))
     if not number:

@@ -22,6 +22,8 @@ DEFAULTS = {
     "NOTIFIER_BACKEND": "bedrock",
     "BEDROCK_MODEL_ID": "apac.anthropic.claude-haiku-4-5-20251001-v1:0",
     "LOG_LEVEL": "INFO",
+    # SNS sends SMS only from some regions, Seoul not among them.
+    "SMS_REGION": "ap-northeast-1",
 }
 
 

@@ -39,10 +39,12 @@ class Provisioner:
         self._clients: dict[str, Any] = {}
 
     # -- plumbing -----------------------------------------------------------
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = self.session.client(service, region_name=self.region)
-        return self._clients[service]
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A client in the stage's region, or in ``region`` (SMS: see provision.sms)."""
+        key = service if region in (None, self.region) else f"{service}@{region}"
+        if key not in self._clients:
+            self._clients[key] = self.session.client(service, region_name=region or self.region)
+        return self._clients[key]
 
     def changed(self, what: str) -> None:
         self.changes.append(what)
@@ -72,11 +74,12 @@ class Provisioner:
 
     def aws_steps(self) -> list[tuple[str, Callable[[], Any]]]:
         """What only a real account needs (the local stage serves all of it itself)."""
-        from provision import alarms, http_api, lex, policies, secrets, sms, web
+        from provision import alarms, confirm_link, http_api, lex, policies, secrets, sms, web
 
         return [("비밀 값 (SSM SecureString)", lambda: secrets.ensure(self)),
                 ("SNS SMS 기본값", lambda: sms.ensure(self)),
                 ("HTTP API", lambda: http_api.ensure_api(self)),
+                ("파트너 링크 주소 (CONFIRM_BASE_URL)", lambda: confirm_link.ensure(self)),
                 ("웹 페이지 (S3 정적 웹사이트)", lambda: web.ensure(self)),
                 ("Lex 봇", lambda: lex.ensure(self)),
                 ("CloudWatch 경보", lambda: alarms.ensure(self)),

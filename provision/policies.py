@@ -15,6 +15,9 @@ the stage's file is the bare logging policy a new function would start with.
 ``*`` remains where AWS offers nothing narrower: ``sns:Publish`` straight to a
 phone number (an SMS has no topic ARN) and ``states:SendTaskSuccess`` for a
 callback token of a service-integration task (IAM can scope activities only).
+The SMS publish is held to the stage's SMS region instead (``SMS_REGION``: SNS
+sends no SMS from Seoul) with the global condition key ``aws:RequestedRegion``;
+IAM itself is global, so the same role works whatever region it calls.
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ class Arns:
     """The stage's resource ARNs for one region and account (``*`` for either)."""
 
     def __init__(self, stage: str, region: str, account: str, event_bucket: str,
-                 bot_id: str = ANY, alias_id: str = ANY, model_id: str | None = None) -> None:
+                 bot_id: str = ANY, alias_id: str = ANY, model_id: str | None = None,
+                 sms_region: str | None = None) -> None:
         self.stage, self.region, self.account = stage, region, account
+        self.sms_region = sms_region or settings.DEFAULTS["SMS_REGION"]
         self.event_bucket = event_bucket
         self.bot_id, self.alias_id = bot_id, alias_id
         self.model_id = model_id or settings.DEFAULTS["BEDROCK_MODEL_ID"]
@@ -142,7 +147,8 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
         return [
             _consume(arns, "partner-links"),
             _allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], table),
-            _allow(["sns:Publish"], ANY),
+            {**_allow(["sns:Publish"], ANY),
+             "Condition": {"StringEquals": {"aws:RequestedRegion": arns.sms_region}}},
             _secret(arns, "LINK_SIGNING_KEYS"),
         ]
     if handler == "handle_customer_notification":
@@ -197,11 +203,13 @@ def write(docs: dict[str, dict[str, Any]], chalice_dir: Path = CHALICE_DIR) -> l
 
 def ensure(prov: Any, chalice_dir: Path | None = None) -> list[str]:
     """The stage's policy files with its real ARNs (after Lex, which knows the bot ids)."""
+    stage_env = prov.config.get("stages", {}).get(prov.stage, {}).get(
+        "environment_variables", {})
     arns = Arns(prov.stage, prov.region, prov.account_id(), prov.options["event_bucket"],
                 bot_id=prov.env.get("LEX_BOT_ID", ANY),
                 alias_id=prov.env.get("LEX_BOT_ALIAS_ID", ANY),
-                model_id=prov.config.get("stages", {}).get(prov.stage, {}).get(
-                    "environment_variables", {}).get("BEDROCK_MODEL_ID"))
+                model_id=stage_env.get("BEDROCK_MODEL_ID"),
+                sms_region=prov.env.get("SMS_REGION") or stage_env.get("SMS_REGION"))
     target = chalice_dir or getattr(prov, "chalice_dir", None) or CHALICE_DIR
     written = write(documents(arns), target)
     for name in written:

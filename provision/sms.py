@@ -1,4 +1,13 @@
-"""Account-wide SMS defaults of SNS for the partner links.
+"""Account-wide SMS defaults of SNS for the partner links, in the region the
+SMS go out from.
+
+SNS sends SMS only from some regions, and Asia Pacific (Seoul) is not one of
+them (AWS's "Supported countries and regions" for SNS SMS; Amazon Cognito's
+docs say the same: Seoul must use SNS in Tokyo). So the stage setting
+``SMS_REGION`` (default ap-northeast-1, Tokyo) picks the SNS endpoint the link
+handler texts through (chalicelib.aws.sms_region), and SMS preferences --
+account settings *per region* -- are set there. Provisioning writes the value
+into the stage's environment so the functions and the policy agree on it.
 
 Transactional: the link is time-critical (it lives 10 minutes), and SNS
 delivers transactional messages with the higher reliability route, also to
@@ -9,13 +18,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib import settings
+
+SETTING = "SMS_REGION"
 WANTED = {"DefaultSMSType": "Transactional"}
 
 
+def region(prov: Any) -> str:
+    """The stage's SMS region: its config.json setting, else the default."""
+    stage_env = prov.config.get("stages", {}).get(prov.stage, {}).get(
+        "environment_variables", {})
+    return str(stage_env.get(SETTING) or settings.DEFAULTS[SETTING])
+
+
 def ensure(prov: Any) -> None:
-    sns = prov.client("sns")
+    where = region(prov)
+    sns = prov.client("sns", region=where)
     current = sns.get_sms_attributes(attributes=sorted(WANTED))["attributes"]
     differs = {k: v for k, v in WANTED.items() if current.get(k) != v}
     if differs:
         sns.set_sms_attributes(attributes=differs)
-        prov.changed("SNS SMS: " + ", ".join(f"{k}={v}" for k, v in sorted(differs.items())))
+        prov.changed(f"SNS SMS ({where}): "
+                     + ", ".join(f"{k}={v}" for k, v in sorted(differs.items())))
+    prov.env[SETTING] = where

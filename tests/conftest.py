@@ -39,6 +39,16 @@ os.environ.update({
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def recorded_aws_calls():
+    """Every AWS call the app's code makes in this session (tests/sdk_calls.py)."""
+    from bench.awscalls import on_every_client
+    from tests import sdk_calls
+
+    with on_every_client(sdk_calls.hook, sdk_calls.unhook):
+        yield sdk_calls.CALLS
+
+
 @pytest.fixture(scope="session")
 def emulator():
     """A moto server with Step Functions execution on; AWS_ENDPOINT_URL points at it."""

@@ -1,11 +1,12 @@
 """Signed one-time links for partners: issue and verify the token in
 ``{CONFIRM_BASE_URL}/r/{token}``.
 
-The token proves *which request and which partner* a link is for and until
-when; it carries no Step Functions task token (that stays in the table), so a
-leaked or scanned link can at most show the page. See `tokens` for the layout.
-A token is a credential: never log it (`chalicelib.logs` redacts ``*token*``
-fields; pass the request id instead).
+The token proves *which request* a link is for (and so which partner: a
+request's partner never changes) and until when; it carries no Step Functions
+task token (that stays in the table), so a leaked or scanned link can at
+most show the page. See `tokens` for the layout. A token is a credential:
+never log it (`chalicelib.logs` redacts ``*token*`` fields; pass the request
+id instead).
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ def ttl_seconds() -> int:
     return settings.get_int("LINK_TTL_SECONDS")
 
 
-def issue(request_id: str, partner_id: str, *, now: int | None = None,
+def issue(request_id: str, *, now: int | None = None,
           ttl: int | None = None) -> tuple[str, int]:
     """A new token signed with the current key: ``(token, expires_at)``."""
     start = clock.epoch() if now is None else now
     expires_at = start + (ttl_seconds() if ttl is None else ttl)
-    return tokens.seal(keys.current().signing, request_id, partner_id, expires_at), expires_at
+    return tokens.seal(keys.current().signing, request_id, expires_at), expires_at
 
 
 def verify(token: str, *, now: int | None = None) -> Verdict:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from chalicelib import secrets
 
 SETTING = "LINK_SIGNING_KEYS"
-# A short kid keeps the token (and so the SMS) short: it travels in every link.
+# The kid names a key in the configuration only: tokens do not carry it
+# (verification tries every configured key).
 KID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,8}$")
 MIN_SECRET_BYTES = 16
 

@@ -1,22 +1,26 @@
-"""The signed link token: a compact binary record, base64url without padding.
+"""The signed link token: a fixed 36-byte record, base64url (48 characters).
 
-Layout (version 1), every field fixed or length-prefixed so parsing is exact::
+Layout (version 2)::
 
-    offset  size      field
-    0       1         version (1)
-    1       1         length of the key id (1-8)
-    2       n         key id (ASCII)        -- which key signed: keys can rotate
-    .       4         expiry, epoch seconds, unsigned big-endian
-    .       1         scope code (1 = "confirm")
-    .       16        request id, its 16 raw bytes (ids are base64url of 16 bytes)
-    .       1         length of the partner id (1-16)
-    .       m         partner id (UTF-8)
-    .       16        tag: HMAC-SHA256(secret, DOMAIN || all of the above)[:16]
+    offset  size  field
+    0       4     expiry, epoch seconds, unsigned big-endian
+    4       16    request id, its 16 raw bytes (ids are base64url of 16 bytes)
+    20      16    tag: HMAC-SHA256(secret, DOMAIN || scope code || the 20 bytes above)[:16]
 
-Why binary and not JSON+base64: the link rides in a Korean SMS that must fit
-two UCS-2 segments (134 characters) with the text around it; JSON with field
-names would take ~150 characters on its own. A typical token is 62 characters,
-the largest this format allows 86.
+Why so bare: the link rides in a Korean SMS that must fit two UCS-2 segments
+(134 characters) with the text around it, and the deployed base URL is the
+HTTP API's own (``https://<id>.execute-api.<region>.amazonaws.com``, 59
+characters). 59 + ``/r/`` + 48 leaves 24 characters of text. Version 1 also
+carried a version byte, the key id (1-8), a scope byte and the partner id
+(1-16 bytes): up to 86 characters, which no longer fit. What left the token
+is still checked:
+
+- the key id: every configured key is tried (one or two during a rotation);
+- the scope: it is bound by the MAC, and every known scope is tried, so a
+  token made for another purpose is still told apart (WRONG_SCOPE);
+- the partner id: the token names the request, and a request's partner is
+  written once at intake and never changes, so "this request's partner" is
+  exactly who the link was sent to; the answer's writes check the request.
 
 The tag is HMAC-SHA256 truncated to 128 bits. RFC 2104 section 5 allows
 truncating an HMAC to the leftmost bits as long as at least half the hash
@@ -34,16 +38,19 @@ import struct
 from dataclasses import dataclass
 from enum import Enum
 
-from chalicelib.links.keys import KID_PATTERN, Key, KeyRing
+from chalicelib.links.keys import Key, KeyRing
 
-VERSION = 1
+VERSION = 2
 TAG_BYTES = 16
 REQUEST_ID_BYTES = 16
-MAX_PARTNER_ID_BYTES = 16
+BODY_BYTES = 4 + REQUEST_ID_BYTES
+TOKEN_BYTES = BODY_BYTES + TAG_BYTES
+TOKEN_CHARS = 48  # 36 bytes, a multiple of 3: base64url without padding or slack
+# Anything longer is refused before decoding (routes take the path as given).
 MAX_TOKEN_CHARS = 120
 # Domain separation: a MAC made with the same key for anything else can never
-# be passed off as a link token.
-DOMAIN = b"partnerline/link/v1\x00"
+# be passed off as a link token (the version is part of it).
+DOMAIN = b"partnerline/link/v2\x00"
 SCOPES = {"confirm": 1}
 CONFIRM = "confirm"
 
@@ -60,7 +67,6 @@ class Verdict:
     outcome: Outcome
     # Set only when the tag verified (OK, EXPIRED, WRONG_SCOPE): safe to act on.
     request_id: str | None = None
-    partner_id: str | None = None
     expires_at: int | None = None
     # What an unauthenticated token *claims* (BAD tokens that still parse):
     # good enough to note a Failed event on an existing request, never to act.
@@ -92,88 +98,55 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def _tag(key: Key, body: bytes) -> bytes:
-    return hmac.new(key.secret, DOMAIN + body, hashlib.sha256).digest()[:TAG_BYTES]
+def _tag(key: Key, scope_code: int, body: bytes) -> bytes:
+    message = DOMAIN + bytes([scope_code]) + body
+    return hmac.new(key.secret, message, hashlib.sha256).digest()[:TAG_BYTES]
 
 
-def seal(key: Key, request_id: str, partner_id: str, expires_at: int,
+def seal(key: Key, request_id: str, expires_at: int,
          scope_code: int = SCOPES[CONFIRM]) -> str:
     """Build and sign a token. Raises ValueError for values the layout cannot hold."""
     rid = request_id_bytes(request_id)
-    pid = (partner_id or "").encode("utf-8")
-    if not 1 <= len(pid) <= MAX_PARTNER_ID_BYTES:
-        raise ValueError(f"partner id must be 1-{MAX_PARTNER_ID_BYTES} bytes")
-    kid = key.kid.encode("ascii")
-    if not KID_PATTERN.match(key.kid):
-        raise ValueError("bad key id")
     if not 0 <= expires_at < 2**32 or not 0 <= scope_code < 256:
         raise ValueError("expiry or scope out of range")
-    body = (bytes([VERSION, len(kid)]) + kid + struct.pack(">IB", expires_at, scope_code)
-            + rid + bytes([len(pid)]) + pid)
-    return _b64(body + _tag(key, body))
+    body = struct.pack(">I", expires_at) + rid
+    return _b64(body + _tag(key, scope_code, body))
 
 
-@dataclass(frozen=True)
-class _Parsed:
-    kid: str
-    expires_at: int
-    scope_code: int
-    request_id: str
-    partner_id: str
-    body: bytes
-    tag: bytes
-
-
-def _parse(token: str) -> _Parsed | None:
-    """Strict structural parse; None for anything that is not exactly a v1 token."""
-    if not isinstance(token, str) or not 1 <= len(token) <= MAX_TOKEN_CHARS:
-        return None
-    if not token.isascii():
+def _parse(token: str) -> tuple[bytes, bytes] | None:
+    """(body, tag), or None for anything that is not exactly a v2 token."""
+    if not isinstance(token, str) or len(token) != TOKEN_CHARS or not token.isascii():
         return None
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        raw = base64.urlsafe_b64decode(token)
     except (binascii.Error, ValueError):
         return None
-    # base64 leaves slack in the last character's low bits: only the canonical
-    # spelling is accepted, so no second string maps onto the same token.
-    if _b64(raw) != token:
+    # Only the canonical spelling (no '+', '/' or padding tricks): no second
+    # string maps onto the same token.
+    if len(raw) != TOKEN_BYTES or _b64(raw) != token:
         return None
-    try:
-        if raw[0] != VERSION:
-            return None
-        kid_len = raw[1]
-        pos = 2
-        kid = raw[pos:pos + kid_len].decode("ascii")
-        pos += kid_len
-        if not KID_PATTERN.match(kid) or len(kid) != kid_len:
-            return None
-        expires_at, scope_code = struct.unpack_from(">IB", raw, pos)
-        pos += 5
-        rid = raw[pos:pos + REQUEST_ID_BYTES]
-        pos += REQUEST_ID_BYTES
-        pid_len = raw[pos]
-        pos += 1
-        pid = raw[pos:pos + pid_len].decode("utf-8")
-        pos += pid_len
-    except (IndexError, struct.error, UnicodeDecodeError):
-        return None
-    if (len(rid) != REQUEST_ID_BYTES or not 1 <= pid_len <= MAX_PARTNER_ID_BYTES
-            or len(raw) != pos + TAG_BYTES):
-        return None
-    return _Parsed(kid, expires_at, scope_code, _b64(rid), pid, raw[:pos], raw[pos:])
+    return raw[:BODY_BYTES], raw[BODY_BYTES:]
 
 
 def open_token(ring: KeyRing, token: str, now: int) -> Verdict:
     parsed = _parse(token)
     if parsed is None:
         return Verdict(Outcome.BAD)
-    key = ring.find(parsed.kid)
-    if key is None or not hmac.compare_digest(_tag(key, parsed.body), parsed.tag):
-        return Verdict(Outcome.BAD, claimed_request_id=parsed.request_id)
-    known = {"request_id": parsed.request_id, "partner_id": parsed.partner_id,
-             "expires_at": parsed.expires_at}
-    if parsed.scope_code != SCOPES[CONFIRM]:
+    body, tag = parsed
+    (expires_at,) = struct.unpack_from(">I", body)
+    request_id = _b64(body[4:])
+    scope_found = None
+    # Every key, every scope, compared in constant time; all are tried so the
+    # time taken does not say which one matched.
+    for key in ring.by_kid.values():
+        for code in SCOPES.values():
+            if hmac.compare_digest(_tag(key, code, body), tag):
+                scope_found = code
+    if scope_found is None:
+        return Verdict(Outcome.BAD, claimed_request_id=request_id)
+    known = {"request_id": request_id, "expires_at": expires_at}
+    if scope_found != SCOPES[CONFIRM]:
         return Verdict(Outcome.WRONG_SCOPE, **known)
-    if now >= parsed.expires_at:
+    if now >= expires_at:
         return Verdict(Outcome.EXPIRED, **known)
     return Verdict(Outcome.OK, **known)

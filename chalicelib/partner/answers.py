@@ -67,14 +67,11 @@ def _refused(verdict: Verdict) -> Page:
 
 def _explain(verdict: Verdict, request: dict[str, Any] | None) -> Page | None:
     """Why this verified link cannot act on ``request`` (as it stood), or None
-    when it can (the request is this partner's and still open)."""
+    when it can (the request is still open). The token names the request, and
+    a request's partner is written once at intake: the link's partner is the
+    request's (see `chalicelib.links.tokens`)."""
     if request is None:
         return pages.not_found_page()
-    if request.get("partnerId") != verdict.partner_id:
-        # Authentic, but for another partner than the request's: never act on it.
-        tally.count_event(verdict.request_id, request_store.FAILED, "failedCount",
-                          tally.FAILED_CAP, reason="partner_mismatch")
-        return pages.bad_link_page()
     return _closed(request)
 
 
@@ -96,7 +93,7 @@ def open_link(token: str) -> Page:
     verdict = links.verify(token)
     if not verdict.ok:
         return _refused(verdict)
-    opened = tally.count_open(verdict.request_id or "", verdict.partner_id, OPEN)
+    opened = tally.count_open(verdict.request_id or "", OPEN)
     if not opened:
         return _explain(verdict, opened.item) or pages.temporary_error_page()
     return pages.request_page(opened.item or {}, now=clock.now(),
@@ -147,8 +144,7 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
         request_id, returned="ALL_OLD", status=request_store.RESPONDED, fields=fields,
         remove=(linkstore.TASK_TOKEN,), event_type=request_store.RESPONDED,
         event_detail={"decision": chosen.decision}, expect_status=OPEN,
-        condition=f"partnerId = :pid AND attribute_exists({linkstore.TASK_TOKEN})",
-        condition_values={":pid": verdict.partner_id})
+        condition=f"attribute_exists({linkstore.TASK_TOKEN})")
     if not won:
         why = _explain(verdict, won.item)
         if why:

@@ -40,7 +40,7 @@ def _parse(body: str | dict[str, Any]) -> tuple[str, str] | None:
 
 
 def publish_sms(phone_e164: str, text: str) -> str:
-    out = aws.client("sns").publish(
+    out = aws.client("sns", region=aws.sms_region()).publish(
         PhoneNumber=phone_e164, Message=text,
         MessageAttributes={"AWS.SNS.SMS.SMSType": {
             "DataType": "String", "StringValue": "Transactional"}})
@@ -107,7 +107,7 @@ def handle_link_message(body: str | dict[str, Any]) -> str:
         return "unknown"
 
     try:
-        token, expires_at = links.issue(request_id, request["partnerId"])
+        token, expires_at = links.issue(request_id)
         reservation = request.get("reservation") or {}
         text = sms.compose(request.get("partnerName"), reservation.get("serviceName"),
                            links.link_url(token))

@@ -3,9 +3,11 @@
 A Korean SMS is sent as UCS-2: 70 characters in one segment, 67 per segment
 once it is split. Two segments (134 characters) keep it cheap and arriving as
 one message on every phone, so the names around the link are cut to fit; the
-link itself is never cut. With the production base URL the link is at most
-112 characters (26 + an 86-character token), which still leaves room for the
-shortest text, so every allowed token fits.
+link itself is never cut. Deployed without a custom domain the base URL is the
+HTTP API's own (``https://<10>.execute-api.<region>.amazonaws.com``, 59
+characters in ap-northeast-2): with ``/r/`` and the 48-character token the
+link is 110, and the text without names (21) still fits (131). Any base URL
+up to ``MAX_BASE_URL_CHARS`` does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from __future__ import annotations
 import re
 
 LIMIT = 134
+FALLBACK_TEXT_CHARS = 21  # "[예약확인] 고객 요청에 답해 주세요 "
+TOKEN_CHARS = 48          # chalicelib.links.tokens.TOKEN_CHARS (not imported: no signing code here)
+MAX_BASE_URL_CHARS = LIMIT - FALLBACK_TEXT_CHARS - len("/r/") - TOKEN_CHARS  # 62
 PARTNER_NAME_MAX = 12
 SERVICE_NAME_MAX = 16
 ELLIPSIS = "…"
@@ -53,6 +58,6 @@ def compose(partner_name: str | None, service_name: str | None, link: str,
             text = _text(_cut(partner, p_size), s, link)
             if length(text) <= limit:
                 return text
-    # Only a base URL far longer than production's gets here: a longer SMS
+    # Only a base URL longer than MAX_BASE_URL_CHARS gets here: a longer SMS
     # still beats no SMS.
     return _text("", "", link)

@@ -48,21 +48,19 @@ def count_event(request_id: str, event_type: str, counter: str, cap: int,
         raise
 
 
-def count_open(request_id: str, partner_id: str | None,
-               open_statuses: tuple[str, ...]) -> request_store.Attempt:
+def count_open(request_id: str, open_statuses: tuple[str, ...]) -> request_store.Attempt:
     """The link was opened: count it on the request, only if the request is
-    this partner's and still open, and return the request for the page.
+    still open, and return the request for the page.
 
     One write while fewer than ``OPENED_CAP`` opens were counted (the event is
     appended in it); past the cap a second, count-only write (DynamoDB cannot
     append conditionally within one update). A refused write returns the
     request as it stood, so the caller can say why without reading it."""
     entry = request_store.event("Opened")
-    vals = {":one": 1, ":zero": 0, ":at": entry["at"], ":pid": partner_id or ""}
+    vals = {":one": 1, ":zero": 0, ":at": entry["at"]}
     statuses = {f":s{i}": s for i, s in enumerate(open_statuses)}
     names = {"#c": "openedCount", "#status": "status"}
-    guard = (f"attribute_exists(pk) AND partnerId = :pid "
-             f"AND #status IN ({', '.join(statuses)})")
+    guard = f"attribute_exists(pk) AND #status IN ({', '.join(statuses)})"
     increment = "SET #c = if_not_exists(#c, :zero) + :one, updatedAt = :at"
     first = request_store.update(
         request_id,
@@ -73,8 +71,7 @@ def count_open(request_id: str, partner_id: str | None,
         ExpressionAttributeValues=table.values(
             {**vals, **statuses, ":cap": OPENED_CAP, ":ev": [entry], ":empty": []}))
     found = first.item
-    if first or not found or found.get("partnerId") != partner_id \
-            or found.get("status") not in open_statuses:
+    if first or not found or found.get("status") not in open_statuses:
         return first
     return request_store.update(
         request_id, UpdateExpression=increment, ConditionExpression=guard,

@@ -145,7 +145,7 @@ def test_a_click_that_beats_the_timeout_in_the_table_but_not_in_step_functions(s
     request_id = ps.new_request()
     assert partner.handle_link_message(
         json.dumps({"requestId": request_id, "taskToken": "expired-task-token"})) == "sent"
-    token, _ = links.issue(request_id, "P001")
+    token, _ = links.issue(request_id)
     page = partner.answer(token, "accept", None)
     assert page.status == 410 and "요청이 만료되었어요" in page.html
     request = request_store.get(request_id)
@@ -160,7 +160,7 @@ def test_send_task_success_is_called_once_with_the_answer(stack_env):
     arn = ps.start(request_id, 30)
     message = ps.take_link_message(request_id)
     partner.handle_link_message(message["Body"])
-    token, _ = links.issue(request_id, "P001")
+    token, _ = links.issue(request_id)
     calls = []
     from chalicelib import aws
 
@@ -193,7 +193,7 @@ def test_an_undelivered_answer_is_taken_back_and_the_link_works_again(stack_env)
     message = ps.take_link_message(request_id)
     assert partner.handle_link_message(message["Body"]) == "sent"
     task_token = json.loads(message["Body"])["taskToken"]
-    token, _ = links.issue(request_id, "P001")
+    token, _ = links.issue(request_id)
     sfn = aws.client("stepfunctions", "interactive")
 
     def unreachable(request, **_):

@@ -150,3 +150,35 @@ def test_a_failing_mark_after_the_sms_does_not_send_it_again(stack_env, emulator
     assert partner.handle_link_message(body) == "sent"
     assert len(calls) == sender.MARK_TRIES
     assert store.task_token(request_id) == "tt-" + request_id  # the link still works
+
+
+@pytest.mark.parametrize("sms_region", [None, "ap-southeast-1"])
+def test_the_sms_goes_out_through_sns_in_the_sms_region(stack_env, emulator, monkeypatch,
+                                                         sms_region):
+    """SNS sends no SMS from Seoul: the publish is signed for and sent to the
+    stage's SMS_REGION (default ap-northeast-1), and the emulator still has it."""
+    from bench.awscalls import on_every_client
+
+    if sms_region:
+        monkeypatch.setenv("SMS_REGION", sms_region)
+    published: list[str] = []
+
+    def record(request_signer=None, **_):
+        published.append(request_signer.region_name)
+
+    def hook(client):
+        client.meta.events.register("before-call.sns.Publish", record,
+                                    unique_id=f"test-sms-region-{id(published)}")
+
+    def unhook(client):
+        client.meta.events.unregister("before-call.sns.Publish",
+                                      unique_id=f"test-sms-region-{id(published)}")
+
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 30)
+    message = ps.take_link_message(request_id)
+    with on_every_client(hook, unhook):
+        assert partner.handle_link_message(message["Body"]) == "sent"
+    assert published == [sms_region or "ap-northeast-1"]
+    assert len(ps.sms_for(emulator.url, request_id)) == 1
+    boto_sfn_stop(arn)

@@ -21,7 +21,7 @@ def test_thirty_simultaneous_posts_one_winner(stack_env, app_module):
     request_id = ps.new_request()
     arn = ps.start(request_id, 30)
     partner.handle_link_message(ps.take_link_message(request_id)["Body"])
-    token, _ = links.issue(request_id, "P001")
+    token, _ = links.issue(request_id)
 
     # The app's own HTTP layer, shared by real threads as `chalice local` does
     # (chalice.test.Client swaps os.environ per request, which is not thread-safe).

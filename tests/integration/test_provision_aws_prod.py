@@ -13,13 +13,24 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from chalicelib import names
-from provision import alarms, lambdas, lex, policies, secrets, stages, web
+from provision import (
+    alarms,
+    confirm_link,
+    http_api,
+    lambdas,
+    lex,
+    policies,
+    secrets,
+    stages,
+    web,
+)
 from provision.core import Provisioner
 
 pytestmark = pytest.mark.stack
 
 STAGE = "prod"
 REGION = "ap-northeast-2"
+SMS_REGION = "ap-northeast-1"
 BOT_ID = "BOTPROD001"
 ALIAS_ID = "ALIASPROD1"
 
@@ -230,9 +241,82 @@ def test_web_pages_uploaded_with_types_and_stage_config(prod):
     assert settings["apiBaseUrl"] == prod["env"]["API_URL"]
 
 
-def test_sms_defaults_transactional(prod):
-    attrs = boto3.client("sns").get_sms_attributes()["attributes"]
-    assert attrs["DefaultSMSType"] == "Transactional"
+def test_sms_defaults_set_in_the_sms_region_not_in_seoul(prod):
+    # SNS sends no SMS from ap-northeast-2: preferences are per region, and
+    # the SMS region's are the ones that count.
+    assert prod["env"]["SMS_REGION"] == SMS_REGION != REGION
+    tokyo = boto3.client("sns", region_name=SMS_REGION).get_sms_attributes()["attributes"]
+    assert tokyo["DefaultSMSType"] == "Transactional"
+    seoul = boto3.client("sns", region_name=REGION).get_sms_attributes()["attributes"]
+    assert seoul.get("DefaultSMSType") != "Transactional"
+
+
+def test_sms_publish_allowed_only_in_the_sms_region(prod):
+    doc = json.loads((prod["chalice_dir"] / "policy-prod-handle_partner_link.json").read_text())
+    [publish] = [s for s in doc["Statement"] if "sns:Publish" in s["Action"]]
+    assert publish["Resource"] == "*"  # a phone number has no ARN
+    assert publish["Condition"] == {"StringEquals": {"aws:RequestedRegion": SMS_REGION}}
+
+
+def test_confirm_links_point_at_the_http_api_without_a_custom_domain(prod):
+    apigw = boto3.client("apigatewayv2")
+    [api] = [a for a in apigw.get_apis()["Items"] if a["Name"] == "partnerline-prod-http"]
+    assert prod["env"]["CONFIRM_BASE_URL"] == api["ApiEndpoint"] == prod["env"]["API_URL"]
+    assert "confirm.example" not in prod["env"]["CONFIRM_BASE_URL"]
+    assert apigw.get_domain_names()["Items"] == []
+
+
+CERTIFICATE = f"arn:aws:acm:{REGION}:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+
+
+def _with_domain(config, domain="go.partner.example", certificate=CERTIFICATE):
+    config = copy.deepcopy(config)
+    env = config["stages"][STAGE]["environment_variables"]
+    env.update({"CONFIRM_DOMAIN_NAME": domain, "CONFIRM_CERTIFICATE_ARN": certificate})
+    return config
+
+
+def test_custom_domain_mapped_to_the_http_api_and_the_dns_record_printed(prod):
+    apigw = boto3.client("apigatewayv2")
+    [api] = [a for a in apigw.get_apis()["Items"] if a["Name"] == "partnerline-prod-http"]
+    config = _with_domain(stages.load_config())
+    runs = []
+    for _ in range(2):
+        lines: list[str] = []
+        prov = Provisioner(STAGE, region=REGION, config=config, progress=lines.append)
+        http_api.ensure_api(prov)
+        url = confirm_link.ensure(prov)
+        runs.append((prov, lines, url))
+        assert url == prov.env["CONFIRM_BASE_URL"] == "https://go.partner.example"
+    (first, first_lines, _), (second, second_lines, _) = runs
+    assert first.changes and second.changes == []  # idempotent
+    domain = apigw.get_domain_name(DomainName="go.partner.example")
+    [config_] = domain["DomainNameConfigurations"]
+    assert (config_["CertificateArn"], config_["EndpointType"]) == (CERTIFICATE, "REGIONAL")
+    [mapping] = apigw.get_api_mappings(DomainName="go.partner.example")["Items"]
+    assert (mapping["ApiId"], mapping["Stage"]) == (api["ApiId"], "$default")
+    assert not mapping.get("ApiMappingKey")
+    dns = [line for line in second_lines if "DNS" in line]
+    assert dns and "go.partner.example. CNAME" in dns[0]
+    apigw.delete_domain_name(DomainName="go.partner.example")
+
+
+@pytest.mark.parametrize("domain,certificate,says", [
+    ("go.partner.example", "", "함께"),
+    ("", CERTIFICATE, "함께"),
+    ("go.partner.example", CERTIFICATE.replace(REGION, "us-east-1"), "같은 리전"),
+    ("go.partner.example", "arn:aws:iam::123456789012:server-certificate/x", "ACM"),
+])
+def test_a_custom_domain_setting_that_cannot_work_is_refused_before_any_change(
+        prod, domain, certificate, says):
+    config = _with_domain(stages.load_config(), domain, certificate)
+    prov = Provisioner(STAGE, region=REGION, config=config)
+    http_api.ensure_api(prov)
+    with pytest.raises(confirm_link.ConfirmLinkError) as err:
+        confirm_link.ensure(prov)
+    assert says in str(err.value)
+    assert prov.changes == []
+    assert boto3.client("apigatewayv2").get_domain_names()["Items"] == []
 
 
 def test_http_api_with_auto_deployed_default_stage_and_cors(prod):

@@ -1,4 +1,5 @@
-"""The partner's SMS fits two UCS-2 segments (134 characters) with the link whole."""
+"""The partner's SMS fits two UCS-2 segments (134 characters) with the link whole,
+also behind the HTTP API's own URL (no custom domain)."""
 
 from __future__ import annotations
 
@@ -10,49 +11,66 @@ from hypothesis import strategies as st
 from chalicelib.links import keys, tokens
 from chalicelib.partner import sms
 
-PROD_BASE = "https://confirm.example/r/"
+CUSTOM_BASE = "https://confirm.example/r/"
+# What provisioning sets CONFIRM_BASE_URL to without a custom domain: an HTTP
+# API's ApiEndpoint (10-character id) in the stage's region.
+EXECUTE_API = "https://abcdefghij.execute-api.ap-northeast-2.amazonaws.com"
+EXECUTE_API_BASE = EXECUTE_API + "/r/"
 RING = keys.parse("k1:" + "s" * 32)
 LONGEST_KID = keys.parse("k1234567:" + "s" * 32)
 REQUEST_ID = base64.urlsafe_b64encode(b"\xff" * 16).rstrip(b"=").decode()
+# The longest names a reservation carries in practice, and then some.
+LONG_PARTNER = "산과 바다가 보이는 아주 긴 이름의 펜션 본관 별관"
+LONG_SERVICE = "프리미엄 오션뷰 스위트 디럭스 패밀리 룸 3박 조식 포함 😀"
 
 
-def longest_link() -> str:
-    return PROD_BASE + tokens.seal(LONGEST_KID.signing, REQUEST_ID, "P" * 16, 2**32 - 1)
+def link(base: str, ring=LONGEST_KID) -> str:
+    return base + tokens.seal(ring.signing, REQUEST_ID, 2**32 - 1)
 
 
-def test_typical_sms_keeps_both_names():
-    link = PROD_BASE + tokens.seal(RING.signing, REQUEST_ID, "P001", 2_000_000_000)
-    text = sms.compose("바다뷰 펜션", "오션뷰 디럭스 2박", link)
-    print(f"typical SMS: {sms.length(text)} characters: {text}")
-    assert text == f"[예약확인] 바다뷰 펜션님, 오션뷰 디럭스 2박 요청에 답해 주세요 {link}"
+def test_worst_case_fits_behind_the_execute_api_url():
+    assert len(EXECUTE_API) == 59
+    url = link(EXECUTE_API_BASE)
+    text = sms.compose(LONG_PARTNER, LONG_SERVICE, url)
+    print(f"worst-case SMS: {sms.length(text)} characters (link {len(url)}): {text}")
+    assert sms.length(text) <= sms.LIMIT == 134
+    assert text.endswith(" " + url)  # the link is never cut
+    assert text.startswith("[예약확인] ")
+    # Even the text without any name fits: every name is optional.
+    assert sms.length(f"[예약확인] 고객 요청에 답해 주세요 {url}") <= sms.LIMIT
+
+
+def test_the_largest_base_url_that_fits_is_at_least_the_execute_api_url():
+    assert sms.MAX_BASE_URL_CHARS >= len(EXECUTE_API)
+    assert sms.TOKEN_CHARS == tokens.TOKEN_CHARS
+    base = "https://" + "x" * (sms.MAX_BASE_URL_CHARS - len("https://"))
+    text = sms.compose(LONG_PARTNER, LONG_SERVICE, link(base + "/r/"))
     assert sms.length(text) <= sms.LIMIT
 
 
-def test_longest_allowed_token_and_names_still_fit():
-    link = longest_link()
-    text = sms.compose("가" * 40, "나" * 40, link)
-    print(f"worst-case SMS: {sms.length(text)} characters (link {len(link)})")
-    assert sms.length(text) <= 134
-    assert text.endswith(" " + link)  # the link is never cut
+def test_typical_sms_keeps_both_names_with_a_custom_domain():
+    url = link(CUSTOM_BASE, RING)
+    text = sms.compose("바다뷰 펜션", "오션뷰 디럭스 2박", url)
+    print(f"typical SMS: {sms.length(text)} characters: {text}")
+    assert text == f"[예약확인] 바다뷰 펜션님, 오션뷰 디럭스 2박 요청에 답해 주세요 {url}"
+    assert sms.length(text) <= sms.LIMIT
 
 
 @given(st.text(max_size=60), st.text(max_size=60),
-       st.sampled_from(["k1", "local1", "k1234567"]), st.text(min_size=1, max_size=16))
-def test_any_names_fit_with_the_production_base_url(partner, service, kid, partner_id):
-    if not 1 <= len(partner_id.encode()) <= 16:
-        return
-    ring = keys.parse(f"{kid}:" + "s" * 32)
-    link = PROD_BASE + tokens.seal(ring.signing, REQUEST_ID, partner_id, 2**32 - 1)
-    text = sms.compose(partner, service, link)
+       st.sampled_from([CUSTOM_BASE, EXECUTE_API_BASE,
+                        "https://abcdefghij.execute-api.ap-southeast-1.amazonaws.com/r/"]))
+def test_any_names_fit(partner, service, base):
+    url = link(base)
+    text = sms.compose(partner, service, url)
     assert sms.length(text) <= sms.LIMIT
-    assert text.endswith(" " + link) and text.startswith("[예약확인] ")
-    assert "\n" not in text[:-len(link)]
+    assert text.endswith(" " + url) and text.startswith("[예약확인] ")
+    assert "\n" not in text[:-len(url)]
 
 
 def test_names_are_cut_partner_first():
-    link = PROD_BASE + "A" * 70
+    url = CUSTOM_BASE + "A" * 70
     service = "디럭스 스위트 2박"
-    text = sms.compose("아주 긴 파트너 이름을 가진 펜션", service, link)
+    text = sms.compose("아주 긴 파트너 이름을 가진 펜션", service, url)
     assert sms.length(text) <= 134
     assert f" {service} 요청에" in text  # the service survives whole
     assert "아주 긴 파트너 이름을 가진 펜션" not in text
