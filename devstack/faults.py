@@ -28,7 +28,9 @@ requests it hits, then it is gone; absent = until it expires),
 dropping, e.g. past the client's read timeout; default 0), ``ttl`` (seconds
 until the rule expires, default 300), ``code``/``status`` (override the
 error's code and HTTP status), ``item`` (``conflict``: which of the
-transaction's items is the conflicting one, default 0). The first live rule
+transaction's items is the conflicting one, default 0), ``match`` (a text the
+request's body must contain, e.g. one employee's ID: a fault for chosen
+requests only). The first live rule
 that matches a request (in the order they were added) decides it.
 
 Faults (``fault``):
@@ -102,6 +104,7 @@ class Rule:
     code: str | None = None
     status: int | None = None
     item: int = 0
+    match: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     fired: int = 0
     expires_at: float = 0.0
@@ -114,7 +117,7 @@ class Rule:
         if fault not in FAULTS:
             raise FaultSpecError(f"fault must be one of {', '.join(FAULTS)}")
         unknown = set(spec) - {"service", "operation", "fault", "count", "probability",
-                               "seconds", "ttl", "code", "status", "item"}
+                               "seconds", "ttl", "code", "status", "item", "match"}
         if unknown:
             raise FaultSpecError(f"unknown fields: {', '.join(sorted(unknown))}")
         try:
@@ -129,6 +132,7 @@ class Rule:
                 code=None if spec.get("code") is None else str(spec["code"]),
                 status=None if spec.get("status") is None else int(spec["status"]),
                 item=int(spec.get("item", 0)),
+                match=None if spec.get("match") is None else str(spec["match"]),
             )
         except (TypeError, ValueError) as exc:
             raise FaultSpecError(f"bad value: {exc}") from exc
@@ -141,9 +145,10 @@ class Rule:
         rule.expires_at = time.monotonic() + rule.ttl
         return rule
 
-    def matches(self, service: str, operation: str) -> bool:
+    def matches(self, service: str, operation: str, body: str) -> bool:
         return (self.service in ("*", service)
-                and (self.operation == "*" or self.operation.lower() == operation.lower()))
+                and (self.operation == "*" or self.operation.lower() == operation.lower())
+                and (self.match is None or self.match in body))
 
     def public(self) -> dict[str, Any]:
         out = asdict(self)
@@ -183,7 +188,10 @@ class Faults:
             self._expire()
             return {"rules": [r.public() for r in self._rules], "fired": dict(self.fired)}
 
-    def take(self, service: str, operation: str) -> Rule | None:
+    def needs_body(self) -> bool:
+        return any(r.match is not None for r in self._rules)
+
+    def take(self, service: str, operation: str, body: str = "") -> Rule | None:
         """The rule that hits this request, counted (a count-limited rule that
         is used up is removed)."""
         if not self._rules:  # the common case: no lock, no cost
@@ -191,7 +199,7 @@ class Faults:
         with self._lock:
             self._expire()
             for rule in self._rules:
-                if not rule.matches(service, operation):
+                if not rule.matches(service, operation, body):
                     continue
                 if rule.probability < 1.0 and random.random() >= rule.probability:
                     continue
@@ -387,7 +395,9 @@ def wrap(app: WSGIApp, faults: Faults = FAULT_RULES) -> WSGIApp:
         if not faults._rules:
             return app(environ, start_response)
         service = service_of(environ)
-        rule = faults.take(service, operation_of(environ, service))
+        operation = operation_of(environ, service)
+        body = _read_body(environ).decode("utf-8", "replace") if faults.needs_body() else ""
+        rule = faults.take(service, operation, body)
         if rule is None:
             return app(environ, start_response)
         if rule.fault == "delay":

@@ -44,6 +44,17 @@ def success(lottery_number: str) -> dict[str, str]:
     }
 
 
+def already_registered(lottery_number: str) -> dict[str, str]:
+    """DUPLICATE for the phone that registered: it hears its own number again
+    (e.g. its first call ended in an error after the registration landed)."""
+    return {
+        "registrationStatus": DUPLICATE,
+        "lotteryNumber": lottery_number,
+        "errorMessage": (f"{ALREADY_REGISTERED}. 추첨번호는 {lottery_number}, "
+                         f"{spoken(lottery_number)} 입니다."),
+    }
+
+
 def failure(status: str, message: str) -> dict[str, str]:
     return {"registrationStatus": status, "errorMessage": message}
 

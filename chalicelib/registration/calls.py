@@ -83,8 +83,15 @@ def answer_call(event: Any, *, number_space: int | None = None) -> dict[str, str
         try:
             reg = store.register_employee(event_id, employee_id, phone, contact_id,
                                           number_space=number_space)
-        except store.AlreadyRegistered:
-            return _finish(answers.duplicate(), started, **fields)
+        except store.AlreadyRegistered as known:
+            if known.own is None:
+                return _finish(answers.duplicate(), started, **fields)
+            # The phone that registered: its number, and the log line asked
+            # for again (its first call may have ended before asking).
+            fields.update(lotteryNumber=known.own.lottery_number, repeatCall=True)
+            _request_log_rebuild(event_id, employee_id, started)
+            return _finish(answers.already_registered(known.own.lottery_number), started,
+                           **fields)
         except store.NumbersExhausted:
             return _finish(answers.exhausted(), started, reason="numbers_exhausted", **fields)
         fields["lotteryNumber"] = reg.lottery_number

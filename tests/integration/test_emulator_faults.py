@@ -174,6 +174,17 @@ def test_rules_are_counted_expire_and_can_be_removed(emulator, ddb_table):
     assert exists(ddb_table, put(ddb_table, ddb))
 
 
+def test_a_rule_can_pick_requests_by_their_body(emulator, ddb_table):
+    faults.inject(emulator.url, {"service": "dynamodb", "operation": "PutItem",
+                                 "fault": "error", "match": '"chosen"'})
+    ddb = client("dynamodb")
+    put(ddb_table, ddb)  # another item: untouched
+    with pytest.raises(ClientError):
+        ddb.put_item(TableName=ddb_table, Item={"pk": {"S": "chosen"}})
+    assert not exists(ddb_table, "chosen")
+    assert faults.status(emulator.url)["fired"] == {"dynamodb.PutItem.error": 1}
+
+
 def test_probability_zero_never_fires(emulator, ddb_table):
     faults.inject(emulator.url, {"service": "dynamodb", "fault": "error", "probability": 0})
     for _ in range(5):
