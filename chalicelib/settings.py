@@ -22,6 +22,12 @@ DEFAULTS = {
     "NOTIFIER_BACKEND": "bedrock",
     "BEDROCK_MODEL_ID": "apac.anthropic.claude-haiku-4-5-20251001-v1:0",
     "LOG_LEVEL": "INFO",
+    # Phone registration (chalicelib/registration/roster.py): are 4321 and
+    # 04321 one employee (ignored) or two (significant); the optional roster
+    # CSV's key in the event bucket ("" = no roster), re-checked every TTL.
+    "EMPLOYEE_ID_LEADING_ZEROS": "significant",
+    "EMPLOYEE_ROSTER_KEY": "",
+    "EMPLOYEE_ROSTER_TTL_SECONDS": "300",
 }
 
 

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from chalicelib import logs, queues, settings
-from chalicelib.registration import answers, event_log, store, validation
+from chalicelib.registration import answers, event_log, roster, store, validation
 
 LOG_QUEUE = "registration-log"
 
@@ -79,10 +79,15 @@ def answer_call(event: Any, *, number_space: int | None = None) -> dict[str, str
             answer = (answers.input_error() if bad.status == answers.INPUT_ERROR
                       else answers.invalid_format())
             return _finish(answer, started, **fields)
+        on_roster = roster.known(employee_id)
+        if on_roster is None:
+            return _finish(answers.not_on_roster(), started, reason="not_on_roster",
+                           employeeId=employee_id, **fields)
+        employee_id = on_roster
         fields["employeeId"] = employee_id
         try:
             reg = store.register_employee(event_id, employee_id, phone, contact_id,
-                                          number_space=number_space)
+                                          number_space=number_space, started=started)
         except store.AlreadyRegistered as known:
             if known.own is None:
                 return _finish(answers.duplicate(), started, **fields)

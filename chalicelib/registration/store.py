@@ -201,8 +201,12 @@ def _same_phone(stored: Any, calling: str) -> bool:
 
 
 def register_employee(event_id: str, employee_id: str, phone: str, contact_id: str,
-                      *, number_space: int | None = None) -> Registration:
+                      *, number_space: int | None = None,
+                      started: float | None = None) -> Registration:
     """Register once, atomically, with a fresh unique lottery number.
+
+    ``started``: when the caller's clock started (``time.monotonic()``), so the
+    time budget covers what the call did before (default: now).
 
     Raises ``AlreadyRegistered`` (with the registration when ``phone`` made
     it), ``NumbersExhausted`` or ``RegistrationBusy``; AWS errors propagate
@@ -213,7 +217,7 @@ def register_employee(event_id: str, employee_id: str, phone: str, contact_id: s
     if not 0 < space <= 10_000:
         raise ValueError("number space must fit L + 4 digits")
     picker = _Picker(event_id, space)
-    started = time.monotonic()
+    started = time.monotonic() if started is None else started
     slowest = aws.worst_case_seconds("caller")
     resend: tuple[dict[str, Any], int, str] | None = None
     last_error: BaseException | None = None
