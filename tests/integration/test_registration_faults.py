@@ -184,7 +184,7 @@ def test_200_callers_under_lost_answers_throttles_and_conflicts_nothing_lost_or_
                   {**TRANSACTION, "fault": "drop", "probability": 0.15},
                   {**TRANSACTION, "fault": "throttle", "probability": 0.15},
                   {**TRANSACTION, "fault": "conflict", "probability": 0.15},
-                  {**TRANSACTION, "fault": "error", "probability": 0.05})
+                  {**TRANSACTION, "fault": "error", "probability": 0.1})
     go = threading.Event()
 
     def one(i: int) -> tuple[dict, float]:
