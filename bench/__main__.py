@@ -33,6 +33,7 @@ def _benchmarks() -> list[tuple[str, str, Benchmark, bool]]:
         classifier,
         cold_start,
         end_to_end,
+        faults_burst,
         operations,
         package,
         registration,
@@ -43,6 +44,7 @@ def _benchmarks() -> list[tuple[str, str, Benchmark, bool]]:
         ("cold", "Cold start", cold_start.run, False),
         ("package", "Package", package.run, False),
         ("burst", registration.NAME, registration.run_burst, True),
+        ("faults", faults_burst.NAME, faults_burst.run, True),
         ("calls", operations.NAME, operations.run, True),
         ("sms", sms.NAME, sms.run, True),
         ("e2e", end_to_end.NAME, end_to_end.run, True),
@@ -54,7 +56,7 @@ def _benchmarks() -> list[tuple[str, str, Benchmark, bool]]:
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="+", metavar="NAME",
-                        help="cold package burst calls sms e2e classifier growth")
+                        help="cold package burst faults calls sms e2e classifier growth")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, to try the harness (results.md not written)")
     parser.add_argument("--no-write", action="store_true", help="do not write results.md")
@@ -63,10 +65,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def options(quick: bool) -> dict[str, Any]:
     if quick:
-        return {"callers": 60, "threads": 16, "growth_samples": 4, "growth_small": 100,
-                "growth_large": 1_000, "e2e_requests": 4, "cold_runs": 4}
-    return {"callers": 500, "threads": 32, "repeat_share": 0.05, "growth_samples": 20,
-            "growth_small": 100, "growth_large": 10_000, "e2e_requests": 20, "cold_runs": 12}
+        return {"callers": 60, "fault_callers": 60, "threads": 16, "growth_samples": 4,
+                "growth_small": 100, "growth_large": 1_000, "e2e_requests": 4, "cold_runs": 4}
+    return {"callers": 500, "fault_callers": 200, "threads": 32, "repeat_share": 0.05,
+            "growth_samples": 20, "growth_small": 100, "growth_large": 10_000,
+            "e2e_requests": 20, "cold_runs": 12}
 
 
 def main(argv: list[str] | None = None) -> int:

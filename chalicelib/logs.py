@@ -22,6 +22,25 @@ _SECRET_FIELDS = re.compile(r"token|secret|signature|key$|password", re.IGNORECA
 # A phone number that slipped into free text is masked too; a digit run inside
 # a longer word (a contact id's UUID) is left alone.
 _PHONE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\+?\d[\d\-]{8,14}\d(?![0-9A-Za-z])")
+# Credentials that ride in text: a query parameter whose name says it holds
+# one (``?token=``, ``&access_token=``, ``X-Amz-Signature=``, ``api_key=``...),
+# an ``Authorization``-style value, a partner link's ``/r/<token>``. Whatever
+# route or query string a request came with, its log line keeps the name and
+# loses the value.
+_SECRET_PARAM = re.compile(
+    r"(?i)((?:^|[?&;\s])[\w.\-]*(?:token|secret|signature|password|passwd|pwd|auth"
+    r"|authorization|api[_\-]?key|apikey|key|credential|sig|session|jwt|otp)=)"
+    r"[^&;\s\"'#]+")
+_SCHEME_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic|token)(\s+|%20)[A-Za-z0-9._~+/=\-]{6,}")
+_LINK_TOKEN = re.compile(r"(/r/)[^\s?\"'/#]+")
+REDACTED = "[redacted]"
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every credential-looking value replaced by ``[redacted]``."""
+    text = _SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _SCHEME_CREDENTIAL.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+    return _LINK_TOKEN.sub(r"\1" + REDACTED, text)
 
 
 
@@ -48,11 +67,15 @@ if not logger.handlers:
 
 def _clean(name: str, value: Any) -> Any:
     if _SECRET_FIELDS.search(name):
-        return "[redacted]"
+        return REDACTED
     if _PHONE_FIELDS.search(name):
         return phone.mask(str(value)) if value else value
     if isinstance(value, str):
-        return _PHONE_IN_TEXT.sub(lambda m: phone.mask(m.group(0)), value)
+        return _PHONE_IN_TEXT.sub(lambda m: phone.mask(m.group(0)), redact_text(value))
+    if isinstance(value, dict):
+        return {k: _clean(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(name, v) for v in value]
     return value
 
 

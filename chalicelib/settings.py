@@ -24,6 +24,12 @@ DEFAULTS = {
     "LOG_LEVEL": "INFO",
     # SNS sends SMS only from some regions, Seoul not among them.
     "SMS_REGION": "ap-northeast-1",
+    # Phone registration (chalicelib/registration/roster.py): are 4321 and
+    # 04321 one employee (ignored) or two (significant); the optional roster
+    # CSV's key in the event bucket ("" = no roster), re-checked every TTL.
+    "EMPLOYEE_ID_LEADING_ZEROS": "significant",
+    "EMPLOYEE_ROSTER_KEY": "",
+    "EMPLOYEE_ROSTER_TTL_SECONDS": "300",
 }
 
 

@@ -5,21 +5,22 @@
    in the contract's ``{"code", "message"}`` shape, in Korean -- the same
    bodies the deployed REST API gets from its gateway responses
    (``provision/gateway_responses.py``).
-2. Its access log never holds a partner link's token: ``/r/<token>`` is
-   written as ``/r/[redacted]``.
+2. Its access log never holds a credential: ``/r/<token>`` is written as
+   ``/r/[redacted]``, and so is the value of any query parameter that looks
+   like one (``?token=``, ``access_token``, ``api_key``, ``X-Amz-Signature``...;
+   ``chalicelib.logs.redact_text``, the same rule as our own logs).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sys
-
-_TOKEN_PATH = re.compile(r"(/r/)[^\s?\"']+")
 
 
 def redact(line: str) -> str:
-    return _TOKEN_PATH.sub(r"\1[redacted]", line)
+    from chalicelib.logs import redact_text
+
+    return redact_text(line)
 
 
 def korean_error_body(status: int) -> bytes:

@@ -111,6 +111,7 @@ def make_transactions_cheap() -> None:
 def main() -> None:
     make_transactions_cheap()
     make_dynamodb_atomic()  # the lock wraps the cheap transaction too
+    __import__("devstack.faults").faults.install()  # POST /_faults (devstack/faults.py)
     from moto.server import main as moto_main
 
     moto_main()

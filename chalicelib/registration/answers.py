@@ -17,6 +17,8 @@ STATUSES = (SUCCESS, INPUT_ERROR, INVALID_FORMAT, DUPLICATE, ERROR)
 EMPTY_INPUT = "사번을 입력해주세요"
 BAD_FORMAT = "올바른 사번을 입력해주세요"
 ALREADY_REGISTERED = "이미 등록된 사번입니다"
+# An ID that is well formed but not on the employee roster (re-keying helps).
+NOT_ON_ROSTER = "명단에 없는 사번이에요. 다시 입력해주세요"
 NUMBERS_EXHAUSTED = "추첨번호가 모두 소진되었습니다. 이번 이벤트 등록은 마감되었습니다."
 APOLOGY = "죄송합니다. 일시적인 오류로 등록하지 못했습니다. 잠시 후 다시 전화해 주세요."
 
@@ -44,6 +46,17 @@ def success(lottery_number: str) -> dict[str, str]:
     }
 
 
+def already_registered(lottery_number: str) -> dict[str, str]:
+    """DUPLICATE for the phone that registered: it hears its own number again
+    (e.g. its first call ended in an error after the registration landed)."""
+    return {
+        "registrationStatus": DUPLICATE,
+        "lotteryNumber": lottery_number,
+        "errorMessage": (f"{ALREADY_REGISTERED}. 추첨번호는 {lottery_number}, "
+                         f"{spoken(lottery_number)} 입니다."),
+    }
+
+
 def failure(status: str, message: str) -> dict[str, str]:
     return {"registrationStatus": status, "errorMessage": message}
 
@@ -54,6 +67,10 @@ def input_error() -> dict[str, str]:
 
 def invalid_format() -> dict[str, str]:
     return failure(INVALID_FORMAT, BAD_FORMAT)
+
+
+def not_on_roster() -> dict[str, str]:
+    return failure(INVALID_FORMAT, NOT_ON_ROSTER)
 
 
 def duplicate() -> dict[str, str]:

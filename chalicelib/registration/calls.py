@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from chalicelib import logs, queues, settings
-from chalicelib.registration import answers, event_log, store, validation
+from chalicelib.registration import answers, event_log, roster, store, validation
 
 LOG_QUEUE = "registration-log"
 
@@ -79,12 +79,24 @@ def answer_call(event: Any, *, number_space: int | None = None) -> dict[str, str
             answer = (answers.input_error() if bad.status == answers.INPUT_ERROR
                       else answers.invalid_format())
             return _finish(answer, started, **fields)
+        on_roster = roster.known(employee_id)
+        if on_roster is None:
+            return _finish(answers.not_on_roster(), started, reason="not_on_roster",
+                           employeeId=employee_id, **fields)
+        employee_id = on_roster
         fields["employeeId"] = employee_id
         try:
             reg = store.register_employee(event_id, employee_id, phone, contact_id,
-                                          number_space=number_space)
-        except store.AlreadyRegistered:
-            return _finish(answers.duplicate(), started, **fields)
+                                          number_space=number_space, started=started)
+        except store.AlreadyRegistered as known:
+            if known.own is None:
+                return _finish(answers.duplicate(), started, **fields)
+            # The phone that registered: its number, and the log line asked
+            # for again (its first call may have ended before asking).
+            fields.update(lotteryNumber=known.own.lottery_number, repeatCall=True)
+            _request_log_rebuild(event_id, employee_id, started)
+            return _finish(answers.already_registered(known.own.lottery_number), started,
+                           **fields)
         except store.NumbersExhausted:
             return _finish(answers.exhausted(), started, reason="numbers_exhausted", **fields)
         fields["lotteryNumber"] = reg.lottery_number

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,13 @@ CALLER_LIMIT_SECONDS = 6.0
 
 
 class AlreadyRegistered(Exception):
-    pass
+    """The employee is registered. ``own`` is that registration when this
+    caller may hear its number (the phone that registered is calling again);
+    None for anyone else."""
+
+    def __init__(self, employee_id: str, own: Registration | None = None) -> None:
+        super().__init__(employee_id)
+        self.own = own
 
 
 class NumbersExhausted(Exception):
@@ -167,45 +174,93 @@ class _Picker:
         self.clashes += 1
 
 
+# Answers after which the transaction may or may not have been applied, or was
+# refused for load (botocore's own retries already spent): sent again,
+# identically, with the same ClientRequestToken -- DynamoDB applies a repeated
+# token once and answers as for the first -- while the caller's time allows.
+_RESEND_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "TransactionInProgressException", "InternalServerError", "ServiceUnavailable",
+})
+
+
+def _resendable(exc: BaseException) -> bool:
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return True  # dropped connection or read timeout: the ambiguous outcome
+    response = getattr(exc, "response", None) or {}
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return aws.error_code(exc) in _RESEND_CODES or status >= 500
+
+
+def _same_phone(stored: Any, calling: str) -> bool:
+    """Only a real number identifies a caller (not ``anonymous`` or empty)."""
+    return bool(calling) and calling.startswith("+") and stored == calling
+
+
 def register_employee(event_id: str, employee_id: str, phone: str, contact_id: str,
-                      *, number_space: int | None = None) -> Registration:
+                      *, number_space: int | None = None,
+                      started: float | None = None) -> Registration:
     """Register once, atomically, with a fresh unique lottery number.
 
-    Raises ``AlreadyRegistered``, ``NumbersExhausted`` or ``RegistrationBusy``;
-    AWS errors propagate.
+    ``started``: when the caller's clock started (``time.monotonic()``), so the
+    time budget covers what the call did before (default: now).
+
+    Raises ``AlreadyRegistered`` (with the registration when ``phone`` made
+    it), ``NumbersExhausted`` or ``RegistrationBusy``; AWS errors propagate
+    once the caller's time is spent (the write may or may not have landed: the
+    caller hears a retryable error, and their next call finds the truth).
     """
     space = number_space or NUMBER_SPACE
     if not 0 < space <= 10_000:
         raise ValueError("number space must fit L + 4 digits")
     picker = _Picker(event_id, space)
-    started = time.monotonic()
+    started = time.monotonic() if started is None else started
     slowest = aws.worst_case_seconds("caller")
+    resend: tuple[dict[str, Any], int, str] | None = None
+    last_error: BaseException | None = None
     for attempt in range(MAX_ATTEMPTS):
         if attempt and time.monotonic() - started + slowest > CALLER_LIMIT_SECONDS:
             break
-        number = picker.next()
-        if attempt and time.monotonic() - started + slowest > CALLER_LIMIT_SECONDS:
-            break  # reading the free numbers took the time
-        item = {
-            "pk": event_pk(event_id), "sk": f"EMP#{employee_id}", "eventId": event_id,
-            "employeeId": employee_id, "lotteryNumber": lottery_label(number),
-            "phone": phone, "contactId": contact_id, "registeredAt": clock.iso(),
-        }
+        if resend is None:
+            number = picker.next()
+            if attempt and time.monotonic() - started + slowest > CALLER_LIMIT_SECONDS:
+                break  # reading the free numbers took the time
+            item = {
+                "pk": event_pk(event_id), "sk": f"EMP#{employee_id}", "eventId": event_id,
+                "employeeId": employee_id, "lotteryNumber": lottery_label(number),
+                "phone": phone, "contactId": contact_id, "registeredAt": clock.iso(),
+            }
+            token = str(uuid.uuid4())
+        else:
+            item, number, token = resend
+        resend = None
         try:
-            # botocore adds an idempotency token (ClientRequestToken) that its
-            # own retries reuse, so a retried call cannot apply twice.
-            _client().transact_write_items(TransactItems=_transaction(event_id, item, number))
+            # The token (botocore's retries reuse it, and so do ours below)
+            # makes a repeated send apply at most once.
+            _client().transact_write_items(TransactItems=_transaction(event_id, item, number),
+                                           ClientRequestToken=token)
             return _registration(item)
         except Exception as exc:
             if aws.error_code(exc) != "TransactionCanceledException":
-                raise
+                if not _resendable(exc):
+                    raise
+                last_error, resend = exc, (item, number, token)
+                time.sleep(0.02 + secrets.randbelow(80) / 1000)
+                continue
             reasons = _reasons(exc)
         emp = reasons[0] if reasons else {}
         lot = reasons[1] if len(reasons) > 1 else {}
         if emp.get("Code") == "ConditionalCheckFailed":
             existing = table.deserialize(emp.get("Item")) or {}
             if contact_id and existing.get("contactId") == contact_id:
+                # This call's own earlier write (its answer was lost, or
+                # Connect retried the invocation).
                 return _registration(existing, replayed=True)
+            if existing.get("lotteryNumber") and _same_phone(existing.get("phone"), phone):
+                raise AlreadyRegistered(employee_id, own=_registration(existing, replayed=True))
             raise AlreadyRegistered(employee_id)
         if lot.get("Code") == "ConditionalCheckFailed":
             picker.clashed()
@@ -215,6 +270,8 @@ def register_employee(event_id: str, employee_id: str, phone: str, contact_id: s
             # Another transaction held one of our items for a moment: the next
             # attempt sees its outcome (a duplicate, or a taken number).
             time.sleep(0.02 + secrets.randbelow(50) / 1000)
+    if last_error is not None and resend is not None:
+        raise last_error  # the last word was ambiguous: not "busy"
     raise RegistrationBusy(employee_id)
 
 

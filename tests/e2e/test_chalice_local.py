@@ -38,3 +38,14 @@ def test_access_log_holds_no_partner_token(local_stack):
     log = (local_stack.log_dir / f"chalice-{local_stack.port}.log").read_text()
     assert "/r/[redacted]" in log
     assert token not in log
+
+
+def test_access_log_holds_no_credential_from_a_query_string(local_stack):
+    secret = "adm-" + "y" * 40
+    for query in (f"token={secret}", f"status=Pending&access_token={secret}",
+                  f"api_key={secret}"):
+        requests.get(f"{local_stack.url}/api/admin/requests?{query}", timeout=10)
+    log = (local_stack.log_dir / f"chalice-{local_stack.port}.log").read_text()
+    assert "/api/admin/requests?token=[redacted]" in log
+    assert "access_token=[redacted]" in log and "api_key=[redacted]" in log
+    assert secret not in log
