@@ -4,6 +4,7 @@ answer -> the customer-notification step, and the timeout path."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 import boto3
@@ -128,6 +129,25 @@ def test_mark_timeout_leaves_a_failed_request_alone(stack_env):
     assert request_store.get(request_id)["status"] == request_store.FAILED
     assert "Timeout" not in ps.event_types(request_id)
     ps.take_link_message(request_id)
+
+
+def test_mark_timeout_failing_for_any_reason_still_notifies_the_customer(stack_env):
+    """Whatever error MarkTimeout's write meets (here a ValidationException: the
+    item's timeline is not a list, so list_append cannot work), the workflow
+    goes on to NotifyCustomer: no customer is left without an answer."""
+    request_id = ps.new_request()
+    boto3.client("dynamodb").update_item(
+        TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": f"REQ#{request_id}"},
+                                                 "sk": {"S": "REQ"}},
+        UpdateExpression="SET events = :broken", ExpressionAttributeValues={
+            ":broken": {"S": "not a list"}})
+    arn = ps.start(request_id, 2)
+    ps.take_link_message(request_id)  # nobody sends the SMS
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
+    failed = [e["taskFailedEventDetails"]["error"] for e in ps.history(arn)
+              if e["type"] == "TaskFailed"]
+    assert failed and "ConditionalCheckFailed" not in failed[-1]
+    assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "timeout"}]
 
 
 def test_mark_timeout_also_closes_a_request_whose_sms_never_went_out(stack_env):
