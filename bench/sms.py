@@ -33,13 +33,13 @@ def segments(text: str) -> int:
 
 def build(partner_name: str, service_name: str) -> tuple[str, str]:
     """(SMS text, token) as the link handler would send them in production."""
-    from chalicelib import links, request_store
+    from chalicelib import lifecycle, links
     from chalicelib.partner import sms
 
     saved = os.environ.get("CONFIRM_BASE_URL")
     os.environ["CONFIRM_BASE_URL"] = PROD_BASE_URL
     try:
-        token, _ = links.issue(request_store.new_request_id(), "P001")
+        token, _ = links.issue(lifecycle.new_request_id(), "P001")
         return sms.compose(partner_name, service_name, links.link_url(token)), token
     finally:
         if saved is None:

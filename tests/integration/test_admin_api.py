@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from chalicelib import request_store
+from chalicelib import lifecycle
+from tests.requests_support import arrange
 
 pytestmark = pytest.mark.stack
 
@@ -20,17 +21,17 @@ def auth(token=None):
 
 
 def make_request(status):
-    request_id = request_store.new_request_id()
-    request_store.create(
+    request_id = lifecycle.new_request_id()
+    lifecycle.create(
         request_id, intent="ReportTrouble", reservation_number="A20251103",
         customer_phone="+821022223333", text="<b>온수</b>가 안 나와요", partnerId="P002",
         partnerName="한옥 스테이 서촌", partnerPhone="+821044445555",
         reservation={"serviceName": "한옥 독채 1박", "startsAt": "2026-12-31T16:00:00+09:00",
                      "partySize": 4, "customerName": "이준호"})
     if status != "Created":
-        request_store.transition(request_id, event_type="SMS Sent", status="SMS Sent")
+        arrange(request_id, event_type="SMS Sent", status="SMS Sent")
     if status in ("Responded", "Timeout"):
-        request_store.transition(request_id, event_type=status, status=status,
+        arrange(request_id, event_type=status, status=status,
                                  fields={"partnerDecision": "reject"}
                                  if status == "Responded" else None)
     return request_id
@@ -68,7 +69,7 @@ def test_requests_list_counts_and_filter(client):
     assert response.status_code == 200
     body = json.loads(response.body)
     after = body["counts"]
-    assert set(after) == set(request_store.STATUSES)
+    assert set(after) == set(lifecycle.STATUSES)
     assert after["Responded"] - before["Responded"] == 2
     assert after["Timeout"] - before["Timeout"] == 1
     assert after["Created"] == before["Created"]
