@@ -33,11 +33,12 @@ def segments(text: str) -> int:
 
 def build(partner_name: str, service_name: str) -> tuple[str, str]:
     """(SMS text, token) as the link handler would send them in production."""
-    from chalicelib import lifecycle, links
+    from chalicelib import lifecycle, links, settings
     from chalicelib.partner import sms
 
     saved = os.environ.get("CONFIRM_BASE_URL")
     os.environ["CONFIRM_BASE_URL"] = PROD_BASE_URL
+    settings.rebuild()
     try:
         token, _ = links.issue(lifecycle.new_request_id(), "P001")
         return sms.compose(partner_name, service_name, links.link_url(token)), token
@@ -46,6 +47,7 @@ def build(partner_name: str, service_name: str) -> tuple[str, str]:
             os.environ.pop("CONFIRM_BASE_URL", None)
         else:
             os.environ["CONFIRM_BASE_URL"] = saved
+        settings.rebuild()
 
 
 def run(stage: Any) -> tuple[list[Row], list[str]]:

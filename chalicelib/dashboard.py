@@ -75,4 +75,4 @@ def registrations() -> dict[str, Any]:
     """The phone event's count and draws, from the registration module."""
     from chalicelib.registration import registration_summary
 
-    return registration_summary(settings.get("EVENT_ID"))
+    return registration_summary(settings.current().event_id)

@@ -42,7 +42,7 @@ class Arns:
         self.stage, self.region, self.account = stage, region, account
         self.event_bucket = event_bucket
         self.bot_id, self.alias_id = bot_id, alias_id
-        self.model_id = model_id or settings.DEFAULTS["BEDROCK_MODEL_ID"]
+        self.model_id = model_id or settings.Settings.bedrock_model_id
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from chalicelib import settings
 from provision import stages
 
 
@@ -15,4 +16,5 @@ def apply(stage: str) -> dict[str, str]:
     env["STAGE"] = stage
     for key, value in env.items():
         os.environ.setdefault(key, value)
+    settings.rebuild()  # this process's settings are now the stage's
     return env

@@ -5,6 +5,7 @@ supplies a ``reqs`` fixture: a `lifecycle.Requests` over its store."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -212,7 +213,9 @@ def test_the_customer_is_notified_at_most_once(reqs):
 
 
 def test_listing_is_newest_first_and_limited(reqs):
-    first, second = new(reqs), new(reqs)
+    first = new(reqs)
+    time.sleep(0.002)  # listed by creation time (milliseconds), then by id
+    second = new(reqs)
     listed = [r["requestId"] for r in reqs.list_recent(limit=500)]
     assert listed.index(second) < listed.index(first)
     assert len(reqs.list_recent(limit=1)) == 1

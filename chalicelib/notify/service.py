@@ -44,7 +44,7 @@ class InProgress(RuntimeError):
 def providers() -> list[Notifier]:
     """The chain for this stage: the template always comes last."""
     chain: list[Notifier] = []
-    if settings.get("NOTIFIER_BACKEND") == "bedrock":
+    if settings.current().notifier_backend == "bedrock":
         chain.append(BedrockNotifier())
     chain.append(TemplateNotifier())
     return chain

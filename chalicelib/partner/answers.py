@@ -184,7 +184,7 @@ def _delivered(request_id: str, chosen: forms.Answer) -> Page:
 
 def execution_arn(request_id: str) -> str:
     """Executions are named after their request (the intake starts them so)."""
-    machine = settings.get("PARTNER_CONFIRMATION_ARN")
+    machine = settings.current().require("partner_confirmation_arn")
     return machine.replace(":stateMachine:", ":execution:", 1) + ":" + request_id
 
 

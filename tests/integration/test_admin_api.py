@@ -155,17 +155,16 @@ def test_assets_are_served_and_nothing_else(client):
         assert client.http.get(f"/assets/{name}").status_code == 404
 
 
-def test_deployed_pages_redirect_to_the_website(client, monkeypatch, tmp_path):
+def test_deployed_pages_redirect_to_the_website(client, monkeypatch, tmp_path, configure):
     from chalicelib import static_site
 
     monkeypatch.setattr(static_site, "WEB_DIR", tmp_path / "absent")
-    monkeypatch.setenv("WEB_URL", "http://partnerline-prod-web.s3-website.ap-northeast-2"
-                                  ".amazonaws.com")
+    configure(WEB_URL="http://partnerline-prod-web.s3-website.ap-northeast-2.amazonaws.com")
     response = client.http.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(".amazonaws.com/")
     assert client.http.get("/admin").headers["Location"].endswith("/admin.html")
-    monkeypatch.delenv("WEB_URL")
+    configure(WEB_URL=None)
     assert client.http.get("/").status_code == 404
 
 

@@ -317,11 +317,11 @@ def test_unknown_request_id_is_a_korean_404(client):
 
 # -- the execution cannot start ---------------------------------------------------------
 
-def test_execution_that_cannot_start_fails_the_request_and_says_so(stack_env, monkeypatch):
+def test_execution_that_cannot_start_fails_the_request_and_says_so(stack_env, configure):
     # In-process rather than through chalice's test client, which resets the
     # stage's variables (PARTNER_CONFIRMATION_ARN among them) on every request.
     missing = os.environ["PARTNER_CONFIRMATION_ARN"] + "-missing"
-    monkeypatch.setenv("PARTNER_CONFIRMATION_ARN", missing)
+    configure(PARTNER_CONFIRMATION_ARN=missing)
     before = request_ids()
     with pytest.raises(ApiError) as raised:
         intake.submit(json.dumps({"text": "수건 좀 더 주세요", "customerPhone": RS_PHONE,
@@ -349,7 +349,7 @@ def test_starting_twice_is_one_execution(stack_env):
 # -- Lex as the backend (botocore Stubber) ------------------------------------------------
 
 @pytest.fixture
-def lex_runtime(monkeypatch):
+def lex_runtime(monkeypatch, configure):
     """The app with the Lex backend over a real, stubbed lexv2-runtime client.
 
     chalice's test client puts the stage's variables (NLU_BACKEND=local) back
@@ -357,9 +357,7 @@ def lex_runtime(monkeypatch):
     (tests/unit/test_nlu_lex.py checks that choice)."""
     runtime = boto3.client("lexv2-runtime", region_name="ap-northeast-2",
                            config=Config(**copy.deepcopy(aws.PROFILES["interactive"])))
-    monkeypatch.setenv("LEX_BOT_ID", "BOTID12345")
-    monkeypatch.setenv("LEX_BOT_ALIAS_ID", "TSTALIASID")
-    monkeypatch.setenv("NLU_BACKEND", "lex")
+    configure(LEX_BOT_ID="BOTID12345", LEX_BOT_ALIAS_ID="TSTALIASID", NLU_BACKEND="lex")
     monkeypatch.setattr(lex, "make_client", lambda: runtime)
     nlu.reset()
     chosen = nlu.backend()

@@ -67,10 +67,9 @@ def notified_events(item):
 
 
 @pytest.fixture
-def bedrock(stack_env, monkeypatch):
+def bedrock(stack_env, configure):
     """Bedrock backend on; a fresh real bedrock-runtime client with a call counter."""
-    monkeypatch.setenv("NOTIFIER_BACKEND", "bedrock")
-    monkeypatch.setenv("BEDROCK_MODEL_ID", MODEL_ID)
+    configure(NOTIFIER_BACKEND="bedrock", BEDROCK_MODEL_ID=MODEL_ID)
     aws.reset()
     client = aws.client("bedrock-runtime", "llm")
     client.calls = []
@@ -81,8 +80,8 @@ def bedrock(stack_env, monkeypatch):
 
 
 @pytest.fixture
-def template_only(stack_env, monkeypatch):
-    monkeypatch.setenv("NOTIFIER_BACKEND", "template")
+def template_only(stack_env, configure):
+    configure(NOTIFIER_BACKEND="template")
 
 
 def test_template_backend_stores_the_template_once(template_only):
