@@ -32,8 +32,7 @@ def make_request(status):
         arrange(request_id, event_type="SMS Sent", status="SMS Sent")
     if status in ("Responded", "Timeout"):
         arrange(request_id, event_type=status, status=status,
-                                 fields={"partnerDecision": "reject"}
-                                 if status == "Responded" else None)
+                fields={"partnerDecision": "reject"} if status == "Responded" else None)
     return request_id
 
 

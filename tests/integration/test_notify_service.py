@@ -47,8 +47,7 @@ def make_request(*, status="Responded", decision="accept", alternative=None,
         fields = {"partnerDecision": decision, "respondedAt": "2026-11-03T01:00:00.000Z"}
         if alternative:
             fields["alternativeTime"] = alternative
-        arrange(request_id, event_type="Responded", status="Responded",
-                                 fields=fields)
+        arrange(request_id, event_type="Responded", status="Responded", fields=fields)
     elif status in ("Timeout", "Failed"):
         arrange(request_id, event_type=status, status=status)
     return request_id
