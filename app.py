@@ -4,12 +4,32 @@ the outcome into a response. Nothing here knows about DynamoDB or SNS."""
 from __future__ import annotations
 
 import functools
+import os
+import sys
 
 from chalice import Chalice, Response
 
 from chalicelib import errors, logs, names, settings
 
 app = Chalice(app_name=names.APP_NAME)
+
+
+def _stage_at_import(argv: list[str]) -> str:
+    """The stage whose queues the handlers below subscribe to, needed while
+    this file is imported. In Lambda, `chalice local` and the dispatcher
+    ``STAGE`` is set (config.json); `chalice deploy/package --stage X` imports
+    this file before any stage environment exists, so there -- and only here,
+    at the edge -- the CLI's ``--stage`` is read (the deploy launcher sets
+    ``STAGE`` as well)."""
+    for i, arg in enumerate(argv):
+        if arg == "--stage" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--stage="):
+            return arg.split("=", 1)[1]
+    return names.DEFAULT_STAGE  # Chalice's default stage
+
+
+STAGE = os.environ.get("STAGE") or _stage_at_import(sys.argv)
 
 UNEXPECTED = "일시적인 오류가 발생했어요. 잠시 후 다시 시도해 주세요."
 
@@ -104,7 +124,7 @@ def connect_event_registration(event, context):
 # At most two rebuilds at once (SQS's floor for maximum_concurrency): the
 # compare-and-swap keeps them correct; reserved concurrency would instead make
 # Lambda throttle the queue's deliveries until they dead-letter.
-@app.on_sqs_message(queue=names.queue_name("registration-log"), batch_size=10,
+@app.on_sqs_message(queue=names.queue_name("registration-log", STAGE), batch_size=10,
                     maximum_concurrency=2)
 def handle_registration_log(event):
     """Rebuilds axcl_event.txt from the table; raising leaves the batch for
@@ -141,7 +161,7 @@ def get_request(request_id):
 
 # --- section: partner --------------------------------------------------------
 
-@app.on_sqs_message(queue=names.queue_name("partner-links"), batch_size=1)
+@app.on_sqs_message(queue=names.queue_name("partner-links", STAGE), batch_size=1)
 def handle_partner_link(event):
     from chalicelib import partner
 
@@ -172,7 +192,7 @@ def partner_link_answer(token):
 
 # --- section: notify ---------------------------------------------------------
 
-@app.on_sqs_message(queue=names.queue_name("customer-notify"), batch_size=1)
+@app.on_sqs_message(queue=names.queue_name("customer-notify", STAGE), batch_size=1)
 def handle_customer_notification(event):
     from chalicelib import notify
 

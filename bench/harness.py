@@ -84,6 +84,9 @@ class Harness:
 
         self.progress("provisioning the local stage")
         os.environ.update(Provisioner("local", region=REGION).run())
+        from chalicelib import settings
+
+        settings.rebuild()  # the environment is now the provisioned stage's
         from chalicelib import reservations
         from devstack.stack import fixtures_path, load_app
         from scripts.load_reservations import read_records

@@ -50,9 +50,12 @@ class BurstResult:
 
 @contextmanager
 def event(event_id: str) -> Iterator[str]:
-    """Our handler reads the event from the EVENT_ID setting on every call."""
+    """Our handler reads the event from the EVENT_ID setting."""
+    from chalicelib import settings
+
     saved = os.environ.get("EVENT_ID")
     os.environ["EVENT_ID"] = event_id
+    settings.rebuild()
     try:
         yield event_id
     finally:
@@ -60,6 +63,7 @@ def event(event_id: str) -> Iterator[str]:
             os.environ.pop("EVENT_ID", None)
         else:
             os.environ["EVENT_ID"] = saved
+        settings.rebuild()
 
 
 def new_event_id(label: str) -> str:
@@ -117,7 +121,8 @@ def discard_registration_log(sqs: Any) -> int:
     PurgeQueue is allowed once a minute, so messages are deleted instead."""
     from chalicelib import settings
 
-    url = sqs.get_queue_url(QueueName=settings.queue_name("registration-log"))["QueueUrl"]
+    queue = settings.current().queue_name("registration-log")
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     dropped = 0
     while True:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
@@ -156,7 +161,7 @@ def burst_ours(app_module: ModuleType, calls: Sequence[callers.Call], threads: i
         for row in registration.registrations(event_id):
             table.setdefault(row["employeeId"], set()).add(row["lotteryNumber"])
         key = registration.event_log.log_key(event_id)
-        text = s3.get_object(Bucket=settings.get("EVENT_BUCKET"), Key=key)["Body"].read()
+        text = s3.get_object(Bucket=settings.current().event_bucket, Key=key)["Body"].read()
         in_file = registered_ids(text.decode("utf-8"))
     file_ids = set(in_file)
     lost = callers.lost(answered, table) + callers.lost(

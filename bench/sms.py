@@ -38,19 +38,21 @@ def segments(text: str) -> int:
 def build(partner_name: str, service_name: str,
           base_url: str = EXECUTE_API_URL) -> tuple[str, str]:
     """(SMS text, token) as the link handler would send them in production."""
-    from chalicelib import links, request_store
+    from chalicelib import lifecycle, links, settings
     from chalicelib.partner import sms
 
     saved = os.environ.get("CONFIRM_BASE_URL")
     os.environ["CONFIRM_BASE_URL"] = base_url
+    settings.rebuild()
     try:
-        token, _ = links.issue(request_store.new_request_id())
+        token, _ = links.issue(lifecycle.new_request_id())
         return sms.compose(partner_name, service_name, links.link_url(token)), token
     finally:
         if saved is None:
             os.environ.pop("CONFIRM_BASE_URL", None)
         else:
             os.environ["CONFIRM_BASE_URL"] = saved
+        settings.rebuild()
 
 
 def run(stage: Any) -> tuple[list[Row], list[str]]:

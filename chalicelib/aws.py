@@ -67,7 +67,7 @@ def sms_region() -> str:
     """Where SMS go out: SNS does not send SMS from every region (not from
     Seoul, ap-northeast-2), so the SNS client that texts uses the stage's
     ``SMS_REGION`` (default ap-northeast-1, Tokyo)."""
-    return settings.get("SMS_REGION")
+    return settings.current().sms_region
 
 
 def reset() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib import clock, errors, phone, request_store, settings
+from chalicelib import clock, errors, lifecycle, phone, settings
 
 WINDOW = 1000
 LIST_LIMIT = 100
@@ -47,15 +47,15 @@ def admin_view(item: dict[str, Any], now: datetime | None = None) -> dict[str, A
 def parse_status(raw: str | None) -> str | None:
     if raw in (None, "", "all"):
         return None
-    if raw not in request_store.STATUSES:
-        allowed = ", ".join(request_store.STATUSES)
+    if raw not in lifecycle.STATUSES:
+        allowed = ", ".join(lifecycle.STATUSES)
         raise errors.bad_request(f"상태 값이 올바르지 않아요. 다음 중에서 골라 주세요: {allowed}")
     return raw
 
 
 def requests_overview(status: str | None = None, limit: int = LIST_LIMIT) -> dict[str, Any]:
-    recent = request_store.list_recent(limit=WINDOW)
-    counts = {s: 0 for s in request_store.STATUSES}
+    recent = lifecycle.list_recent(limit=WINDOW)
+    counts = {s: 0 for s in lifecycle.STATUSES}
     for item in recent:
         key = item.get("status")
         if key in counts:
@@ -75,4 +75,4 @@ def registrations() -> dict[str, Any]:
     """The phone event's count and draws, from the registration module."""
     from chalicelib.registration import registration_summary
 
-    return registration_summary(settings.get("EVENT_ID"))
+    return registration_summary(settings.current().event_id)

@@ -20,10 +20,10 @@ from typing import Any
 from chalicelib import (
     aws,
     clock,
+    lifecycle,
     logs,
     nlu,
     phone,
-    request_store,
     reservations,
     table,
     workflow,
@@ -175,9 +175,7 @@ def submit(raw: bytes | str | None) -> dict[str, Any]:
 
 
 def _fail(request_id: str, code: str, status: int, message: str) -> ApiError:
-    request_store.transition(request_id, status=request_store.FAILED, event_type="Failed",
-                             event_detail={"reason": code},
-                             expect_status=[request_store.CREATED])
+    lifecycle.fail(request_id, code)
     logs.record("request_failed", requestId=request_id, reason=code)
     return ApiError(status, code, message, requestId=request_id)
 
@@ -196,20 +194,20 @@ def open_request(intent: str, number: str, customer_phone: str, text: str,
     """Look the reservation up, then write the request once: Created with the
     partner's details, or already Failed (the record is the same as creating it
     and then failing it; one write instead of two)."""
-    request_id = request_store.new_request_id()
+    request_id = lifecycle.new_request_id()
     extra: dict[str, Any] = {"sessionId": session_id} if session_id else {}
     reservation = reservations.get(number)
     failure = _lookup_failure(reservation, customer_phone)
     if failure:
         code, status, message = failure
-        request_store.create(request_id, intent=intent, reservation_number=number,
+        lifecycle.create(request_id, intent=intent, reservation_number=number,
                              customer_phone=customer_phone, text=text,
                              failure_reason=code, **extra)
         logs.record("request_failed", requestId=request_id, reason=code,
                     customerPhone=customer_phone)
         raise ApiError(status, code, message, requestId=request_id)
     details = {k: reservation[k] for k in RESERVATION_FIELDS if reservation.get(k) is not None}
-    request_store.create(request_id, intent=intent, reservation_number=number,
+    lifecycle.create(request_id, intent=intent, reservation_number=number,
                          customer_phone=customer_phone, text=text,
                          partnerId=reservation["partnerId"],
                          partnerName=reservation.get("partnerName", ""),
@@ -223,13 +221,13 @@ def open_request(intent: str, number: str, customer_phone: str, text: str,
         logs.record("partner_confirmation_not_started", level=40, requestId=request_id,
                     error=aws.error_code(exc) or type(exc).__name__)
         raise _fail(request_id, "WORKFLOW_UNAVAILABLE", 503, WORKFLOW_UNAVAILABLE) from exc
-    return {"requestId": request_id, "status": request_store.CREATED, "intent": intent,
+    return {"requestId": request_id, "status": lifecycle.CREATED, "intent": intent,
             "reservationNumber": number, "message": ACCEPTED}
 
 
 def view(request_id: str) -> dict[str, Any]:
     """``GET /api/requests/{id}``."""
-    item = request_store.get(request_id)
+    item = lifecycle.get(request_id)
     if item is None:
         raise not_found("요청을 찾을 수 없어요.")
-    return request_store.public_view(item)
+    return lifecycle.public_view(item)

@@ -14,7 +14,7 @@ _lock = threading.Lock()
 
 def url(kind: str, profile: str = "default") -> str:
     """The queue's URL, looked up once per container."""
-    name = settings.queue_name(kind)
+    name = settings.current().queue_name(kind)
     found = _urls.get(name)
     if found:
         return found

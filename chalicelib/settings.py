@@ -1,64 +1,198 @@
-"""Settings read from the stage's environment (set by `.chalice/config.json`,
-written there by the provisioning step) with the product's defaults.
+"""The stage's settings: one typed, validated value built once per container.
 
-Read on every access rather than frozen at import: tests and the local stack
-change the environment, and a lookup in ``os.environ`` is cheap.
+The one source is the process environment, which is the stage's
+``environment_variables`` in `.chalice/config.json` (Chalice sets them on
+every function; `chalice local`, the dispatcher and the tools apply them with
+`scripts.stage_env`). The product's defaults are the fields' defaults below;
+nothing else is read. A missing or invalid value is a `SettingsError` naming
+every problem when the settings are built, not a KeyError at first use.
+
+Built on first use and kept (`current`). Tests and the local stack, which
+change the environment, build them again with `rebuild` (the tests through
+their ``configure`` fixture, tests/conftest.py).
+
+The stage comes from ``STAGE`` (every stage of config.json sets it); nothing
+here reads the command line -- `app.py`, the edge, does that for
+`chalice deploy/package --stage X`, where no stage environment exists yet.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 from chalicelib import names
 
-DEFAULTS = {
-    "EVENT_ID": "axcl",
-    "EVENT_LOG_KEY": "axcl_event.txt",
-    "PARTNER_TIMEOUT_SECONDS": "300",
-    "LINK_TTL_SECONDS": "600",
-    "CONFIRM_BASE_URL": "https://confirm.example",
-    "NLU_BACKEND": "lex",
-    "LEX_LOCALE_ID": "ko_KR",
-    "NOTIFIER_BACKEND": "bedrock",
-    "BEDROCK_MODEL_ID": "apac.anthropic.claude-haiku-4-5-20251001-v1:0",
-    "LOG_LEVEL": "INFO",
-    # SNS sends SMS only from some regions, Seoul not among them.
-    "SMS_REGION": "ap-northeast-1",
+LOCAL_STAGE = "local"
+NLU_BACKENDS = ("lex", "local")
+NOTIFIER_BACKENDS = ("bedrock", "template")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LEADING_ZEROS = ("significant", "ignored")
+_STAGE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_URL = re.compile(r"^https?://[^/\s]+(/[^\s]*)?$")
+
+
+class SettingsError(ValueError):
+    """The stage's settings are missing or invalid (the message says which)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    # Provisioned: required in AWS stages, optional locally until provisioning ran.
+    partner_confirmation_arn: str | None = None
+    event_bucket: str | None = None
+    lex_bot_id: str | None = None
+    lex_bot_alias_id: str | None = None
+    web_url: str | None = None
+    # The product's defaults.
+    event_id: str = "axcl"
+    event_log_key: str = "axcl_event.txt"
+    partner_timeout_seconds: int = 300
+    link_ttl_seconds: int = 600
+    confirm_base_url: str = "https://confirm.example"
+    nlu_backend: str = "lex"
+    lex_locale_id: str = "ko_KR"
+    notifier_backend: str = "bedrock"
+    bedrock_model_id: str = "apac.anthropic.claude-haiku-4-5-20251001-v1:0"
+    # SNS sends SMS from a region that offers it (Seoul does not).
+    sms_region: str = "ap-northeast-1"
+    log_level: str = "INFO"
     # Phone registration (chalicelib/registration/roster.py): are 4321 and
     # 04321 one employee (ignored) or two (significant); the optional roster
     # CSV's key in the event bucket ("" = no roster), re-checked every TTL.
-    "EMPLOYEE_ID_LEADING_ZEROS": "significant",
-    "EMPLOYEE_ROSTER_KEY": "",
-    "EMPLOYEE_ROSTER_TTL_SECONDS": "300",
+    employee_id_leading_zeros: str = "significant"
+    employee_roster_key: str = ""
+    employee_roster_ttl_seconds: int = 300
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == LOCAL_STAGE
+
+    def queue_name(self, kind: str) -> str:
+        return names.queue_name(kind, self.stage)
+
+    def require(self, name: str) -> str:
+        """A provisioned value that this use cannot do without (locally it may
+        be missing until provisioning ran: say so, by its variable's name)."""
+        value = getattr(self, name)
+        if not value:
+            raise SettingsError(f"{name.upper()} is not configured for stage {self.stage} "
+                                "(run the provisioning step: python -m provision)")
+        return value
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """Build and validate; every problem is reported at once."""
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f.name.upper(), "")
+            if raw == "":
+                continue
+            parse = _PARSERS.get(f.name, _text)
+            try:
+                values[f.name] = parse(raw)
+            except ValueError as exc:
+                problems.append(f"{f.name.upper()}={raw!r}: {exc}")
+        stage = values.get("stage") or names.DEFAULT_STAGE
+        values["stage"] = stage
+        if not _STAGE.match(stage):
+            problems.append(f"STAGE={stage!r}: lower-case letters and digits")
+        values.setdefault("table_name", names.table_name(stage))
+        built = cls(**values) if not problems else None
+        if built is not None:
+            problems += built._problems()
+        if problems:
+            raise SettingsError("invalid settings for stage "
+                                f"{stage}: " + "; ".join(problems))
+        assert built is not None
+        return built
+
+    def _problems(self) -> list[str]:
+        found = []
+        if self.link_ttl_seconds < self.partner_timeout_seconds:
+            found.append("LINK_TTL_SECONDS must be at least PARTNER_TIMEOUT_SECONDS "
+                         "(the link must work for the whole wait)")
+        if not self.is_local:
+            wanted = ["partner_confirmation_arn", "event_bucket"]
+            if self.nlu_backend == "lex":
+                wanted += ["lex_bot_id", "lex_bot_alias_id"]
+            found += [f"{name.upper()} is required in stage {self.stage} (written by the "
+                      "provisioning step)" for name in wanted if not getattr(self, name)]
+        return found
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+def _seconds(raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) <= 0:
+        raise ValueError("a whole number of seconds above 0")
+    return int(raw)
+
+
+def _seconds_or_zero(raw: str) -> int:
+    if not raw.strip().isdigit():
+        raise ValueError("a whole number of seconds")
+    return int(raw)
+
+
+def _one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError("one of " + ", ".join(allowed))
+        return raw
+    return parse
+
+
+def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if not pattern.match(raw):
+            raise ValueError(what)
+        return raw
+    return parse
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "partner_timeout_seconds": _seconds,
+    "link_ttl_seconds": _seconds,
+    "nlu_backend": _one_of(NLU_BACKENDS),
+    "notifier_backend": _one_of(NOTIFIER_BACKENDS),
+    "log_level": _one_of(LOG_LEVELS),
+    "employee_id_leading_zeros": lambda raw: _one_of(LEADING_ZEROS)(raw.strip().lower()),
+    "employee_roster_ttl_seconds": _seconds_or_zero,
+    "sms_region": _matching(_REGION, "an AWS region such as ap-northeast-1"),
+    "confirm_base_url": _matching(_URL, "an http(s) URL without spaces"),
 }
 
-
-def get(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name)
-    if value not in (None, ""):
-        return value
-    if default is not None:
-        return default
-    if name in DEFAULTS:
-        return DEFAULTS[name]
-    raise KeyError(f"setting {name} is not configured for this stage")
+_current: Settings | None = None
+_lock = threading.Lock()
 
 
-def get_int(name: str) -> int:
-    return int(get(name))
+def current() -> Settings:
+    """This container's settings (built on first use)."""
+    found = _current
+    if found is None:
+        with _lock:
+            found = _current or rebuild()
+    return found
+
+
+def rebuild(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings again from ``environ`` (the process environment by
+    default) and keep them: for whoever changed the environment."""
+    global _current
+    _current = Settings.from_environ(os.environ if environ is None else environ)
+    return _current
 
 
 def stage() -> str:
-    return names.current_stage()
-
-
-def table_name() -> str:
-    return get("TABLE_NAME", names.table_name(stage()))
-
-
-def queue_name(kind: str) -> str:
-    return names.queue_name(kind, stage())
-
-
-def is_local() -> bool:
-    return stage() == "local"
+    return current().stage

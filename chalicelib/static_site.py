@@ -58,7 +58,7 @@ def asset(relative: str) -> tuple[str, str] | None:
 
 def website_url(name: str) -> str | None:
     """Where a page lives when deployed (``WEB_URL`` from provisioning)."""
-    base = settings.get("WEB_URL", "-")
+    base = (settings.current().web_url or "-")
     if base == "-":
         return None
     return base.rstrip("/") + "/" + ("" if name == "index" else PAGES[name])

@@ -73,7 +73,7 @@ def client():
 
 
 def name() -> str:
-    return settings.table_name()
+    return settings.current().table_name
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

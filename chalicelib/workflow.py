@@ -18,10 +18,10 @@ def start_partner_confirmation(request_id: str) -> str | None:
     failure raises."""
     try:
         out = aws.client("stepfunctions").start_execution(
-            stateMachineArn=settings.get("PARTNER_CONFIRMATION_ARN"),
+            stateMachineArn=settings.current().require("partner_confirmation_arn"),
             name=request_id,
             input=json.dumps({"requestId": request_id,
-                              "timeoutSeconds": settings.get_int("PARTNER_TIMEOUT_SECONDS")}),
+                              "timeoutSeconds": settings.current().partner_timeout_seconds}),
         )
     except Exception as exc:
         if aws.error_code(exc) == "ExecutionAlreadyExists":

@@ -100,6 +100,9 @@ class LocalStack:
         self.resources = self.provision()
         self.env.update(self.resources)
         os.environ.update(self.env)
+        from chalicelib import settings
+
+        settings.rebuild()  # this process (the dispatcher) now has the stage's settings
         if self.load_fixtures:
             from chalicelib import reservations
             from scripts.load_reservations import read_records

@@ -34,7 +34,7 @@ class Provisioner:
         self.region = self.session.region_name or "ap-northeast-2"
         self.config = config or stages.load_config()
         self.changes: list[str] = []
-        self.env: dict[str, str] = {"STAGE": stage}
+        self.env: dict[str, str] = {"STAGE": stage, **stages.settings(stage)}
         self._progress = progress or (lambda line: None)
         self._clients: dict[str, Any] = {}
 

@@ -44,10 +44,10 @@ class Arns:
                  bot_id: str = ANY, alias_id: str = ANY, model_id: str | None = None,
                  sms_region: str | None = None) -> None:
         self.stage, self.region, self.account = stage, region, account
-        self.sms_region = sms_region or settings.DEFAULTS["SMS_REGION"]
+        self.sms_region = sms_region or settings.Settings.sms_region
         self.event_bucket = event_bucket
         self.bot_id, self.alias_id = bot_id, alias_id
-        self.model_id = model_id or settings.DEFAULTS["BEDROCK_MODEL_ID"]
+        self.model_id = model_id or settings.Settings.bedrock_model_id
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"

@@ -6,8 +6,8 @@ them (AWS's "Supported countries and regions" for SNS SMS; Amazon Cognito's
 docs say the same: Seoul must use SNS in Tokyo). So the stage setting
 ``SMS_REGION`` (default ap-northeast-1, Tokyo) picks the SNS endpoint the link
 handler texts through (chalicelib.aws.sms_region), and SMS preferences --
-account settings *per region* -- are set there. Provisioning writes the value
-into the stage's environment so the functions and the policy agree on it.
+account settings *per region* -- are set there. The functions and the policy
+read the same setting (a stage's choice in provision/stages.py, else the default).
 
 Transactional: the link is time-critical (it lives 10 minutes), and SNS
 delivers transactional messages with the higher reliability route, also to
@@ -25,10 +25,9 @@ WANTED = {"DefaultSMSType": "Transactional"}
 
 
 def region(prov: Any) -> str:
-    """The stage's SMS region: its config.json setting, else the default."""
-    stage_env = prov.config.get("stages", {}).get(prov.stage, {}).get(
-        "environment_variables", {})
-    return str(stage_env.get(SETTING) or settings.DEFAULTS[SETTING])
+    """The stage's SMS region: its own choice (provision/stages.py), else the
+    product's default (chalicelib/settings.py)."""
+    return str(prov.env.get(SETTING) or settings.Settings.sms_region)
 
 
 def ensure(prov: Any) -> None:
@@ -40,4 +39,3 @@ def ensure(prov: Any) -> None:
         sns.set_sms_attributes(attributes=differs)
         prov.changed(f"SNS SMS ({where}): "
                      + ", ".join(f"{k}={v}" for k, v in sorted(differs.items())))
-    prov.env[SETTING] = where

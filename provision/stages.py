@@ -10,11 +10,24 @@ from typing import Any
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONFIG_PATH = PROJECT_DIR / ".chalice" / "config.json"
 
+# ``settings``: what the stage chooses differently from the product's defaults
+# (the fields of chalicelib/settings.py's Settings) -- the one hand-written source
+# of a stage's settings. Provisioning writes them, with the names of what it
+# created (PROVISIONED), into the stage's ``environment_variables`` in
+# .chalice/config.json, where Chalice gives them to every function: that section
+# is generated (a unit test fails on a hand edit); change a stage here and run
+# the provisioning step again.
 STAGES: dict[str, dict[str, Any]] = {
-    "local": {"event_bucket": "axcl-local", "max_receive_count": 3, "aws": False},
-    "dev": {"event_bucket": "axcl-dev", "max_receive_count": 5, "aws": True},
-    "prod": {"event_bucket": "axcl", "max_receive_count": 5, "aws": True},
+    "local": {"event_bucket": "axcl-local", "max_receive_count": 3, "aws": False,
+              "settings": {"NLU_BACKEND": "local", "NOTIFIER_BACKEND": "template"}},
+    "dev": {"event_bucket": "axcl-dev", "max_receive_count": 5, "aws": True, "settings": {}},
+    "prod": {"event_bucket": "axcl", "max_receive_count": 5, "aws": True, "settings": {}},
 }
+
+# The variables provisioning writes from what it created or found.
+PROVISIONED = ("STAGE", "TABLE_NAME", "EVENT_BUCKET", "WEB_BUCKET", "WEB_URL", "API_URL",
+               "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",
+               "ADMIN_TOKEN_PARAM", "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL")
 
 # Chalice's default when a stage names no lambda_timeout.
 CHALICE_DEFAULT_TIMEOUT = 60
@@ -24,6 +37,11 @@ def options(stage: str) -> dict[str, Any]:
     if stage not in STAGES:
         raise SystemExit(f"알 수 없는 스테이지입니다: {stage} (local, dev, prod 중 하나)")
     return STAGES[stage]
+
+
+def settings(stage: str) -> dict[str, str]:
+    """The stage's own choices, as environment variables."""
+    return dict(options(stage)["settings"])
 
 
 def load_config(path: Path = CONFIG_PATH) -> dict[str, Any]:

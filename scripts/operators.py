@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     use_stage(args.stage)
     from chalicelib import settings
 
-    event_id = args.event or settings.get("EVENT_ID")
+    event_id = args.event or settings.current().event_id
     try:
         if args.command == "export":
             return export(event_id, args.out)

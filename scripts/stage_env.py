@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from chalicelib import settings
 from provision import stages
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -21,6 +22,7 @@ def apply(stage: str) -> dict[str, str]:
     env["STAGE"] = stage
     for key, value in env.items():
         os.environ.setdefault(key, value)
+    settings.rebuild()  # this process's settings are now the stage's
     return env
 
 

@@ -49,6 +49,29 @@ def recorded_aws_calls():
         yield sdk_calls.CALLS
 
 
+@pytest.fixture
+def configure():
+    """``configure(NAME="value", OTHER=None)``: change the stage's environment
+    for this test (None unsets) and rebuild the settings from it; both are
+    restored when the test ends. The one way tests change settings."""
+    from chalicelib import settings
+
+    saved = dict(os.environ)
+
+    def apply(**changes: str | None) -> settings.Settings:
+        for name, value in changes.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        return settings.rebuild()
+
+    yield apply
+    os.environ.clear()
+    os.environ.update(saved)
+    settings.rebuild()
+
+
 @pytest.fixture(scope="session")
 def emulator():
     """A moto server with Step Functions execution on; AWS_ENDPOINT_URL points at it."""
@@ -72,7 +95,7 @@ def emulator():
 def stack_env(emulator):
     """The local stage provisioned into the emulator, its environment applied
     to this process, the sample reservations loaded."""
-    from chalicelib import reservations
+    from chalicelib import reservations, settings
     from devstack.stack import fixtures_path
     from provision.core import Provisioner
     from scripts import stage_env
@@ -82,6 +105,7 @@ def stack_env(emulator):
     os.environ.setdefault("CONFIRM_BASE_URL", "http://127.0.0.1:8000")
     env = Provisioner("local", region="ap-northeast-2").run()
     os.environ.update(env)
+    settings.rebuild()
     reservations.load(read_records(fixtures_path()))
     return dict(os.environ)
 
@@ -139,6 +163,7 @@ def local_stack(emulator, stack_env):
     process environment restored when the module ends, so its in-process SQS
     dispatcher does not go on consuming the queues that later integration
     tests read themselves."""
+    from chalicelib import settings
     from devstack.ports import free_port
     from devstack.stack import LocalStack
 
@@ -152,15 +177,16 @@ def local_stack(emulator, stack_env):
     stack.stop()
     os.environ.clear()
     os.environ.update(saved)
+    settings.rebuild()
 
 
 @pytest.fixture
-def event_id(stack_env, monkeypatch):
+def event_id(stack_env, configure):
     """A fresh phone event per test, so tests never see each other's registrations."""
     import secrets as _secrets
 
     eid = "t" + _secrets.token_hex(5)
-    monkeypatch.setenv("EVENT_ID", eid)
+    configure(EVENT_ID=eid)
     return eid
 
 

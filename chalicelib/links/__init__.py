@@ -19,7 +19,7 @@ __all__ = ["CONFIRM", "MAX_TOKEN_CHARS", "Outcome", "Verdict", "issue", "link_ur
 
 
 def ttl_seconds() -> int:
-    return settings.get_int("LINK_TTL_SECONDS")
+    return settings.current().link_ttl_seconds
 
 
 def issue(request_id: str, *, now: int | None = None,
@@ -36,4 +36,4 @@ def verify(token: str, *, now: int | None = None) -> Verdict:
 
 
 def link_url(token: str) -> str:
-    return settings.get("CONFIRM_BASE_URL").rstrip("/") + "/r/" + token
+    return settings.current().confirm_base_url.rstrip("/") + "/r/" + token

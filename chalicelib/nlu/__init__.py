@@ -42,7 +42,7 @@ def _create(name: str) -> Backend:
 
 
 def backend(name: str | None = None) -> Backend:
-    name = name or settings.get("NLU_BACKEND")
+    name = name or settings.current().nlu_backend
     found = _backends.get(name)
     if found is None:
         with _lock:

@@ -79,9 +79,9 @@ class LexBackend(Backend):
 
     def request(self, text: str, session_id: str) -> dict[str, Any]:
         return {
-            "botId": settings.get("LEX_BOT_ID"),
-            "botAliasId": settings.get("LEX_BOT_ALIAS_ID"),
-            "localeId": settings.get("LEX_LOCALE_ID"),
+            "botId": settings.current().require("lex_bot_id"),
+            "botAliasId": settings.current().require("lex_bot_alias_id"),
+            "localeId": settings.current().lex_locale_id,
             "sessionId": session_id,
             "text": text,
         }

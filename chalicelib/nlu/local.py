@@ -178,7 +178,7 @@ def model() -> Model:
     if _model is None:
         with _lock:
             if _model is None:
-                _model = Model(bot.load(settings.get("LEX_LOCALE_ID")).samples)
+                _model = Model(bot.load(settings.current().lex_locale_id).samples)
     return _model
 
 

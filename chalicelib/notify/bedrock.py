@@ -74,7 +74,7 @@ def build_prompt(case: Case) -> str:
 
 def converse_params(case: Case) -> dict[str, Any]:
     return {
-        "modelId": settings.get("BEDROCK_MODEL_ID"),
+        "modelId": settings.current().bedrock_model_id,
         "system": [{"text": SYSTEM_PROMPT}],
         "messages": [{"role": "user", "content": [{"text": build_prompt(case)}]}],
         "inferenceConfig": {"maxTokens": MAX_TOKENS, "temperature": TEMPERATURE},

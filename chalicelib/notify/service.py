@@ -22,16 +22,11 @@ import secrets
 from enum import StrEnum
 from typing import Any
 
-from chalicelib import clock, logs, request_store, settings
+from chalicelib import lifecycle, logs, settings
 from chalicelib.notify import case as cases
 from chalicelib.notify.base import Notifier, ProviderError
 from chalicelib.notify.bedrock import BedrockNotifier
 from chalicelib.notify.template import TemplateNotifier
-
-NOTIFIED = "Notified"
-# Longer than the handler can run (30 s in AWS), shorter than the queue's
-# visibility timeout (6x that), so a crashed holder's redelivery can claim.
-CLAIM_SECONDS = 45
 
 
 class Outcome(StrEnum):
@@ -49,7 +44,7 @@ class InProgress(RuntimeError):
 def providers() -> list[Notifier]:
     """The chain for this stage: the template always comes last."""
     chain: list[Notifier] = []
-    if settings.get("NOTIFIER_BACKEND") == "bedrock":
+    if settings.current().notifier_backend == "bedrock":
         chain.append(BedrockNotifier())
     chain.append(TemplateNotifier())
     return chain
@@ -69,30 +64,6 @@ def compose(case: cases.Case) -> tuple[str, str]:
     return last.compose(case), last.source
 
 
-def _claim(request_id: str) -> request_store.Attempt:
-    """Claim the request for this delivery. The same write returns the request
-    (true: the request after the claim); refused, the request as it stood
-    (None: no such request), so no read comes before it."""
-    now = clock.epoch()
-    return request_store.attempt(
-        request_id,
-        fields={"notifyClaimUntil": now + CLAIM_SECONDS,
-                "notifyClaimBy": secrets.token_hex(8)},
-        condition=("attribute_not_exists(notification) AND "
-                   "(attribute_not_exists(notifyClaimUntil) OR notifyClaimUntil < :claimNow)"),
-        condition_values={":claimNow": now})
-
-
-def _store(request_id: str, message: str, source: str) -> dict[str, Any] | None:
-    notification = {"message": message, "source": source, "at": clock.iso()}
-    # Only the state machine asks for a notification, once its wait is over,
-    # so a task token still on the request (left by a timeout) is dead: it
-    # goes in the same write.
-    return request_store.transition(
-        request_id, event_type=NOTIFIED, event_detail={"source": source},
-        fields={"notification": notification},
-        remove=("notifyClaimUntil", "notifyClaimBy", "taskToken"),
-        condition="attribute_not_exists(notification)")
 
 
 def _decode(body: Any) -> dict[str, Any]:
@@ -113,7 +84,7 @@ def handle_message(body: Any) -> Outcome:
         logs.record("notification_bad_message", level=40, reason=str(exc))
         return Outcome.BAD_MESSAGE
     request_id = message["requestId"]
-    claimed = _claim(request_id)
+    claimed = lifecycle.claim_notification(request_id, secrets.token_hex(8))
     if not claimed:
         if claimed.item is None:
             logs.record("notification_unknown_request", level=40, requestId=request_id)
@@ -123,14 +94,14 @@ def handle_message(body: Any) -> Outcome:
             return Outcome.ALREADY_NOTIFIED
         raise InProgress(request_id)
     item = claimed.item or {}
-    if item.get("status") == request_store.FAILED:
+    if item.get("status") == lifecycle.FAILED:
         # The customer was already told it failed (e.g. the workflow started
         # although the chat answered 503): a later "no answer" would contradict it.
         logs.record("notification_skipped_failed_request", level=30, requestId=request_id)
         return Outcome.REQUEST_FAILED
     case = cases.from_message(message, item)
     text, source = compose(case)
-    if _store(request_id, text, source) is None:
+    if lifecycle.notify(request_id, text, source) is None:
         return Outcome.ALREADY_NOTIFIED
     logs.record("customer_notified", requestId=request_id, kind=case.kind,
                 source=source, chars=len(text))

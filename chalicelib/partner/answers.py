@@ -17,15 +17,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib import aws, clock, links, logs, request_store, settings
+from chalicelib import aws, clock, lifecycle, links, logs, settings
 from chalicelib.links import Outcome, Verdict
 from chalicelib.pages import Page
 from chalicelib.pages import partner as pages
-from chalicelib.partner import forms, linkstore, tally
+from chalicelib.partner import forms
 
-OPEN = (request_store.CREATED, request_store.SMS_SENT)
-ANSWER_FIELDS = ("partnerDecision", "alternativeTime", "respondedAt")
-ANSWER_NOT_DELIVERED = "AnswerNotDelivered"
 # Step Functions' ways of saying "that wait is over".
 WAIT_OVER = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
 
@@ -52,8 +49,7 @@ def _refused(verdict: Verdict) -> Page:
               Outcome.WRONG_SCOPE: "wrong_scope"}[verdict.outcome]
     request_id = verdict.known_request_id
     if request_id:
-        recorded = tally.count_event(request_id, request_store.FAILED, "failedCount",
-                                     tally.FAILED_CAP, reason=reason)
+        recorded = lifecycle.record_refusal(request_id, reason)
         logs.record("partner_link_refused", level=30, requestId=request_id, reason=reason,
                     requestKnown=recorded is not None)
     else:
@@ -77,11 +73,11 @@ def _explain(verdict: Verdict, request: dict[str, Any] | None) -> Page | None:
 
 def _closed(request: dict[str, Any]) -> Page | None:
     status = request.get("status")
-    if status == request_store.RESPONDED:
+    if status == lifecycle.RESPONDED:
         return pages.used_page(request)
-    if status == request_store.TIMEOUT:
+    if status == lifecycle.TIMEOUT:
         return pages.request_expired_page()
-    if status not in OPEN:
+    if status not in lifecycle.WAITING:
         return pages.not_found_page()
     return None
 
@@ -93,7 +89,7 @@ def open_link(token: str) -> Page:
     verdict = links.verify(token)
     if not verdict.ok:
         return _refused(verdict)
-    opened = tally.count_open(verdict.request_id or "", OPEN)
+    opened = lifecycle.record_open(verdict.request_id or "")
     if not opened:
         return _explain(verdict, opened.item) or pages.temporary_error_page()
     return pages.request_page(opened.item or {}, now=clock.now(),
@@ -127,24 +123,17 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
         chosen = forms.validate(decision, alternative_time, now)
     except forms.FormError as exc:
         # The form comes back with the error: only this path reads the request.
-        request = request_store.get(request_id)
+        request = lifecycle.get(request_id)
         why = _explain(verdict, request)
         if why or request is None:
             return why or pages.not_found_page()
         return pages.request_page(request, now=now, expires_at=verdict.expires_at,
                                   error=exc.message, proposed=exc.proposed, status=400)
     responded_at = clock.iso(now)
-    fields = {"partnerDecision": chosen.decision, "respondedAt": responded_at,
-              linkstore.USED_AT: responded_at}
-    if chosen.alternative_time:
-        fields["alternativeTime"] = chosen.alternative_time
-    # The claim removes the task token and returns it (ALL_OLD): no read
-    # before, and no clean-up write after SendTaskSuccess.
-    won = request_store.attempt(
-        request_id, returned="ALL_OLD", status=request_store.RESPONDED, fields=fields,
-        remove=(linkstore.TASK_TOKEN,), event_type=request_store.RESPONDED,
-        event_detail={"decision": chosen.decision}, expect_status=OPEN,
-        condition=f"attribute_exists({linkstore.TASK_TOKEN})")
+    # The claim removes the task token and returns it (the request as it was
+    # before): no read before, and no clean-up write after SendTaskSuccess.
+    won = lifecycle.record_answer(request_id, chosen.decision, chosen.alternative_time,
+                                  responded_at)
     if not won:
         why = _explain(verdict, won.item)
         if why:
@@ -154,8 +143,8 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
         logs.record("partner_answer_no_task_token", level=30, requestId=request_id)
         return pages.temporary_error_page()
     before = won.item or {}
-    return _resume(request_id, before[linkstore.TASK_TOKEN], before.get("status") or
-                   request_store.SMS_SENT, chosen, responded_at)
+    return _resume(request_id, before[lifecycle.TASK_TOKEN], before.get("status") or
+                   lifecycle.SMS_SENT, chosen, responded_at)
 
 
 def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
@@ -173,12 +162,13 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
         if (retried or code not in WAIT_OVER) and _answer_landed(request_id, responded_at):
             return _delivered(request_id, chosen)
         if code in WAIT_OVER:
-            _undo(request_id, responded_at, request_store.TIMEOUT, "late_answer")
+            lifecycle.answer_too_late(request_id, responded_at, "late_answer")
             logs.record("partner_answer_late", requestId=request_id, code=code)
             return pages.request_expired_page()
         # The wait goes on: reopen the request and give the token back, so
         # the partner can answer again.
-        _undo(request_id, responded_at, status_before, "answer_not_delivered", task_token)
+        lifecycle.reopen(request_id, responded_at, status_before, task_token,
+                         "answer_not_delivered")
         logs.record("partner_answer_undelivered", level=40, requestId=request_id,
                     code=code, error=repr(exc)[:200])
         return pages.temporary_error_page()
@@ -190,25 +180,9 @@ def _delivered(request_id: str, chosen: forms.Answer) -> Page:
     return pages.confirmation_page(chosen.decision, chosen.alternative_time)
 
 
-def _undo(request_id: str, responded_at: str, status: str, reason: str,
-          task_token: str | None = None) -> None:
-    """Take back our own claim (and only ours: matched on its timestamp).
-
-    The timeline says what happened: ``Timeout`` when the wait was over, else
-    ``AnswerNotDelivered`` -- not ``Failed``, since the request goes on and
-    the partner's next click can still answer it."""
-    event = request_store.TIMEOUT if status == request_store.TIMEOUT else ANSWER_NOT_DELIVERED
-    remove = ANSWER_FIELDS + ((linkstore.USED_AT,) if task_token else ())
-    request_store.transition(
-        request_id, status=status, remove=remove, event_type=event,
-        fields={linkstore.TASK_TOKEN: task_token} if task_token else None,
-        event_detail={"reason": reason}, expect_status=[request_store.RESPONDED],
-        condition="respondedAt = :at", condition_values={":at": responded_at})
-
-
 def execution_arn(request_id: str) -> str:
     """Executions are named after their request (the intake starts them so)."""
-    machine = settings.get("PARTNER_CONFIRMATION_ARN")
+    machine = settings.current().require("partner_confirmation_arn")
     return machine.replace(":stateMachine:", ":execution:", 1) + ":" + request_id
 
 

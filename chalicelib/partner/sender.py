@@ -2,7 +2,7 @@
 state machine's WaitPartner step -> one SMS with a signed link to the partner.
 
 At-least-once delivery from SQS meets exactly-one SMS here: the link (see
-`linkstore`, on the request item) is taken with a conditional write before
+`lifecycle`, on the request item) is taken with a conditional write before
 sending, so a redelivered message finds it and sends nothing. That write also
 returns the request, and the write after the send marks the link COMPLETED and
 the request ``SMS Sent`` together: read-and-claim, publish, mark (3 calls).
@@ -18,8 +18,8 @@ import json
 import time
 from typing import Any
 
-from chalicelib import aws, links, logs, phone
-from chalicelib.partner import linkstore, sms
+from chalicelib import aws, lifecycle, links, logs, phone
+from chalicelib.partner import sms
 
 
 class LinkInProgress(RuntimeError):
@@ -58,7 +58,7 @@ def _mark_sent(request_id: str, task_token: str) -> None:
     status catches up when the partner answers or the wait times out."""
     for attempt in range(1, MARK_TRIES + 1):
         try:
-            linkstore.complete(request_id, task_token)
+            lifecycle.mark_sent(request_id, task_token)
             return
         except Exception as exc:  # noqa: BLE001 - see the docstring
             if attempt == MARK_TRIES:
@@ -80,29 +80,29 @@ def handle_link_message(body: str | dict[str, Any]) -> str:
         return "invalid"  # a retry cannot repair it: let it go
     request_id, task_token = parsed
     # One write takes the link and returns the request (or, refused, says why).
-    claim = linkstore.claim(request_id, task_token)
+    claim = lifecycle.claim_link(request_id, task_token)
     request = claim.request
     if request is None:
         logs.record("partner_link_unknown_request", level=30, requestId=request_id)
         return "unknown"
     if not claim.taken:
-        if request.get("status") not in linkstore.OPEN:
+        if request.get("status") not in lifecycle.WAITING:
             # Answered, timed out or failed already: a late message sends nothing.
             logs.record("partner_link_closed", requestId=request_id,
                         status=request.get("status"))
             return "closed"
-        if claim.state == linkstore.COMPLETED:
+        if claim.state == lifecycle.COMPLETED:
             if claim.same_token:
                 logs.record("partner_link_duplicate", requestId=request_id)
                 return "duplicate"
-            linkstore.rebind(request_id, task_token)
+            lifecycle.rebind_link(request_id, task_token)
             logs.record("partner_link_rebound", requestId=request_id)
             return "rebound"
         raise LinkInProgress(request_id)
 
     to = phone.to_e164(request.get("partnerPhone") or "")
     if to is None or not request.get("partnerId"):
-        linkstore.fail_unreachable(request_id, task_token)
+        lifecycle.fail_unreachable(request_id, task_token)
         logs.record("partner_link_no_partner", level=40, requestId=request_id)
         return "unknown"
 
@@ -113,7 +113,7 @@ def handle_link_message(body: str | dict[str, Any]) -> str:
                            links.link_url(token))
         message_id = publish_sms(to, text)
     except Exception:
-        linkstore.release(request_id, task_token)
+        lifecycle.release_link(request_id, task_token)
         raise
     _mark_sent(request_id, task_token)
     logs.record("partner_link_sent", requestId=request_id, partnerPhone=to,

@@ -34,7 +34,7 @@ __all__ = [
 
 def registration_summary(event_id: str | None = None) -> dict[str, Any]:
     """For the dashboard: how many registered, and every draw made."""
-    event_id = event_id or settings.get("EVENT_ID")
+    event_id = event_id or settings.current().event_id
     return {
         "eventId": event_id,
         "count": store.count(event_id),
@@ -64,7 +64,7 @@ def rebuild_logs(message_bodies: Iterable[str],
             message = {}
         if not isinstance(message, dict):
             message = {}
-        event_id = str(message.get("eventId") or settings.get("EVENT_ID"))
+        event_id = str(message.get("eventId") or settings.current().event_id)
         wanted = targets.setdefault(
             (event_id, event_log.safe_key(message.get("logKey"), event_id)), set())
         if message.get("employeeId"):

@@ -69,7 +69,7 @@ def answer_call(event: Any, *, number_space: int | None = None) -> dict[str, str
             params.get("customerPhone")
             or (endpoint.get("Address") if isinstance(endpoint, dict) else None))
         contact_id = validation.contact_id(params.get("contactId") or contact.get("ContactId"))
-        event_id = settings.get("EVENT_ID")
+        event_id = settings.current().event_id
         raw = params.get("inputValue")
         fields.update(eventId=event_id, customerPhone=phone, contactId=contact_id,
                       inputLength=len(str(raw)) if raw is not None else None)

@@ -50,8 +50,8 @@ def log_key(event_id: str) -> str:
     """``EVENT_LOG_KEY`` for the configured event, ``<eventId>_event.txt`` for
     any other (a late message from a previous event must not overwrite the
     current event's file)."""
-    if event_id == settings.get("EVENT_ID"):
-        return settings.get("EVENT_LOG_KEY")
+    if event_id == settings.current().event_id:
+        return settings.current().event_log_key
     return f"{event_id}_event.txt"
 
 
@@ -90,8 +90,8 @@ def current_version(bucket: str, key: str) -> tuple[str | None, int | None]:
 def read(bucket: str | None = None, key: str | None = None,
          event_id: str | None = None) -> str:
     """The file's text ('' when it does not exist yet)."""
-    event_id = event_id or settings.get("EVENT_ID")
-    bucket = bucket or settings.get("EVENT_BUCKET")
+    event_id = event_id or settings.current().event_id
+    bucket = bucket or settings.current().require("event_bucket")
     try:
         body = _s3().get_object(Bucket=bucket, Key=key or log_key(event_id))["Body"]
     except Exception as exc:
@@ -130,7 +130,7 @@ def rebuild(event_id: str, key: str | None = None, *, rounds: int = MAX_ROUNDS,
     the write.
     """
     wanted = {str(e) for e in must_include}
-    bucket = settings.get("EVENT_BUCKET")
+    bucket = settings.current().require("event_bucket")
     key = key or log_key(event_id)
     for round_no in range(1, rounds + 1):
         etag, snapshot_at = current_version(bucket, key)  # first: see the module docstring

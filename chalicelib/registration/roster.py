@@ -41,10 +41,7 @@ RETRY_AFTER_FAILURE_SECONDS = 30.0
 
 
 def leading_zeros() -> str:
-    mode = settings.get("EMPLOYEE_ID_LEADING_ZEROS").strip().lower()
-    if mode not in (SIGNIFICANT, IGNORED):
-        raise ValueError(f"EMPLOYEE_ID_LEADING_ZEROS must be {SIGNIFICANT} or {IGNORED}")
-    return mode
+    return settings.current().employee_id_leading_zeros
 
 
 def canonical(employee_id: str) -> str:
@@ -87,7 +84,7 @@ def _load(key: str) -> dict[str, str] | None:
     in force (none configured, or unreadable just now)."""
     now = time.monotonic()
     ttl = RETRY_AFTER_FAILURE_SECONDS if _cache.failed else float(
-        settings.get("EMPLOYEE_ROSTER_TTL_SECONDS"))
+        settings.current().employee_roster_ttl_seconds)
     if _cache.key == key and now - _cache.checked_at < ttl:
         return _cache.ids
     with _cache.lock:
@@ -96,7 +93,7 @@ def _load(key: str) -> dict[str, str] | None:
         if _cache.key != key:
             _cache.ids, _cache.etag = None, None
         _cache.key = key
-        kwargs = {"Bucket": settings.get("EVENT_BUCKET"), "Key": key}
+        kwargs = {"Bucket": settings.current().require("event_bucket"), "Key": key}
         if _cache.etag and _cache.ids is not None:
             kwargs["IfNoneMatch"] = _cache.etag
         try:
@@ -121,7 +118,7 @@ def known(employee_id: str) -> str | None:
     """The ID as it is stored (canonical, the roster's spelling when there is
     a roster); None when a roster is in force and the ID is not on it."""
     spelled = canonical(employee_id)
-    key = settings.get("EMPLOYEE_ROSTER_KEY").strip()
+    key = settings.current().employee_roster_key
     if not key:
         return spelled
     ids = _load(key)

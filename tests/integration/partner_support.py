@@ -12,14 +12,14 @@ from typing import Any
 import boto3
 import requests
 
-from chalicelib import links, queues, request_store
+from chalicelib import lifecycle, links, queues
 
 LINK = re.compile(r"/r/([A-Za-z0-9_-]+)")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def new_request(text: str = "체크인 시간을 오후 5시로 바꿀 수 있을까요?", **extra: Any) -> str:
-    request_id = request_store.new_request_id()
+    request_id = lifecycle.new_request_id()
     fields = {
         "partnerId": "P001", "partnerName": "바다뷰 펜션",
         "partnerPhone": "+8210" + f"{random.randrange(10**8):08d}",
@@ -28,7 +28,7 @@ def new_request(text: str = "체크인 시간을 오후 5시로 바꿀 수 있�
                         "customerName": "김민지"},
     }
     fields.update(extra)
-    request_store.create(request_id, intent="ChangeReservation",
+    lifecycle.create(request_id, intent="ChangeReservation",
                          reservation_number="RS2025110301", customer_phone="+821012345678",
                          text=text, **fields)
     return request_id
@@ -88,7 +88,7 @@ def wait_for(predicate, timeout: float = 15, every: float = 0.2):
 
 def wait_status(request_id: str, status: str, timeout: float = 15) -> dict[str, Any]:
     return wait_for(lambda: (lambda r: r if r and r["status"] == status else None)(
-        request_store.get(request_id)), timeout)
+        lifecycle.get(request_id)), timeout)
 
 
 def wait_execution(arn: str, timeout: float = 15) -> dict[str, Any]:
@@ -130,5 +130,5 @@ def notify_messages(arn: str) -> list[dict[str, Any]]:
 def event_types(request_id: str, ignore: tuple[str, ...] = ("Notified",)) -> list[str]:
     """The request's timeline, without the notification handler's own events
     (that handler may run at any moment while the dispatcher is on)."""
-    return [e["type"] for e in (request_store.get(request_id) or {}).get("events", [])
+    return [e["type"] for e in (lifecycle.get(request_id) or {}).get("events", [])
             if e["type"] not in ignore]

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from chalicelib import request_store
+from chalicelib import lifecycle
+from tests.requests_support import arrange
 
 pytestmark = pytest.mark.stack
 
@@ -20,19 +21,18 @@ def auth(token=None):
 
 
 def make_request(status):
-    request_id = request_store.new_request_id()
-    request_store.create(
+    request_id = lifecycle.new_request_id()
+    lifecycle.create(
         request_id, intent="ReportTrouble", reservation_number="A20251103",
         customer_phone="+821022223333", text="<b>온수</b>가 안 나와요", partnerId="P002",
         partnerName="한옥 스테이 서촌", partnerPhone="+821044445555",
         reservation={"serviceName": "한옥 독채 1박", "startsAt": "2026-12-31T16:00:00+09:00",
                      "partySize": 4, "customerName": "이준호"})
     if status != "Created":
-        request_store.transition(request_id, event_type="SMS Sent", status="SMS Sent")
+        arrange(request_id, event_type="SMS Sent", status="SMS Sent")
     if status in ("Responded", "Timeout"):
-        request_store.transition(request_id, event_type=status, status=status,
-                                 fields={"partnerDecision": "reject"}
-                                 if status == "Responded" else None)
+        arrange(request_id, event_type=status, status=status,
+                fields={"partnerDecision": "reject"} if status == "Responded" else None)
     return request_id
 
 
@@ -68,7 +68,7 @@ def test_requests_list_counts_and_filter(client):
     assert response.status_code == 200
     body = json.loads(response.body)
     after = body["counts"]
-    assert set(after) == set(request_store.STATUSES)
+    assert set(after) == set(lifecycle.STATUSES)
     assert after["Responded"] - before["Responded"] == 2
     assert after["Timeout"] - before["Timeout"] == 1
     assert after["Created"] == before["Created"]
@@ -154,17 +154,16 @@ def test_assets_are_served_and_nothing_else(client):
         assert client.http.get(f"/assets/{name}").status_code == 404
 
 
-def test_deployed_pages_redirect_to_the_website(client, monkeypatch, tmp_path):
+def test_deployed_pages_redirect_to_the_website(client, monkeypatch, tmp_path, configure):
     from chalicelib import static_site
 
     monkeypatch.setattr(static_site, "WEB_DIR", tmp_path / "absent")
-    monkeypatch.setenv("WEB_URL", "http://partnerline-prod-web.s3-website.ap-northeast-2"
-                                  ".amazonaws.com")
+    configure(WEB_URL="http://partnerline-prod-web.s3-website.ap-northeast-2.amazonaws.com")
     response = client.http.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(".amazonaws.com/")
     assert client.http.get("/admin").headers["Location"].endswith("/admin.html")
-    monkeypatch.delenv("WEB_URL")
+    configure(WEB_URL=None)
     assert client.http.get("/").status_code == 404
 
 

@@ -10,9 +10,9 @@ from bench import calls as callers
 from bench import registration
 
 
-def test_tiny_burst_ours_loses_nothing_and_seed_is_counted(app_module, monkeypatch):
+def test_tiny_burst_ours_loses_nothing_and_seed_is_counted(app_module, configure):
     # The burst's log file gets a key of its own: other tests read axcl_event.txt.
-    monkeypatch.setenv("EVENT_LOG_KEY", "bench-test_event.txt")
+    configure(EVENT_LOG_KEY="bench-test_event.txt")
     sqs, s3 = boto3.client("sqs"), boto3.client("s3")
     calls = callers.make_calls(20, repeat_share=0.1, seed=3)
     distinct = len({c.employee_id for c in calls})

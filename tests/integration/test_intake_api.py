@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
-from chalicelib import aws, clock, intake, nlu, request_store, table, workflow
+from chalicelib import aws, clock, intake, lifecycle, nlu, table, workflow
 from chalicelib.errors import ApiError
 from chalicelib.nlu import lex
 from tests.integration.partner_support import take_link_message
@@ -34,7 +34,7 @@ def post(client, body=None, raw: bytes | None = None, headers=JSON):
 
 
 def request_ids() -> set[str]:
-    return {i["requestId"] for i in request_store.list_recent(limit=10_000)}
+    return {i["requestId"] for i in lifecycle.list_recent(limit=10_000)}
 
 
 def session_item(session_id: str) -> dict | None:
@@ -84,7 +84,7 @@ def test_201_creates_the_request_with_partner_details_and_starts_the_execution(c
     request_id = body["requestId"]
     assert len(request_id) >= 22  # 128 random bits, base64url
 
-    item = request_store.get(request_id)
+    item = lifecycle.get(request_id)
     assert item["status"] == "Created"
     assert event_types(item) == ["Created"]
     assert item["customerPhone"] == RS_PHONE
@@ -166,7 +166,7 @@ def test_follow_up_with_just_the_number_completes_the_first_message(client):
                         "sessionId": session_id})
     assert res.status_code == 201, res.body
     assert (res.json_body["intent"], res.json_body["reservationNumber"]) == ("ReportTrouble", RS)
-    item = request_store.get(res.json_body["requestId"])
+    item = lifecycle.get(res.json_body["requestId"])
     assert item["text"] == "객실 청소가 안 되어 있어요"
     assert item["sessionId"] == session_id
     assert item["status"] == "Created" and event_types(item) == ["Created"]
@@ -189,7 +189,7 @@ def test_follow_up_without_a_number_asks_again_for_the_first_intent(client):
     done = post(client, {"text": "예약번호는 A20251103 입니다", "customerPhone": A_PHONE,
                          "sessionId": first["sessionId"]})
     assert done.status_code == 201
-    assert request_store.get(done.json_body["requestId"])["text"] == "조식 신청하고 싶은데요"
+    assert lifecycle.get(done.json_body["requestId"])["text"] == "조식 신청하고 싶은데요"
     stop(done.json_body["requestId"])
 
 
@@ -244,7 +244,7 @@ def test_404_unknown_reservation_fails_the_request(client):
     assert res.status_code == 404
     body = res.json_body
     assert (body["code"], body["message"]) == ("RESERVATION_NOT_FOUND", "예약을 찾을 수 없습니다")
-    item = request_store.get(body["requestId"])
+    item = lifecycle.get(body["requestId"])
     assert item["status"] == "Failed"
     assert event_types(item) == ["Created", "Failed"]
     assert item["events"][1]["reason"] == "RESERVATION_NOT_FOUND"
@@ -259,7 +259,7 @@ def test_403_phone_that_does_not_match_the_reservation_fails_the_request(client)
     body = res.json_body
     assert body["code"] == "RESERVATION_MISMATCH"
     assert body["message"] == "예약 정보가 일치하지 않습니다"
-    item = request_store.get(body["requestId"])
+    item = lifecycle.get(body["requestId"])
     assert item["status"] == "Failed" and event_types(item) == ["Created", "Failed"]
     assert "partnerPhone" not in item
     assert execution(body["requestId"]) is None
@@ -317,11 +317,11 @@ def test_unknown_request_id_is_a_korean_404(client):
 
 # -- the execution cannot start ---------------------------------------------------------
 
-def test_execution_that_cannot_start_fails_the_request_and_says_so(stack_env, monkeypatch):
+def test_execution_that_cannot_start_fails_the_request_and_says_so(stack_env, configure):
     # In-process rather than through chalice's test client, which resets the
     # stage's variables (PARTNER_CONFIRMATION_ARN among them) on every request.
     missing = os.environ["PARTNER_CONFIRMATION_ARN"] + "-missing"
-    monkeypatch.setenv("PARTNER_CONFIRMATION_ARN", missing)
+    configure(PARTNER_CONFIRMATION_ARN=missing)
     before = request_ids()
     with pytest.raises(ApiError) as raised:
         intake.submit(json.dumps({"text": "수건 좀 더 주세요", "customerPhone": RS_PHONE,
@@ -330,13 +330,13 @@ def test_execution_that_cannot_start_fails_the_request_and_says_so(stack_env, mo
     assert_korean(raised.value.message)
     request_id = raised.value.extra["requestId"]
     assert request_ids() - before == {request_id}
-    item = request_store.get(request_id)
+    item = lifecycle.get(request_id)
     assert item["status"] == "Failed" and event_types(item) == ["Created", "Failed"]
     assert item["events"][1]["reason"] == "WORKFLOW_UNAVAILABLE"
 
 
 def test_starting_twice_is_one_execution(stack_env):
-    request_id = request_store.new_request_id()
+    request_id = lifecycle.new_request_id()
     first = workflow.start_partner_confirmation(request_id)
     assert first == execution_arn(request_id)
     assert workflow.start_partner_confirmation(request_id) in (first, None)
@@ -349,7 +349,7 @@ def test_starting_twice_is_one_execution(stack_env):
 # -- Lex as the backend (botocore Stubber) ------------------------------------------------
 
 @pytest.fixture
-def lex_runtime(monkeypatch):
+def lex_runtime(monkeypatch, configure):
     """The app with the Lex backend over a real, stubbed lexv2-runtime client.
 
     chalice's test client puts the stage's variables (NLU_BACKEND=local) back
@@ -357,9 +357,7 @@ def lex_runtime(monkeypatch):
     (tests/unit/test_nlu_lex.py checks that choice)."""
     runtime = boto3.client("lexv2-runtime", region_name="ap-northeast-2",
                            config=Config(**copy.deepcopy(aws.PROFILES["interactive"])))
-    monkeypatch.setenv("LEX_BOT_ID", "BOTID12345")
-    monkeypatch.setenv("LEX_BOT_ALIAS_ID", "TSTALIASID")
-    monkeypatch.setenv("NLU_BACKEND", "lex")
+    configure(LEX_BOT_ID="BOTID12345", LEX_BOT_ALIAS_ID="TSTALIASID", NLU_BACKEND="lex")
     monkeypatch.setattr(lex, "make_client", lambda: runtime)
     nlu.reset()
     chosen = nlu.backend()

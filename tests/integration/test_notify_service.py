@@ -11,9 +11,10 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import ANY, Stubber
 
-from chalicelib import aws, notify, request_store
+from chalicelib import aws, lifecycle, notify
 from chalicelib.notify import checks
 from chalicelib.notify.template import TemplateNotifier
+from tests.requests_support import arrange
 
 pytestmark = pytest.mark.stack
 
@@ -34,22 +35,21 @@ def reply(text, stop="end_turn"):
 
 def make_request(*, status="Responded", decision="accept", alternative=None,
                  text="RS-2025110301 예약 날짜를 바꾸고 싶어요"):
-    request_id = request_store.new_request_id()
-    request_store.create(
+    request_id = lifecycle.new_request_id()
+    lifecycle.create(
         request_id, intent="ChangeReservation", reservation_number="RS2025110301",
         customer_phone="+821012345678", text=text, partnerId="P001",
         partnerName="바다뷰 펜션", partnerPhone="+821098765432",
         reservation={"serviceName": "오션뷰 디럭스 2박", "startsAt": "2026-12-24T15:00:00+09:00",
                      "partySize": 2, "customerName": "김민지"})
-    request_store.transition(request_id, event_type="SMS Sent", status="SMS Sent")
+    arrange(request_id, event_type="SMS Sent", status="SMS Sent")
     if status == "Responded":
         fields = {"partnerDecision": decision, "respondedAt": "2026-11-03T01:00:00.000Z"}
         if alternative:
             fields["alternativeTime"] = alternative
-        request_store.transition(request_id, event_type="Responded", status="Responded",
-                                 fields=fields)
+        arrange(request_id, event_type="Responded", status="Responded", fields=fields)
     elif status in ("Timeout", "Failed"):
-        request_store.transition(request_id, event_type=status, status=status)
+        arrange(request_id, event_type=status, status=status)
     return request_id
 
 
@@ -66,10 +66,9 @@ def notified_events(item):
 
 
 @pytest.fixture
-def bedrock(stack_env, monkeypatch):
+def bedrock(stack_env, configure):
     """Bedrock backend on; a fresh real bedrock-runtime client with a call counter."""
-    monkeypatch.setenv("NOTIFIER_BACKEND", "bedrock")
-    monkeypatch.setenv("BEDROCK_MODEL_ID", MODEL_ID)
+    configure(NOTIFIER_BACKEND="bedrock", BEDROCK_MODEL_ID=MODEL_ID)
     aws.reset()
     client = aws.client("bedrock-runtime", "llm")
     client.calls = []
@@ -80,20 +79,20 @@ def bedrock(stack_env, monkeypatch):
 
 
 @pytest.fixture
-def template_only(stack_env, monkeypatch):
-    monkeypatch.setenv("NOTIFIER_BACKEND", "template")
+def template_only(stack_env, configure):
+    configure(NOTIFIER_BACKEND="template")
 
 
 def test_template_backend_stores_the_template_once(template_only):
     request_id = make_request(decision="reject")
     assert notify.handle_message(answered(request_id, "reject")) == notify.Outcome.NOTIFIED
-    item = request_store.get(request_id)
+    item = lifecycle.get(request_id)
     note = item["notification"]
     assert note["source"] == "template"
     assert "어렵" in note["message"] and checks.check(note["message"]) == note["message"]
     assert note["at"].endswith("Z")
     assert [e["source"] for e in notified_events(item)] == ["template"]
-    assert request_store.public_view(item)["notification"]["message"] == note["message"]
+    assert lifecycle.public_view(item)["notification"]["message"] == note["message"]
     assert item["status"] == "Responded"  # the notifier never changes the status
     assert "notifyClaimUntil" not in item and "notifyClaimBy" not in item
 
@@ -104,7 +103,7 @@ def test_bedrock_answer_is_stored_with_source_bedrock(bedrock):
         stub.add_response("converse", reply(GOOD), EXPECTED)
         assert notify.handle_message(answered(request_id)) == notify.Outcome.NOTIFIED
         stub.assert_no_pending_responses()
-    item = request_store.get(request_id)
+    item = lifecycle.get(request_id)
     assert item["notification"]["message"] == GOOD
     assert item["notification"]["source"] == "bedrock"
     assert [e["source"] for e in notified_events(item)] == ["bedrock"]
@@ -121,7 +120,7 @@ def test_bedrock_errors_fall_back_to_the_template(bedrock, code):
                               expected_params=EXPECTED)
         assert notify.handle_message(
             answered(request_id, "propose", "2026-12-25T15:00:00+09:00")) == "notified"
-    note = request_store.get(request_id)["notification"]
+    note = lifecycle.get(request_id)["notification"]
     assert note["source"] == "template"
     assert "12월 25일(금) 오후 3시로" in note["message"]
 
@@ -134,7 +133,7 @@ def test_a_read_timeout_falls_back_to_the_template(bedrock):
 
     bedrock.meta.events.register("before-send.bedrock-runtime.Converse", time_out)
     assert notify.handle_message(answered(request_id)) == notify.Outcome.NOTIFIED
-    note = request_store.get(request_id)["notification"]
+    note = lifecycle.get(request_id)["notification"]
     assert note["source"] == "template" and "수락" in note["message"]
     assert len(bedrock.calls) == 1  # one API call (its retries are botocore's, bounded)
 
@@ -151,11 +150,11 @@ def test_malformed_output_falls_back_to_the_template(bedrock, text):
     with Stubber(bedrock) as stub:
         stub.add_response("converse", reply(text), EXPECTED)
         notify.handle_message(answered(request_id))
-    note = request_store.get(request_id)["notification"]
+    note = lifecycle.get(request_id)["notification"]
     assert note["source"] == "template"
     assert note["message"] == TemplateNotifier().compose(
         notify.case.from_message(json.loads(answered(request_id)),
-                                 request_store.get(request_id)))
+                                 lifecycle.get(request_id)))
 
 
 def test_redelivery_after_success_does_nothing_and_never_calls_bedrock(bedrock):
@@ -163,12 +162,12 @@ def test_redelivery_after_success_does_nothing_and_never_calls_bedrock(bedrock):
     with Stubber(bedrock) as stub:
         stub.add_response("converse", reply(GOOD), EXPECTED)
         assert notify.handle_message(answered(request_id)) == notify.Outcome.NOTIFIED
-        before = request_store.get(request_id)
+        before = lifecycle.get(request_id)
         # No response queued: a second Converse call would fail the test.
         assert notify.handle_message(answered(request_id)) == notify.Outcome.ALREADY_NOTIFIED
         timeout_too = json.dumps({"requestId": request_id, "outcome": "timeout"})
         assert notify.handle_message(timeout_too) == notify.Outcome.ALREADY_NOTIFIED
-    after = request_store.get(request_id)
+    after = lifecycle.get(request_id)
     assert len(bedrock.calls) == 1
     assert after["notification"] == before["notification"]
     assert len(notified_events(after)) == 1
@@ -205,7 +204,7 @@ def test_concurrent_deliveries_store_one_notification_and_call_bedrock_once(bedr
     assert len(outcomes) + len(errors) == threads_n
     assert set(outcomes) <= {notify.Outcome.NOTIFIED, notify.Outcome.ALREADY_NOTIFIED}
     assert len(bedrock.calls) == 1
-    item = request_store.get(request_id)
+    item = lifecycle.get(request_id)
     assert item["notification"]["source"] == "bedrock"
     assert len(notified_events(item)) == 1
     # The messages that were told "in progress" come back later: nothing to do.
@@ -213,11 +212,11 @@ def test_concurrent_deliveries_store_one_notification_and_call_bedrock_once(bedr
 
 
 def test_a_crashed_claim_expires_and_the_redelivery_notifies(template_only, monkeypatch):
-    from chalicelib.notify import service
+    from chalicelib import clock
 
     request_id = make_request()
-    monkeypatch.setattr(service, "CLAIM_SECONDS", -1)  # a holder that died long ago
-    assert service._claim(request_id)
+    # A holder that claimed it long ago and died.
+    assert lifecycle.claim_notification(request_id, "test", now=clock.epoch() - 3600)
     assert notify.handle_message(answered(request_id)) == notify.Outcome.NOTIFIED
 
 
@@ -231,7 +230,7 @@ def test_prompt_injection_in_the_customer_text_cannot_change_the_shape(bedrock, 
     with Stubber(bedrock) as stub:
         stub.add_response("converse", reply(model_output), EXPECTED)
         notify.handle_message(answered(request_id))
-    note = request_store.get(request_id)["notification"]
+    note = lifecycle.get(request_id)["notification"]
     assert checks.check(note["message"]) == note["message"]
     assert "http" not in note["message"] and "<" not in note["message"]
     assert note["source"] == ("bedrock" if model_output == GOOD else "template")
@@ -243,7 +242,7 @@ def test_timeout_outcome_gets_the_timeout_message(template_only):
     request_id = make_request(status="Timeout")
     body = json.dumps({"requestId": request_id, "outcome": "timeout"})
     assert notify.handle_message(body) == notify.Outcome.NOTIFIED
-    assert "제시간에" in request_store.get(request_id)["notification"]["message"]
+    assert "제시간에" in lifecycle.get(request_id)["notification"]["message"]
 
 
 def test_the_workflows_outcome_decides_the_message(template_only):
@@ -252,7 +251,7 @@ def test_the_workflows_outcome_decides_the_message(template_only):
     request_id = make_request(decision="accept")
     body = json.dumps({"requestId": request_id, "outcome": "timeout"})
     assert notify.handle_message(body) == notify.Outcome.NOTIFIED
-    message = request_store.get(request_id)["notification"]["message"]
+    message = lifecycle.get(request_id)["notification"]["message"]
     assert "제시간에" in message and "수락" not in message
 
 
@@ -260,7 +259,7 @@ def test_a_failed_request_gets_no_notification(template_only):
     request_id = make_request(status="Failed")
     body = json.dumps({"requestId": request_id, "outcome": "timeout"})
     assert notify.handle_message(body) == notify.Outcome.REQUEST_FAILED
-    assert "notification" not in request_store.get(request_id)
+    assert "notification" not in lifecycle.get(request_id)
 
 
 @pytest.mark.parametrize("body", ["not json", "[]", json.dumps({"outcome": "timeout"}),
@@ -270,7 +269,7 @@ def test_bad_messages_are_dropped_without_raising(template_only, body):
 
 
 def test_an_unknown_request_is_dropped_without_raising(template_only):
-    body = json.dumps({"requestId": request_store.new_request_id(), "outcome": "timeout"})
+    body = json.dumps({"requestId": lifecycle.new_request_id(), "outcome": "timeout"})
     assert notify.handle_message(body) == notify.Outcome.UNKNOWN_REQUEST
 
 
@@ -283,24 +282,24 @@ def test_the_queue_delivers_to_the_handler(template_only, sqs_dispatcher):
     queues.send("customer-notify", body)
     queues.send("customer-notify", body)  # a duplicate, as SQS may deliver
     deadline = time.monotonic() + 20
-    item = request_store.get(request_id)
+    item = lifecycle.get(request_id)
     while "notification" not in item and time.monotonic() < deadline:
         time.sleep(0.2)
-        item = request_store.get(request_id)
+        item = lifecycle.get(request_id)
     assert item["notification"]["source"] == "template"
     deadline = time.monotonic() + 20  # the duplicate is delivered too, and changes nothing
     while sqs_dispatcher.delivered < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert sqs_dispatcher.delivered >= 2
-    assert len(notified_events(request_store.get(request_id))) == 1
+    assert len(notified_events(lifecycle.get(request_id))) == 1
 
 
 def test_the_notification_drops_a_task_token_left_by_a_timeout(template_only):
     """The wait is over once a notification is asked for: a task token still
     on the request is dead and goes in the same write."""
     request_id = make_request(status="Timeout")
-    request_store.transition(request_id, fields={"taskToken": "dead-task-token"})
+    arrange(request_id, fields={"taskToken": "dead-task-token"})
     body = json.dumps({"requestId": request_id, "outcome": "timeout"})
     assert notify.handle_message(body) == notify.Outcome.NOTIFIED
-    item = request_store.get(request_id)
+    item = lifecycle.get(request_id)
     assert "taskToken" not in item and item["notification"]["source"] == "template"

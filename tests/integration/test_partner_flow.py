@@ -4,15 +4,16 @@ answer -> the customer-notification step, and the timeout path."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 import boto3
 import pytest
 
-from chalicelib import clock, links, partner, request_store
+from chalicelib import clock, lifecycle, links, partner
 from chalicelib.korean import KST
-from chalicelib.partner import linkstore
 from tests.integration import partner_support as ps
+from tests.requests_support import arrange
 
 pytestmark = pytest.mark.stack
 
@@ -32,7 +33,7 @@ def test_each_answer_reaches_responded_and_the_customer_step(
         decision, stack_env, client, sqs_dispatcher, emulator):
     request_id = ps.new_request()
     arn = ps.start(request_id, 30)
-    ps.wait_status(request_id, request_store.SMS_SENT)
+    ps.wait_status(request_id, lifecycle.SMS_SENT)
     token = link_of(emulator, request_id)
 
     page = client.http.get(f"/r/{token}")
@@ -45,8 +46,8 @@ def test_each_answer_reaches_responded_and_the_customer_step(
     assert done.status_code == 200, done.body.decode()
     assert "응답이 전달되었어요" in done.body.decode()
 
-    request = request_store.get(request_id)
-    assert request["status"] == request_store.RESPONDED
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.RESPONDED
     assert request["partnerDecision"] == decision
     assert request["respondedAt"]
     if decision == "propose":
@@ -63,25 +64,25 @@ def test_each_answer_reaches_responded_and_the_customer_step(
     assert notified[0]["outcome"] == "answered" and notified[0]["requestId"] == request_id
     assert answer["decision"] == decision and answer["respondedAt"] == request["respondedAt"]
     assert answer.get("alternativeTime") == request.get("alternativeTime")
-    link = linkstore.get(request_id)
+    link = lifecycle.link(request_id)
     assert "taskToken" not in link and link["usedAt"]  # spent, task token dropped
 
     again = client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=reject")
     assert again.status_code == 409 and "링크가 이미 사용되었습니다" in again.body.decode()
     later = client.http.get(f"/r/{token}")
     assert later.status_code == 409 and "링크가 이미 사용되었습니다" in later.body.decode()
-    assert request_store.get(request_id)["partnerDecision"] == decision
+    assert lifecycle.get(request_id)["partnerDecision"] == decision
 
 
 def test_no_answer_times_out_and_a_late_click_changes_nothing(
         stack_env, client, sqs_dispatcher, emulator):
     request_id = ps.new_request()
     arn = ps.start(request_id, 5)  # the issue: 2-5 s; room to see the page first
-    ps.wait_status(request_id, request_store.SMS_SENT)
+    ps.wait_status(request_id, lifecycle.SMS_SENT)
     token = link_of(emulator, request_id)
     assert client.http.get(f"/r/{token}").status_code == 200
 
-    timed_out = ps.wait_status(request_id, request_store.TIMEOUT, timeout=10)
+    timed_out = ps.wait_status(request_id, lifecycle.TIMEOUT, timeout=10)
     assert ps.event_types(request_id)[-1] == "Timeout"
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "timeout"}]
@@ -90,8 +91,8 @@ def test_no_answer_times_out_and_a_late_click_changes_nothing(
     assert late.status_code == 410 and "요청이 만료되었어요" in late.body.decode()
     seen = client.http.get(f"/r/{token}")
     assert seen.status_code == 410
-    after = request_store.get(request_id)
-    assert after["status"] == request_store.TIMEOUT and "partnerDecision" not in after
+    after = lifecycle.get(request_id)
+    assert after["status"] == lifecycle.TIMEOUT and "partnerDecision" not in after
     # (the customer-notification handler may add its Notified event meanwhile)
     def ours(item):
         return [e for e in item["events"] if e["type"] != "Notified"]
@@ -105,12 +106,12 @@ def test_mark_timeout_closes_a_claim_whose_answer_never_reached_step_functions(s
     authority, so the request ends Timeout, the claim's decision is removed and
     the customer is told about the timeout -- status and notification agree."""
     request_id = ps.new_request()
-    request_store.transition(request_id, status=request_store.RESPONDED,
+    arrange(request_id, status=lifecycle.RESPONDED,
                              fields={"partnerDecision": "accept"}, event_type="Responded")
     arn = ps.start(request_id, 2)
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
-    request = request_store.get(request_id)
-    assert request["status"] == request_store.TIMEOUT
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.TIMEOUT
     assert "partnerDecision" not in request
     assert ps.event_types(request_id)[-2:] == ["Responded", "Timeout"]
     assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "timeout"}]
@@ -119,15 +120,34 @@ def test_mark_timeout_closes_a_claim_whose_answer_never_reached_step_functions(s
 
 def test_mark_timeout_leaves_a_failed_request_alone(stack_env):
     request_id = ps.new_request()
-    request_store.transition(request_id, status=request_store.FAILED, event_type="Failed")
+    arrange(request_id, status=lifecycle.FAILED, event_type="Failed")
     arn = ps.start(request_id, 2)
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     failed = [e["taskFailedEventDetails"]["error"] for e in ps.history(arn)
               if e["type"] == "TaskFailed"]
     assert failed == ["DynamoDB.ConditionalCheckFailedException"]
-    assert request_store.get(request_id)["status"] == request_store.FAILED
+    assert lifecycle.get(request_id)["status"] == lifecycle.FAILED
     assert "Timeout" not in ps.event_types(request_id)
     ps.take_link_message(request_id)
+
+
+def test_mark_timeout_failing_for_any_reason_still_notifies_the_customer(stack_env):
+    """Whatever error MarkTimeout's write meets (here a ValidationException: the
+    item's timeline is not a list, so list_append cannot work), the workflow
+    goes on to NotifyCustomer: no customer is left without an answer."""
+    request_id = ps.new_request()
+    boto3.client("dynamodb").update_item(
+        TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": f"REQ#{request_id}"},
+                                                 "sk": {"S": "REQ"}},
+        UpdateExpression="SET events = :broken", ExpressionAttributeValues={
+            ":broken": {"S": "not a list"}})
+    arn = ps.start(request_id, 2)
+    ps.take_link_message(request_id)  # nobody sends the SMS
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
+    failed = [e["taskFailedEventDetails"]["error"] for e in ps.history(arn)
+              if e["type"] == "TaskFailed"]
+    assert failed and "ConditionalCheckFailed" not in failed[-1]
+    assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "timeout"}]
 
 
 def test_mark_timeout_also_closes_a_request_whose_sms_never_went_out(stack_env):
@@ -135,7 +155,7 @@ def test_mark_timeout_also_closes_a_request_whose_sms_never_went_out(stack_env):
     arn = ps.start(request_id, 2)
     ps.take_link_message(request_id)  # nobody sends the SMS
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
-    assert request_store.get(request_id)["status"] == request_store.TIMEOUT
+    assert lifecycle.get(request_id)["status"] == lifecycle.TIMEOUT
     assert ps.event_types(request_id) == ["Created", "Timeout"]
 
 
@@ -148,8 +168,8 @@ def test_a_click_that_beats_the_timeout_in_the_table_but_not_in_step_functions(s
     token, _ = links.issue(request_id)
     page = partner.answer(token, "accept", None)
     assert page.status == 410 and "요청이 만료되었어요" in page.html
-    request = request_store.get(request_id)
-    assert request["status"] == request_store.TIMEOUT
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.TIMEOUT
     assert not {"partnerDecision", "alternativeTime", "respondedAt"} & set(request)
     assert ps.event_types(request_id) == ["Created", "SMS Sent", "Responded", "Timeout"]
     assert partner.answer(token, "reject", None).status == 410
@@ -205,15 +225,15 @@ def test_an_undelivered_answer_is_taken_back_and_the_link_works_again(stack_env)
     finally:
         sfn.meta.events.unregister("before-send.sfn.SendTaskSuccess", unreachable)
     assert page.status == 503
-    request = request_store.get(request_id)
-    assert request["status"] == request_store.SMS_SENT
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.SMS_SENT
     assert not {"partnerDecision", "alternativeTime", "respondedAt"} & set(request)
-    assert linkstore.task_token(request_id) == task_token
-    assert "usedAt" not in linkstore.get(request_id)
+    assert (lifecycle.get(request_id) or {}).get("taskToken") == task_token
+    assert "usedAt" not in lifecycle.link(request_id)
     assert ps.event_types(request_id) == ["Created", "SMS Sent", "Responded",
                                           "AnswerNotDelivered"]
 
     assert partner.answer(token, "reject", None).status == 200
-    assert request_store.get(request_id)["partnerDecision"] == "reject"
+    assert lifecycle.get(request_id)["partnerDecision"] == "reject"
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     assert ps.notify_messages(arn)[0]["answer"]["decision"] == "reject"

@@ -9,7 +9,7 @@ import pytest
 from chalice.cli.factory import CLIFactory
 from chalice.local import LocalGateway
 
-from chalicelib import aws, links, partner, request_store
+from chalicelib import aws, lifecycle, links, partner
 from tests.conftest import PROJECT_DIR
 from tests.integration import partner_support as ps
 
@@ -61,8 +61,8 @@ def test_thirty_simultaneous_posts_one_winner(stack_env, app_module):
     assert Counter(statuses) == {200: 1, 409: THREADS - 1}
     assert sum("링크가 이미 사용되었습니다" in b for b in bodies) == THREADS - 1
     assert len(calls) == 1
-    request = request_store.get(request_id)
-    assert request["status"] == request_store.RESPONDED
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.RESPONDED
     assert ps.event_types(request_id).count("Responded") == 1
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     succeeded = [e for e in ps.history(arn) if e["type"] == "TaskSucceeded"

@@ -8,9 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import links, partner, request_store
+from chalicelib import lifecycle, links, partner
 from chalicelib.links import keys, tokens
-from chalicelib.partner import linkstore, tally
 from tests.integration import partner_support as ps
 
 pytestmark = pytest.mark.stack
@@ -49,11 +48,11 @@ def test_get_many_times_shows_the_page_and_never_consumes(client, sent):
     for shown in ("바다뷰 펜션", "오션뷰 디럭스 2박", "2026년 12월 24일 (목) 오후 3:00", "2명"):
         assert shown in text
     assert text.count('name="decision"') == 3
-    request = request_store.get(request_id)
-    assert request["status"] == request_store.SMS_SENT and "partnerDecision" not in request
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.SMS_SENT and "partnerDecision" not in request
     assert request["openedCount"] == 6
-    assert ps.event_types(request_id).count("Opened") == tally.OPENED_CAP
-    assert linkstore.get(request_id)["taskToken"]  # still usable
+    assert ps.event_types(request_id).count("Opened") == lifecycle.OPENED_CAP
+    assert lifecycle.link(request_id)["taskToken"]  # still usable
 
 
 def test_customer_text_is_escaped(client, sent):
@@ -87,7 +86,7 @@ def test_refused_tokens_get_a_korean_page_and_a_failed_event(client, sent, kind,
     monkeypatch.setattr(tokens, "SCOPES", {**tokens.SCOPES, "other": 7})
     request_id, _ = sent
     token, status, reason = forged_tokens(request_id)[kind]
-    before = request_store.get(request_id)
+    before = lifecycle.get(request_id)
     if method == "GET":
         response = client.http.get(f"/r/{token}")
     else:
@@ -95,8 +94,8 @@ def test_refused_tokens_get_a_korean_page_and_a_failed_event(client, sent, kind,
     assert response.status_code == status
     assert_page_headers(response)
     assert "링크" in html(response) or "응답" in html(response)
-    after = request_store.get(request_id)
-    assert after["status"] == before["status"] == request_store.SMS_SENT
+    after = lifecycle.get(request_id)
+    assert after["status"] == before["status"] == lifecycle.SMS_SENT
     assert "partnerDecision" not in after
     failed = [e for e in after["events"] if e["type"] == "Failed"]
     assert [e["reason"] for e in failed] == [reason]
@@ -112,11 +111,11 @@ def test_garbage_token_gets_a_page_and_touches_nothing(client, sent):
 def test_failed_events_are_capped(client, sent):
     request_id, _ = sent
     token = forged_tokens(request_id)["flipped"][0]
-    for _ in range(tally.FAILED_CAP + 3):
+    for _ in range(lifecycle.FAILED_CAP + 3):
         assert client.http.get(f"/r/{token}").status_code == 400
-    request = request_store.get(request_id)
-    assert request["failedCount"] == tally.FAILED_CAP + 3
-    assert ps.event_types(request_id).count("Failed") == tally.FAILED_CAP
+    request = lifecycle.get(request_id)
+    assert request["failedCount"] == lifecycle.FAILED_CAP + 3
+    assert ps.event_types(request_id).count("Failed") == lifecycle.FAILED_CAP
 
 
 @pytest.mark.parametrize(("body", "message"), [
@@ -133,9 +132,9 @@ def test_bad_form_gets_the_page_back_with_a_korean_error_and_nothing_changes(
     assert response.status_code == 400
     assert message in html(response)
     assert html(response).count('name="decision"') == 3
-    request = request_store.get(request_id)
-    assert request["status"] == request_store.SMS_SENT and "partnerDecision" not in request
-    assert linkstore.get(request_id).get("usedAt") is None
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.SMS_SENT and "partnerDecision" not in request
+    assert lifecycle.link(request_id).get("usedAt") is None
 
 
 def test_only_form_posts_are_accepted(client, sent):
@@ -163,7 +162,7 @@ def test_the_task_token_never_shows_in_the_page_or_the_apis(client, sent):
     import os
 
     request_id, token = sent
-    assert request_store.get(request_id)["taskToken"] == "task-token-of-" + request_id
+    assert lifecycle.get(request_id)["taskToken"] == "task-token-of-" + request_id
     page = client.http.get(f"/r/{token}")
     public = client.http.get(f"/api/requests/{request_id}")
     admin = client.http.get("/api/admin/requests",
@@ -180,11 +179,11 @@ def test_an_answer_before_the_task_token_is_stored_changes_nothing(client, stack
     and the request is exactly as it was."""
     request_id = ps.new_request()
     token, _ = links.issue(request_id)
-    before = request_store.get(request_id)
+    before = lifecycle.get(request_id)
     response = client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=accept")
     assert response.status_code == 503
     assert "다시" in html(response)
-    assert request_store.get(request_id) == before
+    assert lifecycle.get(request_id) == before
 
 
 @settings(max_examples=8, deadline=None,
@@ -199,11 +198,11 @@ def test_any_number_of_gets_leaves_the_link_usable(client, stack_env, opens):
     token, _ = links.issue(request_id)
     for _ in range(opens):
         assert client.http.get(f"/r/{token}").status_code == 200
-    request = request_store.get(request_id)
-    assert request["status"] == request_store.SMS_SENT
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.SMS_SENT
     assert request["openedCount"] == opens
-    assert ps.event_types(request_id).count("Opened") == min(opens, tally.OPENED_CAP)
+    assert ps.event_types(request_id).count("Opened") == min(opens, lifecycle.OPENED_CAP)
     answered = client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=accept")
     assert answered.status_code == 200
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
-    assert request_store.get(request_id)["partnerDecision"] == "accept"
+    assert lifecycle.get(request_id)["partnerDecision"] == "accept"

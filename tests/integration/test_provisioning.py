@@ -84,3 +84,12 @@ def test_write_environment_is_idempotent(tmp_path):
     assert stages.write_environment("local", {"TABLE_NAME": "t"}, path) is False
     saved = json.loads(path.read_text())
     assert saved["stages"]["local"]["environment_variables"] == {"TABLE_NAME": "t"}
+
+
+def test_provisioning_writes_only_declared_variables(stack_env):
+    """What provisioning writes into config.json is the stage's choices and
+    the declared PROVISIONED names (tests/unit/test_foundation.py relies on it)."""
+    env = Provisioner("local", region="ap-northeast-2").run()
+    chosen = stages.settings("local")
+    assert {k: env[k] for k in chosen} == chosen
+    assert set(env) - set(chosen) <= set(stages.PROVISIONED)

@@ -107,9 +107,9 @@ def test_phone_and_contact_fall_back_to_the_contact_data(app_module, event_id):
     assert reg["phone"] == PHONE and reg["contactId"] == contact
 
 
-def test_an_aws_failure_is_a_korean_apology_not_an_exception(app_module, event_id, monkeypatch,
+def test_an_aws_failure_is_a_korean_apology_not_an_exception(app_module, event_id, configure,
                                                            log_lines):
-    monkeypatch.setenv("TABLE_NAME", "no-such-table-" + secrets.token_hex(3))
+    configure(TABLE_NAME= "no-such-table-" + secrets.token_hex(3))
     answer = call(app_module, "1234")
     assert answer["registrationStatus"] == "ERROR"
     assert answer["errorMessage"].startswith("죄송합니다")
@@ -117,16 +117,16 @@ def test_an_aws_failure_is_a_korean_apology_not_an_exception(app_module, event_i
     assert any('"status": "ERROR"' in line and "ResourceNotFound" in line for line in log_lines)
 
 
-def test_the_registration_stands_when_the_log_request_fails(app_module, event_id, monkeypatch,
+def test_the_registration_stands_when_the_log_request_fails(app_module, event_id, configure,
                                                            log_lines):
     from chalicelib import queues
 
     queues.reset()
-    monkeypatch.setenv("STAGE", "nostage")  # the queue name now points nowhere
+    configure(STAGE="nostage")  # the queue name now points nowhere
     try:
         answer = call(app_module, "1357")
     finally:
-        monkeypatch.setenv("STAGE", "local")
+        configure(STAGE="local")
         queues.reset()
     assert answer["registrationStatus"] == "SUCCESS"
     assert len(items(event_id, "EMP#")) == 1

@@ -26,19 +26,19 @@ def test_file_has_the_seed_format_sorted_by_time(event_id):
     lines = event_log.read().splitlines()
     assert lines == [f"{r.registered_at},{r.phone},{r.contact_id},{r.employee_id}"
                      for r in sorted(regs, key=lambda r: (r.registered_at, r.employee_id))]
-    head = s3().head_object(Bucket=settings.get("EVENT_BUCKET"),
-                            Key=settings.get("EVENT_LOG_KEY"))
+    head = s3().head_object(Bucket=settings.current().event_bucket,
+                            Key=settings.current().event_log_key)
     assert head["ServerSideEncryption"] == "AES256"
 
 
 def test_configured_event_uses_the_configured_key_others_their_own(event_id):
-    assert event_log.log_key(event_id) == settings.get("EVENT_LOG_KEY") == "axcl_event.txt"
+    assert event_log.log_key(event_id) == settings.current().event_log_key == "axcl_event.txt"
     assert event_log.log_key("other") == "other_event.txt"
     assert event_log.safe_key("../etc/passwd", event_id) == "axcl_event.txt"
 
 
 def test_a_change_between_read_and_write_is_retried_not_overwritten(event_id, log_lines):
-    bucket, key = settings.get("EVENT_BUCKET"), settings.get("EVENT_LOG_KEY")
+    bucket, key = settings.current().event_bucket, settings.current().event_log_key
     register(event_id, 1)
     event_log.rebuild(event_id)
     register(event_id, 2)
@@ -57,7 +57,7 @@ def test_a_change_between_read_and_write_is_retried_not_overwritten(event_id, lo
 
 
 def test_first_write_uses_if_none_match_and_retries_when_the_file_appears(event_id, log_lines):
-    bucket = settings.get("EVENT_BUCKET")
+    bucket = settings.current().event_bucket
     key = f"test-{secrets.token_hex(4)}_event.txt"
     register(event_id, 7)
 
@@ -72,7 +72,7 @@ def test_first_write_uses_if_none_match_and_retries_when_the_file_appears(event_
 
 def test_emulator_honours_if_none_match_and_if_match(event_id):
     """The CAS relies on these; check the emulator (and botocore's model) do them."""
-    bucket, key = settings.get("EVENT_BUCKET"), f"cas-{secrets.token_hex(4)}"
+    bucket, key = settings.current().event_bucket, f"cas-{secrets.token_hex(4)}"
     etag = s3().put_object(Bucket=bucket, Key=key, Body=b"a", IfNoneMatch="*")["ETag"]
     for kwargs in ({"IfNoneMatch": "*"}, {"IfMatch": '"0123456789abcdef0123456789abcdef"'}):
         with pytest.raises(Exception) as err:
@@ -137,7 +137,7 @@ def test_a_batch_sent_before_the_files_table_read_is_already_covered(event_id, l
     time.sleep(1.1)  # the file's read begins after the send, beyond the skew margin
     body = f'{{"eventId": "{event_id}", "employeeId": "30000001"}}'
     assert rebuild_logs([body]) == {"axcl_event.txt": 1}
-    head = s3().head_object(Bucket=settings.get("EVENT_BUCKET"), Key="axcl_event.txt")
+    head = s3().head_object(Bucket=settings.current().event_bucket, Key="axcl_event.txt")
     assert int(head["Metadata"][event_log.SNAPSHOT_META]) > sent_ms
 
     from chalicelib.registration import handle_log_records

@@ -35,11 +35,11 @@ def stored_ids(event_id: str) -> list[str]:
                   for r in table.query(store.event_pk(event_id), "EMP#", consistent=True))
 
 
-def put_roster(monkeypatch, text: str) -> str:
+def put_roster(configure, text: str) -> str:
     key = f"rosters/{secrets.token_hex(4)}.csv"
-    boto3.client("s3").put_object(Bucket=settings.get("EVENT_BUCKET"), Key=key,
+    boto3.client("s3").put_object(Bucket=settings.current().event_bucket, Key=key,
                                   Body=text.encode("utf-8"))
-    monkeypatch.setenv("EMPLOYEE_ROSTER_KEY", key)
+    configure(EMPLOYEE_ROSTER_KEY=key)
     return key
 
 
@@ -52,8 +52,8 @@ def test_by_default_leading_zeros_are_significant(app_module, event_id):
 
 
 def test_with_leading_zeros_ignored_one_employee_registers_once(app_module, event_id,
-                                                               monkeypatch):
-    monkeypatch.setenv("EMPLOYEE_ID_LEADING_ZEROS", "ignored")
+                                                               configure):
+    configure(EMPLOYEE_ID_LEADING_ZEROS="ignored")
     first = call(app_module, "04321")
     assert first["registrationStatus"] == "SUCCESS"
     for digits in ("4321", "004321", "0004321", "00004321"):
@@ -68,18 +68,16 @@ def test_with_leading_zeros_ignored_one_employee_registers_once(app_module, even
     assert len(store.lottery_items(event_id)) == 3
 
 
-def test_a_misconfigured_leading_zeros_rule_is_an_error_not_a_guess(app_module, event_id,
-                                                                   monkeypatch):
-    monkeypatch.setenv("EMPLOYEE_ID_LEADING_ZEROS", "maybe")
-    assert call(app_module, "4321")["registrationStatus"] == "ERROR"
-    assert stored_ids(event_id) == []
+def test_a_misconfigured_leading_zeros_rule_is_an_error_not_a_guess(configure):
+    with pytest.raises(settings.SettingsError, match="EMPLOYEE_ID_LEADING_ZEROS"):
+        configure(EMPLOYEE_ID_LEADING_ZEROS="maybe")
 
 
 # --- the roster -----------------------------------------------------------------------
 
 def test_an_id_off_the_roster_is_refused_and_changes_nothing(app_module, event_id,
-                                                            monkeypatch):
-    put_roster(monkeypatch, "employee_id,name\n1234,김하나\n00567,이둘\n\n12345678\n")
+                                                            configure):
+    put_roster(configure, "employee_id,name\n1234,김하나\n00567,이둘\n\n12345678\n")
     assert call(app_module, "9999") == NOT_ON_ROSTER
     assert call(app_module, "0567") == NOT_ON_ROSTER  # zeros significant by default
     assert stored_ids(event_id) == [] and store.lottery_items(event_id) == []
@@ -91,17 +89,17 @@ def test_an_id_off_the_roster_is_refused_and_changes_nothing(app_module, event_i
     assert call(app_module, "")["registrationStatus"] == "INPUT_ERROR"
 
 
-def test_with_zeros_ignored_the_roster_spelling_is_stored(app_module, event_id, monkeypatch):
-    monkeypatch.setenv("EMPLOYEE_ID_LEADING_ZEROS", "ignored")
-    put_roster(monkeypatch, "00123456\n")
+def test_with_zeros_ignored_the_roster_spelling_is_stored(app_module, event_id, configure):
+    configure(EMPLOYEE_ID_LEADING_ZEROS="ignored")
+    put_roster(configure, "00123456\n")
     assert call(app_module, "123456")["registrationStatus"] == "SUCCESS"
     assert call(app_module, "0123456")["registrationStatus"] == "DUPLICATE"
     assert stored_ids(event_id) == ["00123456"]
 
 
 def test_the_roster_is_read_once_per_container_not_per_call(app_module, event_id, emulator,
-                                                           monkeypatch):
-    put_roster(monkeypatch, "\n".join(str(5000 + i) for i in range(50)))
+                                                           configure):
+    put_roster(configure, "\n".join(str(5000 + i) for i in range(50)))
     # A zero-second delay: a counter of the GetObject requests the emulator sees.
     with faults.injected(emulator.url, {"service": "s3", "operation": "GetObject",
                                         "fault": "delay", "seconds": 0}):
@@ -111,19 +109,19 @@ def test_the_roster_is_read_once_per_container_not_per_call(app_module, event_id
         assert faults.status(emulator.url)["fired"] == {"s3.GetObject.delay": 1}
 
 
-def test_a_changed_roster_is_picked_up_after_its_ttl(app_module, event_id, monkeypatch):
-    monkeypatch.setenv("EMPLOYEE_ROSTER_TTL_SECONDS", "0")
-    key = put_roster(monkeypatch, "7001\n")
+def test_a_changed_roster_is_picked_up_after_its_ttl(app_module, event_id, configure):
+    configure(EMPLOYEE_ROSTER_TTL_SECONDS="0")
+    key = put_roster(configure, "7001\n")
     assert call(app_module, "7002") == NOT_ON_ROSTER
-    boto3.client("s3").put_object(Bucket=settings.get("EVENT_BUCKET"), Key=key,
+    boto3.client("s3").put_object(Bucket=settings.current().event_bucket, Key=key,
                                   Body=b"7001\n7002\n")
     assert call(app_module, "7002")["registrationStatus"] == "SUCCESS"
     assert call(app_module, "7001")["registrationStatus"] == "SUCCESS"  # unchanged: a 304
 
 
-def test_an_unreadable_roster_does_not_stop_registration(app_module, event_id, monkeypatch,
+def test_an_unreadable_roster_does_not_stop_registration(app_module, event_id, configure,
                                                         log_lines):
-    monkeypatch.setenv("EMPLOYEE_ROSTER_KEY", "rosters/missing-" + secrets.token_hex(4))
+    configure(EMPLOYEE_ROSTER_KEY="rosters/missing-" + secrets.token_hex(4))
     assert call(app_module, "8001")["registrationStatus"] == "SUCCESS"
     assert call(app_module, "8002")["registrationStatus"] == "SUCCESS"
     unavailable = [line for line in log_lines if "employee_roster_unavailable" in line]

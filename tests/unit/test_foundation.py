@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from pathlib import Path
 
 import pytest
 
@@ -59,30 +61,105 @@ def test_metric_is_embedded_metric_format(capsys):
     assert doc["Registrations"] == 1 and doc["status"] == "SUCCESS"
 
 
-def test_stage_comes_from_env_then_cli_argument(monkeypatch):
-    monkeypatch.delenv("STAGE", raising=False)
+def test_the_app_takes_its_stage_from_the_environment_then_the_cli(monkeypatch):
+    """Only app.py, the edge, reads ``--stage`` (chalice deploy/package import
+    it before any stage environment exists); the package never does."""
+    import app
+
+    assert app._stage_at_import(["chalice", "deploy", "--stage", "prod"]) == "prod"
+    assert app._stage_at_import(["chalice", "package", "--stage=dev", "out"]) == "dev"
+    assert app._stage_at_import(["chalice", "deploy"]) == "dev"  # Chalice's default stage
+    assert names.queue_name("partner-links", "prod") == "partnerline-prod-partner-links"
     monkeypatch.setattr("sys.argv", ["chalice", "deploy", "--stage", "prod"])
-    assert names.queue_name("partner-links") == "partnerline-prod-partner-links"
-    monkeypatch.setattr("sys.argv", ["chalice", "package", "--stage=dev", "out"])
-    assert names.current_stage() == "dev"
-    monkeypatch.setattr("sys.argv", ["chalice", "deploy"])
-    assert names.current_stage() == "dev"  # Chalice's default stage
-    monkeypatch.setenv("STAGE", "local")
-    assert names.current_stage() == "local"
+    assert settings.Settings.from_environ({"STAGE": "local"}).stage == "local"
+    with pytest.raises(settings.SettingsError, match="for stage dev:"):
+        settings.Settings.from_environ({})  # Chalice's default, never sys.argv's prod
 
 
 def test_unknown_queue_kind_is_an_error():
     with pytest.raises(ValueError):
-        names.queue_name("nope")
+        names.queue_name("nope", "local")
 
 
-def test_settings_defaults_and_missing(monkeypatch):
-    monkeypatch.delenv("PARTNER_TIMEOUT_SECONDS", raising=False)
-    assert settings.get_int("PARTNER_TIMEOUT_SECONDS") == 300
-    with pytest.raises(KeyError):
-        settings.get("NO_SUCH_SETTING")
+def test_settings_defaults_and_types():
+    built = settings.Settings.from_environ({"STAGE": "local"})
+    assert built.partner_timeout_seconds == 300 and built.link_ttl_seconds == 600
+    assert built.table_name == "partnerline-local" and built.sms_region == "ap-northeast-1"
+    assert built.queue_name("partner-links") == "partnerline-local-partner-links"
+    custom = settings.Settings.from_environ({"STAGE": "local", "PARTNER_TIMEOUT_SECONDS": "5",
+                                             "SMS_REGION": "us-east-1"})
+    assert custom.partner_timeout_seconds == 5 and custom.sms_region == "us-east-1"
+    with pytest.raises(AttributeError):
+        custom.stage = "prod"  # frozen
+
+
+@pytest.mark.parametrize("env, problem", [
+    ({"PARTNER_TIMEOUT_SECONDS": "five"}, "PARTNER_TIMEOUT_SECONDS='five'"),
+    ({"PARTNER_TIMEOUT_SECONDS": "0"}, "PARTNER_TIMEOUT_SECONDS='0'"),
+    ({"PARTNER_TIMEOUT_SECONDS": "900"}, "LINK_TTL_SECONDS must be at least"),
+    ({"NLU_BACKEND": "other"}, "NLU_BACKEND='other': one of lex, local"),
+    ({"NOTIFIER_BACKEND": "gpt"}, "NOTIFIER_BACKEND='gpt'"),
+    ({"CONFIRM_BASE_URL": "confirm.example"}, "CONFIRM_BASE_URL"),
+    ({"SMS_REGION": "Tokyo"}, "SMS_REGION='Tokyo'"),
+    ({"STAGE": "Prod!"}, "STAGE='Prod!'"),
+])
+def test_an_invalid_setting_is_a_clear_error_when_built(env, problem):
+    with pytest.raises(settings.SettingsError, match=re.escape(problem)):
+        settings.Settings.from_environ({"STAGE": "local", **env})
+
+
+def test_an_aws_stage_must_have_what_provisioning_writes():
+    with pytest.raises(settings.SettingsError) as raised:
+        settings.Settings.from_environ({"STAGE": "prod"})
+    for name in ("PARTNER_CONFIRMATION_ARN", "EVENT_BUCKET", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID"):
+        assert f"{name} is required in stage prod" in str(raised.value)
+    provisioned = {"STAGE": "prod", "EVENT_BUCKET": "axcl", "NLU_BACKEND": "local",
+                   "PARTNER_CONFIRMATION_ARN": "arn:aws:states:ap-northeast-2:1:stateMachine:x"}
+    assert settings.Settings.from_environ(provisioned).event_bucket == "axcl"
+    # Locally a provisioned value may be missing until the stack is up; its use says so.
+    local = settings.Settings.from_environ({"STAGE": "local"})
+    with pytest.raises(settings.SettingsError, match="EVENT_BUCKET is not configured"):
+        local.require("event_bucket")
+
+
+def test_settings_are_built_once_and_rebuilt_on_request(configure):
+    first = settings.current()
+    assert settings.current() is first
+    changed = configure(PARTNER_TIMEOUT_SECONDS="7")
+    assert settings.current() is changed and changed.partner_timeout_seconds == 7
+
+
+def test_every_stage_in_config_json_builds(monkeypatch):
+    """What Chalice gives each stage's functions is a valid Settings (the
+    AWS stages once provisioning wrote its part)."""
+    config = json.loads((Path(__file__).parents[2] / ".chalice" / "config.json").read_text())
+    provisioned = {"EVENT_BUCKET": "b", "LEX_BOT_ID": "B", "LEX_BOT_ALIAS_ID": "A",
+                   "PARTNER_CONFIRMATION_ARN": "arn:aws:states:ap-northeast-2:1:stateMachine:x"}
+    for stage, section in config["stages"].items():
+        env = {**config.get("environment_variables", {}),
+               **section.get("environment_variables", {})}
+        built = settings.Settings.from_environ({**provisioned, **env})
+        assert built.stage == stage
 
 
 def test_logs_are_not_propagated_twice():
     assert logs.logger.propagate is False
     assert logs.logger.level == logging.INFO
+
+
+def test_config_json_holds_only_what_provisioning_writes():
+    """Each stage's environment_variables in .chalice/config.json are
+    generated: the stage's choices from provision/stages.py plus the names
+    provisioning wrote. A hand edit (a value differing from stages.py, or a
+    key nobody generates) fails here."""
+    from provision import stages
+
+    config = stages.load_config()
+    assert "environment_variables" not in config  # defaults live in Settings only
+    for stage in stages.STAGES:
+        env = config["stages"][stage].get("environment_variables", {})
+        chosen = stages.settings(stage)
+        assert {k: env.get(k) for k in chosen} == chosen, stage
+        stray = set(env) - set(chosen) - set(stages.PROVISIONED)
+        assert not stray, f"{stage}: {sorted(stray)} are not generated"
+        assert env["STAGE"] == stage

@@ -145,8 +145,8 @@ def test_rotation_new_key_signs_old_key_still_verifies(monkeypatch):
     assert links.verify(new_token).ok
 
 
-def test_issue_uses_the_configured_ttl(monkeypatch):
-    monkeypatch.setenv("LINK_TTL_SECONDS", "600")
+def test_issue_uses_the_configured_ttl(configure):
+    configure(LINK_TTL_SECONDS="600")
     token, exp = links.issue("AAAAAAAAAAAAAAAAAAAAAA", now=NOW)
     assert exp == NOW + 600
     assert links.verify(token, now=NOW + 599).ok

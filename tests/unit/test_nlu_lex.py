@@ -23,7 +23,7 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 from urllib3.response import HTTPResponse
 
-from chalicelib import aws
+from chalicelib import aws, settings
 from chalicelib.nlu import NluUnavailable, lex
 from chalicelib.nlu.lex import LexBackend
 
@@ -32,10 +32,8 @@ OPERATION = "before-send.lex-runtime-v2.RecognizeText"  # events use the service
 
 
 @pytest.fixture(autouse=True)
-def lex_settings(monkeypatch):
-    monkeypatch.setenv("LEX_BOT_ID", BOT_ID)
-    monkeypatch.setenv("LEX_BOT_ALIAS_ID", ALIAS_ID)
-    monkeypatch.setenv("LEX_LOCALE_ID", "ko_KR")
+def lex_settings(configure):
+    configure(LEX_BOT_ID=BOT_ID, LEX_BOT_ALIAS_ID=ALIAS_ID, LEX_LOCALE_ID="ko_KR")
 
 
 @pytest.fixture
@@ -173,8 +171,8 @@ def test_a_hanging_lex_is_cut_off_by_the_deadline(runtime):
     assert lex.DEADLINE_SECONDS - 0.1 <= elapsed < 3
 
 
-def test_missing_bot_configuration_is_unavailable_not_a_crash(runtime, monkeypatch):
-    monkeypatch.delenv("LEX_BOT_ID")
+def test_missing_bot_configuration_is_unavailable_not_a_crash(runtime, configure):
+    configure(LEX_BOT_ID=None)
     with pytest.raises(NluUnavailable):
         LexBackend(lambda: runtime).classify("변경", "chat-session-1")
 
@@ -185,19 +183,20 @@ def test_worst_case_of_the_interactive_profile_needs_the_deadline():
     assert aws.worst_case_seconds("interactive") > 3 > lex.DEADLINE_SECONDS
 
 
-def test_backend_follows_the_stage_setting(monkeypatch):
+def test_backend_follows_the_stage_setting(configure):
     from chalicelib import nlu
     from chalicelib.nlu.local import LocalBackend
 
     try:
-        monkeypatch.setenv("NLU_BACKEND", "lex")
+        configure(NLU_BACKEND="lex")
         nlu.reset()
         assert isinstance(nlu.backend(), LexBackend)
-        monkeypatch.setenv("NLU_BACKEND", "local")
+        configure(NLU_BACKEND="local")
         assert isinstance(nlu.backend(), LocalBackend)
-        monkeypatch.setenv("NLU_BACKEND", "other")
+        with pytest.raises(settings.SettingsError, match="NLU_BACKEND='other'"):
+            configure(NLU_BACKEND="other")  # refused when the settings are built
         with pytest.raises(ValueError):
-            nlu.backend()
+            nlu.backend("other")
     finally:
         nlu.reset()
 

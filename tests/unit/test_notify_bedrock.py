@@ -31,8 +31,8 @@ CASE = Case(request_id="r1", kind=PROPOSED, intent="ChangeReservation",
 
 
 @pytest.fixture
-def client(monkeypatch):
-    monkeypatch.setenv("BEDROCK_MODEL_ID", MODEL_ID)
+def client(configure):
+    configure(BEDROCK_MODEL_ID=MODEL_ID)
     aws.reset()
     yield aws.client("bedrock-runtime", "llm")
     aws.reset()

@@ -1,0 +1,151 @@
+"""The customer request's lifecycle: its statuses, events and transitions in
+one table (``rules``), and the only code that writes request items
+(``operations``), over a store that is DynamoDB in the app and memory in unit
+tests.
+
+    from chalicelib import lifecycle
+    lifecycle.mark_sent(request_id, task_token)
+
+Module-level functions act on the app's requests (the stage's table); tests of
+logic swap the store for one test with ``lifecycle.using(MemoryStore())``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from chalicelib.lifecycle.change import Attempt
+from chalicelib.lifecycle.memory import MemoryStore
+from chalicelib.lifecycle.operations import (
+    ANSWER_FIELDS,
+    COMPLETED,
+    FAILED_CAP,
+    INPROGRESS,
+    OPENED_CAP,
+    PUBLIC_FIELDS,
+    TASK_TOKEN,
+    USED_AT,
+    Claim,
+    Requests,
+    event,
+    link_view,
+    new_request_id,
+    public_view,
+)
+from chalicelib.lifecycle.rules import (
+    ANSWER_NOT_DELIVERED,
+    CREATED,
+    EVENTS,
+    FAILED,
+    NOTIFIED,
+    OPENED,
+    RESPONDED,
+    SMS_SENT,
+    STATUSES,
+    TIMEOUT,
+    WAITING,
+)
+from chalicelib.lifecycle.store import DynamoStore, RequestStore
+
+__all__ = [
+    "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "COMPLETED", "CREATED", "EVENTS", "FAILED",
+    "FAILED_CAP", "INPROGRESS", "NOTIFIED", "OPENED", "OPENED_CAP", "PUBLIC_FIELDS",
+    "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN", "TIMEOUT", "USED_AT", "WAITING",
+    "Attempt", "Claim", "DynamoStore", "MemoryStore", "RequestStore", "Requests",
+    "event", "link_view", "new_request_id", "public_view", "requests", "using",
+]
+
+_requests: Requests | None = None
+
+
+def requests() -> Requests:
+    """The app's requests: the stage's table, made on first use."""
+    global _requests
+    if _requests is None:
+        _requests = Requests(DynamoStore())
+    return _requests
+
+
+@contextmanager
+def using(store: RequestStore) -> Iterator[Requests]:
+    """Run with ``store`` in place of the table (unit tests of the logic)."""
+    global _requests
+    before, _requests = _requests, Requests(store)
+    try:
+        yield _requests
+    finally:
+        _requests = before
+
+
+# -- the operations on the app's requests (see `Requests` for each) ------------
+
+def get(request_id: str) -> dict[str, Any] | None:
+    return requests().get(request_id)
+
+
+def list_recent(limit: int = 100) -> list[dict[str, Any]]:
+    return requests().list_recent(limit)
+
+
+def link(request_id: str) -> dict[str, Any] | None:
+    return requests().link(request_id)
+
+
+def create(request_id: str, **kwargs: Any) -> dict[str, Any]:
+    return requests().create(request_id, **kwargs)
+
+
+def fail(request_id: str, reason: str) -> dict[str, Any] | None:
+    return requests().fail(request_id, reason)
+
+
+def claim_link(request_id: str, task_token: str, *, now: int | None = None) -> Claim:
+    return requests().claim_link(request_id, task_token, now=now)
+
+
+def mark_sent(request_id: str, task_token: str) -> bool:
+    return requests().mark_sent(request_id, task_token)
+
+
+def release_link(request_id: str, task_token: str) -> bool:
+    return requests().release_link(request_id, task_token)
+
+
+def fail_unreachable(request_id: str, task_token: str) -> bool:
+    return requests().fail_unreachable(request_id, task_token)
+
+
+def rebind_link(request_id: str, task_token: str) -> bool:
+    return requests().rebind_link(request_id, task_token)
+
+
+def record_open(request_id: str) -> Attempt:
+    return requests().record_open(request_id)
+
+
+def record_refusal(request_id: str, reason: str) -> bool | None:
+    return requests().record_refusal(request_id, reason)
+
+
+def record_answer(request_id: str, decision: str, alternative_time: str | None,
+                  responded_at: str) -> Attempt:
+    return requests().record_answer(request_id, decision, alternative_time, responded_at)
+
+
+def reopen(request_id: str, responded_at: str, status_before: str, task_token: str,
+           reason: str) -> bool:
+    return requests().reopen(request_id, responded_at, status_before, task_token, reason)
+
+
+def answer_too_late(request_id: str, responded_at: str, reason: str) -> bool:
+    return requests().answer_too_late(request_id, responded_at, reason)
+
+
+def claim_notification(request_id: str, holder: str, now: int | None = None) -> Attempt:
+    return requests().claim_notification(request_id, holder, now)
+
+
+def notify(request_id: str, message: str, source: str) -> dict[str, Any] | None:
+    return requests().notify(request_id, message, source)

@@ -1,0 +1,371 @@
+"""Every write to a request item, one intention each. Each takes and returns
+domain values and is one conditional write (a few, noted, fall back to a
+second one when the first is refused); its status guard comes from the
+lifecycle table (``rules``), so an operation cannot move a request where the
+table does not allow.
+
+The partner link's server-side state lives on the request item too, so that
+one conditional write can both act on the request and carry the link:
+
+    taskToken      the Step Functions task token: a credential that can finish
+                   the workflow. It never goes into a URL, an SMS or a log; the
+                   answer's claim removes it.
+    linkState      INPROGRESS | COMPLETED: the link handler's idempotency state,
+                   in the manner of Powertools' idempotency utility: a
+                   conditional write takes it INPROGRESS with a lock expiry
+                   (linkLockUntil), the SMS goes out, it turns COMPLETED in the
+                   same write as ``SMS Sent``. A redelivered message finds
+                   COMPLETED and sends nothing; a handler that died mid-way
+                   leaves an INPROGRESS whose lock runs out, so a later
+                   delivery may retake it.
+    linkSentAt, linkUsedAt, linkReboundAt   when it was sent, answered, re-bound.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.lifecycle import rules
+from chalicelib.lifecycle.change import (
+    AllOf,
+    AnyOf,
+    Attempt,
+    Below,
+    Change,
+    Equals,
+    Missing,
+    Present,
+    below_cap,
+)
+from chalicelib.lifecycle.rules import (
+    ANSWER_NOT_DELIVERED,
+    CREATED,
+    FAILED,
+    NOTIFIED,
+    OPENED,
+    RESPONDED,
+    SMS_SENT,
+    TIMEOUT,
+)
+from chalicelib.lifecycle.store import LIST_PARTITION, RequestStore, pk
+
+# What `GET /api/requests/{id}` shows; everything else stays inside.
+PUBLIC_FIELDS = ("requestId", "status", "intent", "reservationNumber",
+                 "partnerDecision", "alternativeTime", "notification", "events")
+
+# The partner's answer: removed again when it is taken back or times out.
+ANSWER_FIELDS = ("partnerDecision", "alternativeTime", "respondedAt")
+
+# -- the link ------------------------------------------------------------------
+INPROGRESS = "INPROGRESS"
+COMPLETED = "COMPLETED"
+# Longer than the link handler can run (its Lambda timeout is 30 s).
+LOCK_SECONDS = 60
+TASK_TOKEN = "taskToken"
+LINK_STATE = "linkState"
+LOCK_UNTIL = "linkLockUntil"
+SENT_AT = "linkSentAt"
+USED_AT = "linkUsedAt"
+REBOUND_AT = "linkReboundAt"
+# Link field on the request -> its name in `link_view`.
+_LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUntil",
+              SENT_AT: "sentAt", USED_AT: "usedAt", REBOUND_AT: "reboundAt"}
+
+# -- counted events (strangers can trigger them) ---------------------------------
+# Counted every time but appended to the timeline only a few times: a scanner
+# must not be able to grow the item towards DynamoDB's 400 KB limit.
+OPENED_CAP = 3
+FAILED_CAP = 5
+OPENED_COUNT = "openedCount"
+FAILED_COUNT = "failedCount"
+
+# -- the notification ------------------------------------------------------------
+# Longer than the notify handler can run (30 s in AWS), shorter than the
+# queue's visibility timeout (6x that), so a crashed holder's redelivery can claim.
+NOTIFY_CLAIM_SECONDS = 45
+NOTIFY_CLAIM_UNTIL = "notifyClaimUntil"
+NOTIFY_CLAIM_BY = "notifyClaimBy"
+
+
+def new_request_id() -> str:
+    """128 random bits, base64url without padding (22 characters)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+
+
+def event(kind: str, **detail: Any) -> dict[str, Any]:
+    """One timeline entry."""
+    return {"type": kind, "at": clock.iso(), **{k: v for k, v in detail.items() if v is not None}}
+
+
+def _change(name: str, *, to: str | None = None, events: tuple[dict[str, Any], ...] = (),
+            **kwargs: Any) -> Change:
+    """The change of transition ``name``: its status guard and event types come
+    from the table, and what it asks for must be allowed there."""
+    row = rules.transition(name)
+    if to is not None and to not in row.targets:
+        raise ValueError(f"{name} cannot lead to {to!r}")
+    if tuple(e["type"] for e in events) != row.events:
+        raise ValueError(f"{name} appends {row.events}, not {events}")
+    fields = dict(kwargs.pop("fields", {}))
+    if to is not None:
+        fields["status"] = to
+    elif len(row.targets) == 1:
+        fields["status"] = row.targets[0]
+    return Change(fields=fields, events=events, expect_status=row.sources, **kwargs)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Outcome of taking the link for one delivery of a link message."""
+
+    taken: bool              # this delivery must send the SMS
+    state: str | None = None  # what blocked it otherwise: COMPLETED or INPROGRESS
+    same_token: bool = False  # the blocking record holds this very task token
+    # The request: after the claim when taken, as it stood otherwise (None: unknown).
+    request: dict[str, Any] | None = None
+
+
+class Requests:
+    """The request operations over one store."""
+
+    def __init__(self, store: RequestStore) -> None:
+        self.store = store
+
+    # -- reading ---------------------------------------------------------------
+
+    def get(self, request_id: str) -> dict[str, Any] | None:
+        if not isinstance(request_id, str) or not request_id or len(request_id) > 64:
+            return None
+        return self.store.get(request_id)
+
+    def list_recent(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest requests first (the dashboard's window)."""
+        return self.store.list_recent(limit)
+
+    def link(self, request_id: str) -> dict[str, Any] | None:
+        return link_view(self.get(request_id))
+
+    # -- the chat's intake -----------------------------------------------------
+
+    def create(self, request_id: str, *, intent: str, reservation_number: str,
+               customer_phone: str, text: str, failure_reason: str | None = None,
+               **fields: Any) -> dict[str, Any]:
+        """Write a new request. With ``failure_reason`` it is written already
+        ``Failed`` (events Created, then Failed): the same record as creating
+        it and failing it, in one write."""
+        row = rules.transition("create_failed" if failure_reason else "create")
+        at = clock.iso()
+        events = [{"type": kind, "at": at} for kind in row.events]
+        if failure_reason:
+            events[-1]["reason"] = failure_reason
+        item = {
+            "pk": pk(request_id), "sk": "REQ",
+            "gsi1pk": LIST_PARTITION, "gsi1sk": f"{at}#{request_id}",
+            "requestId": request_id, "status": row.targets[0],
+            "intent": intent, "reservationNumber": reservation_number,
+            "customerPhone": customer_phone, "text": text, "createdAt": at, "updatedAt": at,
+            "events": events,
+            **fields,
+        }
+        if not self.store.put_new(item):
+            raise RuntimeError("request id collision")  # 128 random bits: never expected
+        return item
+
+    def fail(self, request_id: str, reason: str) -> dict[str, Any] | None:
+        """A ``Created`` request can go no further (e.g. its workflow did not
+        start). The request after, or None when it was not ``Created``."""
+        done = self.store.apply(request_id, _change(
+            "fail", events=(event(FAILED, reason=reason),)))
+        return done.item if done else None
+
+    # -- the partner link (link handler) -----------------------------------------
+
+    def claim_link(self, request_id: str, task_token: str, *, now: int | None = None) -> Claim:
+        """Take the link for this delivery, only while the request waits and no
+        other delivery holds it (or its lock ran out)."""
+        now = clock.epoch() if now is None else now
+        done = self.store.apply(request_id, _change(
+            "claim_link",
+            fields={LINK_STATE: INPROGRESS, TASK_TOKEN: task_token, LOCK_UNTIL: now + LOCK_SECONDS},
+            require=AnyOf((Missing(LINK_STATE),
+                           AllOf((Equals(LINK_STATE, INPROGRESS), Below(LOCK_UNTIL, now)))))))
+        if done:
+            return Claim(taken=True, request=done.item)
+        found = done.item or {}
+        return Claim(taken=False, state=found.get(LINK_STATE),
+                     same_token=found.get(TASK_TOKEN) == task_token, request=done.item)
+
+    def mark_sent(self, request_id: str, task_token: str) -> bool:
+        """The SMS went out: INPROGRESS -> COMPLETED and the request ``Created``
+        -> ``SMS Sent`` (with its event) in one write, for the delivery holding
+        the link. True when this delivery's write landed."""
+        held = _held(task_token)
+        done_fields = {LINK_STATE: COMPLETED, SENT_AT: clock.iso()}
+        sent = self.store.apply(request_id, _change(
+            "mark_sent", fields=done_fields, remove=(LOCK_UNTIL,), require=held,
+            events=(event(SMS_SENT),)))
+        if sent:
+            return True
+        # Rare: the request moved on while the SMS was going out (the wait timed
+        # out, say), or our lock ran out and another delivery holds the link.
+        found = sent.item or {}
+        if found.get(LINK_STATE) == INPROGRESS and found.get(TASK_TOKEN) == task_token:
+            return bool(self.store.apply(request_id, Change(
+                fields=done_fields, remove=(LOCK_UNTIL,), require=held)))
+        if found.get("status") == CREATED:
+            # The partner has the SMS whoever holds the link: the request says so.
+            self.store.apply(request_id, _change("mark_sent", events=(event(SMS_SENT),)))
+        return False
+
+    def release_link(self, request_id: str, task_token: str) -> bool:
+        """Give the link up after a failed send, so the retry need not wait for the lock."""
+        return bool(self.store.apply(request_id, _change(
+            "release_link", remove=(LINK_STATE, TASK_TOKEN, LOCK_UNTIL),
+            require=_held(task_token))))
+
+    def fail_unreachable(self, request_id: str, task_token: str) -> bool:
+        """No usable partner phone: the request fails and the link is given up, in one write."""
+        failed = self.store.apply(request_id, _change(
+            "fail", events=(event(FAILED, reason="partner_unreachable"),),
+            remove=(LINK_STATE, TASK_TOKEN, LOCK_UNTIL), require=_held(task_token)))
+        if not failed:
+            self.release_link(request_id, task_token)
+        return bool(failed)
+
+    def rebind_link(self, request_id: str, task_token: str) -> bool:
+        """A new task token for a link already sent (Step Functions retried the
+        wait): the partner's link is bound to the request, not the task token,
+        so the stored token is swapped and no second SMS goes out. Only while
+        the request waits."""
+        return bool(self.store.apply(request_id, _change(
+            "rebind_link", fields={TASK_TOKEN: task_token, REBOUND_AT: clock.iso()},
+            require=Equals(LINK_STATE, COMPLETED))))
+
+    # -- the partner's page ------------------------------------------------------
+
+    def record_open(self, request_id: str) -> Attempt:
+        """The link was opened: count it on the request, only while the request
+        is still waiting, and return the request for the page. (The link names
+        the request, whose partner is written once at intake: the link's
+        partner is the request's, see `chalicelib.links.tokens`.)
+
+        One write while fewer than ``OPENED_CAP`` opens were counted (the event
+        is appended in it); past the cap a second, count-only write (DynamoDB
+        cannot append conditionally within one update). A refused write returns
+        the request as it stood, so the caller can say why without reading it."""
+        row = rules.transition("record_open")
+        first = self.store.apply(request_id, _change(
+            "record_open", events=(event(OPENED),), count=OPENED_COUNT,
+            require=below_cap(OPENED_COUNT, OPENED_CAP)))
+        found = first.item
+        if first or not found or not row.allows(found.get("status")):
+            return first
+        return self.store.apply(request_id, Change(
+            count=OPENED_COUNT, expect_status=row.sources))
+
+    def record_refusal(self, request_id: str, reason: str) -> bool | None:
+        """A link naming this request was refused: count it; append a
+        ``Failed`` event while fewer than ``FAILED_CAP`` were counted. True if
+        appended, False if only counted, None if the request does not exist."""
+        if self.store.apply(request_id, _change(
+                "record_refusal", events=(event(FAILED, reason=reason),), count=FAILED_COUNT,
+                require=below_cap(FAILED_COUNT, FAILED_CAP))):
+            return True
+        if self.store.apply(request_id, Change(count=FAILED_COUNT)):
+            return False
+        return None
+
+    def record_answer(self, request_id: str, decision: str,
+                      alternative_time: str | None, responded_at: str) -> Attempt:
+        """The partner's answer: the first one claims the waiting request
+        (``Responded``) and removes its task token in the same write, which
+        returns the request as it was before (with the token: no read before,
+        no clean-up after). Refused: the request as it stood."""
+        fields = {"partnerDecision": decision, "respondedAt": responded_at,
+                  USED_AT: responded_at}
+        if alternative_time:
+            fields["alternativeTime"] = alternative_time
+        return self.store.apply(request_id, _change(
+            "record_answer", fields=fields, remove=(TASK_TOKEN,), returned="old",
+            events=(event(RESPONDED, decision=decision),),
+            require=Present(TASK_TOKEN)))
+
+    def reopen(self, request_id: str, responded_at: str, status_before: str,
+               task_token: str, reason: str) -> bool:
+        """Take back our own answer (matched on its timestamp) that the workflow
+        did not get while it still waits: the request goes back to
+        ``status_before`` with its task token, so the partner can answer again.
+        ``AnswerNotDelivered``, not ``Failed``: the request goes on."""
+        return bool(self.store.apply(request_id, _change(
+            "reopen", to=status_before, fields={TASK_TOKEN: task_token},
+            remove=ANSWER_FIELDS + (USED_AT,), require=Equals("respondedAt", responded_at),
+            events=(event(ANSWER_NOT_DELIVERED, reason=reason),))))
+
+    def answer_too_late(self, request_id: str, responded_at: str, reason: str) -> bool:
+        """Take back our own answer: the workflow's wait was already over."""
+        return bool(self.store.apply(request_id, _change(
+            "answer_too_late", remove=ANSWER_FIELDS, require=Equals("respondedAt", responded_at),
+            events=(event(TIMEOUT, reason=reason),))))
+
+    def mark_timeout(self, request_id: str) -> bool:
+        """What the state machine's ``MarkTimeout`` does (generated from the same
+        row, see ``asl``): the wait is over, the request is ``Timeout``
+        whatever it was waiting in, and an answer that never reached the
+        workflow is removed."""
+        return bool(self.store.apply(request_id, _change(
+            "mark_timeout", remove=ANSWER_FIELDS, events=(event(TIMEOUT),))))
+
+    # -- the customer's notification ----------------------------------------------
+
+    def claim_notification(self, request_id: str, holder: str,
+                           now: int | None = None) -> Attempt:
+        """Take the request for this delivery of the notify message (true: the
+        request after the claim); refused, the request as it stood (None: no
+        such request), so no read comes before it."""
+        now = clock.epoch() if now is None else now
+        return self.store.apply(request_id, _change(
+            "claim_notification",
+            fields={NOTIFY_CLAIM_UNTIL: now + NOTIFY_CLAIM_SECONDS, NOTIFY_CLAIM_BY: holder},
+            require=AllOf((Missing("notification"),
+                           AnyOf((Missing(NOTIFY_CLAIM_UNTIL),
+                                  Below(NOTIFY_CLAIM_UNTIL, now)))))))
+
+    def notify(self, request_id: str, message: str, source: str) -> dict[str, Any] | None:
+        """Store the customer's message with its ``Notified`` event, at most
+        once. Only the state machine asks for a notification, once its wait is
+        over, so a task token still on the request (left by a timeout) is dead:
+        it goes in the same write. The request after, or None."""
+        notification = {"message": message, "source": source, "at": clock.iso()}
+        done = self.store.apply(request_id, _change(
+            "notify", fields={"notification": notification},
+            remove=(NOTIFY_CLAIM_UNTIL, NOTIFY_CLAIM_BY, TASK_TOKEN),
+            require=Missing("notification"), events=(event(NOTIFIED, source=source),)))
+        return done.item if done else None
+
+
+def _held(task_token: str) -> AllOf:
+    """The link is held by the delivery with this task token."""
+    return AllOf((Equals(LINK_STATE, INPROGRESS), Equals(TASK_TOKEN, task_token)))
+
+
+def public_view(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in PUBLIC_FIELDS if k in item}
+
+
+def link_view(request: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The link's part of a request item, or None when no link was claimed."""
+    if not request or LINK_STATE not in request:
+        return None
+    out = {"requestId": request.get("requestId")}
+    out.update({name: request[field] for field, name in _LINK_VIEW.items() if field in request})
+    return out
+
+
+# Names of the statuses and events callers compare with.
+__all__ = ["ANSWER_FIELDS", "CREATED", "Claim", "FAILED", "NOTIFIED", "OPENED", "Requests",
+           "RESPONDED", "SMS_SENT", "TIMEOUT", "event", "link_view", "new_request_id",
+           "public_view"]

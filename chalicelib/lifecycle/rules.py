@@ -1,0 +1,110 @@
+"""The request's lifecycle in one table: its statuses, its events, and every
+change a request can go through (which statuses it may start from, which it
+may end in, which events it appends).
+
+Everything else follows from here: the operations in ``operations`` check
+their status guard against this table, the state machine's ``MarkTimeout``
+state is generated from the ``mark_timeout`` row (``asl.py``), and
+docs/request-lifecycle.md is generated from it (``docs.py``). A new status or
+event is added here, then ``python -m scripts.generate_lifecycle`` rewrites
+the ASL and the doc; a test fails while either is out of date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# -- statuses (contract §3) --------------------------------------------------
+CREATED = "Created"
+SMS_SENT = "SMS Sent"
+RESPONDED = "Responded"
+TIMEOUT = "Timeout"
+FAILED = "Failed"
+STATUSES = (CREATED, SMS_SENT, RESPONDED, TIMEOUT, FAILED)
+
+# -- events (a request's timeline; statuses are events too) ------------------
+OPENED = "Opened"
+NOTIFIED = "Notified"
+ANSWER_NOT_DELIVERED = "AnswerNotDelivered"
+EVENTS = (CREATED, SMS_SENT, OPENED, RESPONDED, TIMEOUT, NOTIFIED, FAILED,
+          ANSWER_NOT_DELIVERED)
+
+# While the partner is being waited for (the link works, an answer is taken).
+WAITING = (CREATED, SMS_SENT)
+
+NEW = ()      # ``sources``: the request does not exist yet
+ANY = None    # ``sources``: any status (the request must exist)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One kind of change. ``targets`` empty: the status stays as it is."""
+
+    name: str
+    sources: tuple[str, ...] | None
+    targets: tuple[str, ...]
+    events: tuple[str, ...]
+    why: str
+    # Who makes it: the operation in ``operations`` or the state machine.
+    by: str = "operations"
+
+    def allows(self, status: str | None) -> bool:
+        if self.sources is None:
+            return status is not None
+        if self.sources == NEW:
+            return status is None
+        return status in self.sources
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("create", NEW, (CREATED,), (CREATED,),
+               "the chat message named a reservation of this customer"),
+    Transition("create_failed", NEW, (FAILED,), (CREATED, FAILED),
+               "the reservation is unknown or not this customer's"),
+    Transition("fail", (CREATED,), (FAILED,), (FAILED,),
+               "the workflow could not start, or the partner has no usable phone"),
+    Transition("claim_link", WAITING, (), (),
+               "a delivery of the link message takes the link (idempotency lock)"),
+    Transition("release_link", ANY, (), (),
+               "the SMS could not be sent: the lock is given up for the retry"),
+    Transition("rebind_link", WAITING, (), (),
+               "Step Functions retried the wait: the new task token replaces the old"),
+    Transition("mark_sent", (CREATED,), (SMS_SENT,), (SMS_SENT,),
+               "the partner's SMS went out"),
+    Transition("record_open", WAITING, (), (OPENED,),
+               "the partner opened the link (counted; the first few kept on the timeline)"),
+    Transition("record_refusal", ANY, (), (FAILED,),
+               "a link naming the request was refused (counted; the first few kept)"),
+    Transition("record_answer", WAITING, (RESPONDED,), (RESPONDED,),
+               "the partner's first answer claims the request and takes its task token"),
+    Transition("reopen", (RESPONDED,), WAITING, (ANSWER_NOT_DELIVERED,),
+               "the answer could not be handed to the workflow, which still waits"),
+    Transition("answer_too_late", (RESPONDED,), (TIMEOUT,), (TIMEOUT,),
+               "the workflow's wait was over when the answer reached it"),
+    Transition("mark_timeout", (CREATED, SMS_SENT, RESPONDED), (TIMEOUT,), (TIMEOUT,),
+               "the wait ended without an answer the workflow took",
+               by="state machine (MarkTimeout)"),
+    Transition("claim_notification", ANY, (), (),
+               "a delivery of the notify message takes the request for a while"),
+    Transition("notify", ANY, (), (NOTIFIED,),
+               "the customer's message is stored, at most once"),
+)
+
+BY_NAME = {t.name: t for t in TRANSITIONS}
+
+
+def transition(name: str) -> Transition:
+    return BY_NAME[name]
+
+
+def check_table() -> None:
+    """The table is consistent: names unique, every status and event known."""
+    if len(BY_NAME) != len(TRANSITIONS):
+        raise ValueError("transition names must be unique")
+    for t in TRANSITIONS:
+        for status in (t.sources or ()) + t.targets:
+            if status not in STATUSES:
+                raise ValueError(f"{t.name}: unknown status {status!r}")
+        for event in t.events:
+            if event not in EVENTS:
+                raise ValueError(f"{t.name}: unknown event {event!r}")
