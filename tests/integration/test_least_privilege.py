@@ -1,0 +1,151 @@
+"""Least privilege, proven by traces (tests/least_privilege.py).
+
+The whole session is traced and checked when it ends; these tests drive the
+paths the rest of the suite reaches only below the handlers (the caller's
+clash fallback, an answer of unknown fate, secrets from SSM as on dev/prod)
+through the handlers themselves, and show that the check fails as soon as a
+policy file lacks an action a function needs.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+
+import boto3
+import pytest
+from botocore.exceptions import EndpointConnectionError
+
+from tests import least_privilege as lp
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture
+def trace():
+    assert lp.ACTIVE is not None, "the session recorder is installed by tests/conftest.py"
+    return lp.ACTIVE
+
+
+def connect_event(digits: str) -> dict:
+    return {"Name": "ContactFlowEvent", "Details": {"ContactData": {}, "Parameters": {
+        "inputValue": digits, "customerPhone": "+821055556666",
+        "contactId": secrets.token_hex(8)}}}
+
+
+def actions(calls: dict, function: str) -> set[str]:
+    return {c.action for c in calls if c.function == function}
+
+
+def without(tmp_path, function: str, action: str):
+    """A copy of .chalice/ whose dev and prod files for ``function`` lack ``action``."""
+    target = tmp_path / "chalice"
+    shutil.copytree(lp.policies.CHALICE_DIR, target)
+    for stage in lp.CHECKED_STAGES:
+        path = lp.policy_path(stage, function, target)
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for statement in doc["Statement"]:
+            statement["Action"] = [a for a in lp._as_list(statement["Action"]) if a != action]
+        doc["Statement"] = [s for s in doc["Statement"] if s["Action"]]
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    return target
+
+
+def test_a_registration_is_traced_to_its_function_and_allowed(trace, app_module, event_id):
+    with trace.recorded() as calls:
+        answer = app_module.connect_event_registration(connect_event("4321"), None)
+    assert answer["registrationStatus"] == "SUCCESS"
+    assert {c.function for c in calls} == {"connect_event_registration"}
+    # TransactWriteItems is authorised item by item, as PutItem.
+    assert "dynamodb:PutItem" in actions(calls, "connect_event_registration")
+    assert "sqs:SendMessage" in actions(calls, "connect_event_registration")
+    assert lp.check(calls)["denied"] == []
+
+
+def test_the_check_fails_when_a_needed_action_is_removed(trace, app_module, event_id, tmp_path):
+    with trace.recorded() as calls:
+        app_module.connect_event_registration(connect_event("4322"), None)
+    report = lp.check(calls, chalice_dir=without(
+        tmp_path, "connect_event_registration", "dynamodb:PutItem"))
+    denied = {(d["stage"], d["action"], d["operation"]) for d in report["denied"]}
+    assert denied == {(stage, "dynamodb:PutItem", "dynamodb:TransactWriteItems")
+                      for stage in lp.CHECKED_STAGES}
+    assert "dynamodb:PutItem" in lp.render(report)
+
+
+def test_the_callers_clash_fallback_reads_one_block_and_may(trace, app_module, event_id,
+                                                           monkeypatch, tmp_path):
+    """Every random guess lands on a number already taken: after the few tries
+    the caller reads one block of numbers (a Query) and takes a free one."""
+    from chalicelib.registration import store
+
+    app_module.connect_event_registration(connect_event("5001"), None)
+    [first] = [item["lotteryNumber"] for item in store.lottery_items(event_id)]
+    monkeypatch.setattr(store.secrets, "randbelow", lambda n: int(first[1:]) % n)
+    with trace.recorded() as calls:
+        answer = app_module.connect_event_registration(connect_event("5002"), None)
+    assert answer["registrationStatus"] == "SUCCESS" and answer["lotteryNumber"] != first
+    assert "dynamodb:Query" in actions(calls, "connect_event_registration")
+    assert lp.check(calls)["denied"] == []
+    refused = lp.check(calls, chalice_dir=without(
+        tmp_path, "connect_event_registration", "dynamodb:Query"))["denied"]
+    assert {d["action"] for d in refused} == {"dynamodb:Query"}
+
+
+def test_an_answer_of_unknown_fate_is_looked_up_in_the_execution_history(trace, client,
+                                                                        stack_env):
+    from chalicelib import aws, links, partner
+    from tests.integration import partner_support as ps
+
+    request_id = ps.new_request()
+    ps.start(request_id, 30)
+    message = ps.take_link_message(request_id)
+    assert partner.handle_link_message(message["Body"]) == "sent"
+    token, _ = links.issue(request_id, "P001")
+    sfn = aws.client("stepfunctions", "interactive")
+
+    def unreachable(request, **_):
+        raise EndpointConnectionError(endpoint_url=request.url)
+
+    sfn.meta.events.register("before-send.sfn.SendTaskSuccess", unreachable)
+    try:
+        with trace.recorded() as calls:
+            response = client.http.post(
+                f"/r/{token}", body="decision=accept",
+                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    finally:
+        sfn.meta.events.unregister("before-send.sfn.SendTaskSuccess", unreachable)
+    assert response.status_code == 503
+    found = {c.action: c.resource for c in calls if c.function == "api_handler"}
+    assert found["states:GetExecutionHistory"].endswith(
+        f":execution:partnerline-local-partner-confirmation:{request_id}")
+    assert found["states:SendTaskSuccess"] == "*"
+    assert lp.check(calls)["denied"] == []
+
+
+def test_secrets_from_ssm_are_read_by_the_authorizer_as_its_own_function(
+        trace, client, stack_env, monkeypatch):
+    """As on dev/prod: the token is an SSM SecureString the authorizer (its own
+    Lambda function, with its own policy) reads."""
+    from chalicelib import secrets as app_secrets
+    from provision import secrets as names
+
+    parameter = names.parameter_name("local", "ADMIN_TOKEN")
+    token = "lp-" + secrets.token_urlsafe(16)
+    boto3.client("ssm").put_parameter(Name=parameter, Value=token, Type="SecureString",
+                                      Overwrite=True)
+    monkeypatch.delenv("ADMIN_TOKEN")
+    monkeypatch.setenv("ADMIN_TOKEN_PARAM", parameter)
+    app_secrets.reset()
+    try:
+        with trace.recorded() as calls:
+            response = client.http.get("/api/admin/requests",
+                                       headers={"Authorization": f"Bearer {token}"})
+    finally:
+        app_secrets.reset()
+    assert response.status_code == 200
+    by_authorizer = [c for c in calls if c.function == "admin_authorizer"]
+    assert {(c.action, c.resource.split(":parameter")[-1]) for c in by_authorizer} == {
+        ("ssm:GetParameter", parameter)}
+    assert lp.check(calls)["denied"] == []
