@@ -85,18 +85,6 @@ NOT_CALLED_BY_CODE = {
     # 403 without it, so the very first file could never be written.
     "s3:ListBucket": "lets a missing log file answer 404 (not 403) to HeadObject",
 }
-# Called only on the deployed stages' paths, which the local stage replaces
-# (tests of those clients call the module directly, under botocore's Stubber).
-DEPLOYED_ONLY = {
-    "lex:RecognizeText": "Lex V2 runtime; the local stage classifies with lex/ "
-                         "(tests/unit/test_nlu_lex.py checks the call)",
-    "bedrock:InvokeModel": "Bedrock Converse; the local stage writes the template "
-                           "(tests/unit/test_notify_bedrock.py checks the call)",
-    "ssm:GetParameter": "secrets from SSM on dev/prod; the local stage reads them "
-                        "from its environment",
-}
-
-
 @dataclass(frozen=True, order=True)
 class Call:
     function: str
@@ -375,7 +363,7 @@ def check(calls: dict[Call, int], stages_checked: tuple[str, ...] = CHECKED_STAG
                                    "resource": resource, "operation": c.operation,
                                    "file": policies.policy_file(stage, function)})
             for action in sorted(granted_actions(policy) - called):
-                why = NOT_CALLED_BY_CODE.get(action) or DEPLOYED_ONLY.get(action)
+                why = NOT_CALLED_BY_CODE.get(action)
                 entry = {"function": function, "stage": stage, "action": action,
                          "why": why}
                 if entry not in unused:
@@ -406,7 +394,7 @@ def render(report: dict[str, Any]) -> str:
         for f in report["foreign"]:
             lines.append(f"  {f['function']}: {f['action']} on {f['resource']}")
     lines.append("")
-    lines.append("Granted, never called by a test:")
+    lines.append("Granted, never called by a test (complete only for a whole-suite run):")
     seen = set()
     for u in report["unused"]:
         key = (u["function"], u["action"])

@@ -149,3 +149,116 @@ def test_secrets_from_ssm_are_read_by_the_authorizer_as_its_own_function(
     assert {(c.action, c.resource.split(":parameter")[-1]) for c in by_authorizer} == {
         ("ssm:GetParameter", parameter)}
     assert lp.check(calls)["denied"] == []
+
+
+# -- the dev/prod paths the local stage replaces, through the handlers ----------
+
+def sqs_event(body: str) -> dict:
+    """One SQS record as Lambda's event source mapping delivers it."""
+    return {"Records": [{
+        "messageId": secrets.token_hex(8), "receiptHandle": "r", "body": body,
+        "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:ap-northeast-2:123456789012:q",
+        "awsRegion": "ap-northeast-2"}]}
+
+
+def api_event(method: str, path: str, body: str) -> dict:
+    """The REST API's proxy event, as Lambda hands it to the API function (the
+    test client would put the local stage's settings back over the test's)."""
+    return {"resource": path, "path": path, "httpMethod": method, "body": body,
+            "headers": {"content-type": "application/json"},
+            "multiValueHeaders": {"content-type": ["application/json"]},
+            "queryStringParameters": None, "multiValueQueryStringParameters": None,
+            "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
+            "requestContext": {"resourcePath": path, "httpMethod": method, "path": path,
+                               "stage": "api", "requestId": secrets.token_hex(8),
+                               "identity": {"sourceIp": "127.0.0.1"}}}
+
+
+def test_a_chat_message_classified_by_lex_asks_the_stages_bot_alias(trace, app_module,
+                                                                    monkeypatch):
+    from botocore.stub import Stubber
+
+    from chalicelib import aws, nlu
+
+    monkeypatch.setenv("NLU_BACKEND", "lex")
+    monkeypatch.setenv("LEX_BOT_ID", "BOTID00001")
+    monkeypatch.setenv("LEX_BOT_ALIAS_ID", "ALIAS00001")
+    monkeypatch.setenv("LEX_LOCALE_ID", "ko_KR")
+    nlu.reset()
+    runtime = aws.client("lexv2-runtime", "interactive")
+    try:
+        with Stubber(runtime) as stub:
+            stub.add_response("recognize_text", {
+                "sessionState": {"intent": {"name": "FallbackIntent", "state": "Failed"}},
+                "interpretations": [{"intent": {"name": "FallbackIntent"}}],
+                "sessionId": "chat-session-1"})
+            with trace.recorded() as calls:
+                response = app_module.app(api_event("POST", "/api/requests", json.dumps(
+                    {"text": "안녕하세요", "customerPhone": "010-1234-5678"})), None)
+            stub.assert_no_pending_responses()
+    finally:
+        nlu.reset()
+    assert response["statusCode"] == 422
+    found = {c.action: c.resource for c in calls if c.function == "api_handler"}
+    assert found["lex:RecognizeText"].endswith(":bot-alias/BOTID00001/ALIAS00001")
+    assert lp.check(calls)["denied"] == []
+
+
+def test_a_notification_written_by_bedrock_invokes_the_stages_model(trace, app_module,
+                                                                   monkeypatch):
+    from botocore.stub import Stubber
+
+    from chalicelib import aws
+    from tests.integration.test_notify_service import (
+        EXPECTED,
+        GOOD,
+        MODEL_ID,
+        answered,
+        make_request,
+        reply,
+    )
+
+    monkeypatch.setenv("NOTIFIER_BACKEND", "bedrock")
+    monkeypatch.setenv("BEDROCK_MODEL_ID", MODEL_ID)
+    request_id = make_request()
+    with Stubber(aws.client("bedrock-runtime", "llm")) as stub:
+        stub.add_response("converse", reply(GOOD), EXPECTED)
+        with trace.recorded() as calls:
+            app_module.handle_customer_notification(sqs_event(answered(request_id)), None)
+        stub.assert_no_pending_responses()
+    found = {c.action: c.resource for c in calls if c.function == "handle_customer_notification"}
+    # A cross-region inference profile: the profile is what the call names.
+    assert found["bedrock:InvokeModel"].endswith(f":inference-profile/{MODEL_ID}")
+    assert lp.check(calls)["denied"] == []
+
+
+def test_link_signing_keys_from_ssm_for_the_sender_and_the_partner_page(
+        trace, app_module, client, emulator, monkeypatch):
+    from chalicelib import secrets as app_secrets
+    from provision import secrets as names
+    from tests.integration import partner_support as ps
+
+    parameter = names.parameter_name("local", "LINK_SIGNING_KEYS")
+    boto3.client("ssm").put_parameter(Name=parameter, Type="SecureString", Overwrite=True,
+                                      Value=app_secrets.get("LINK_SIGNING_KEYS"))
+    monkeypatch.delenv("LINK_SIGNING_KEYS")
+    monkeypatch.setenv("LINK_SIGNING_KEYS_PARAM", parameter)
+    request_id = ps.new_request()
+    ps.start(request_id, 30)
+    message = ps.take_link_message(request_id)
+    app_secrets.reset()
+    try:
+        with trace.recorded() as sent:
+            app_module.handle_partner_link(sqs_event(message["Body"]), None)
+        [(_, _, token)] = ps.wait_for(lambda: ps.sms_for(emulator.url, request_id))
+        app_secrets.reset()  # a new container: the page reads the keys too
+        with trace.recorded() as opened:
+            assert client.http.get(f"/r/{token}").status_code == 200
+    finally:
+        app_secrets.reset()
+    for calls, function in ((sent, "handle_partner_link"), (opened, "api_handler")):
+        reads = {c.resource for c in calls
+                 if c.function == function and c.action == "ssm:GetParameter"}
+        assert [r.split(":parameter")[-1] for r in reads] == [parameter], function
+        assert lp.check(calls)["denied"] == []
