@@ -8,7 +8,15 @@
 - Contact flow failure rate > 10 %: the registration code's own EMF metric
   (``Partnerline/Registration`` ``EventRegistrations`` by ``status``),
   100 * ERROR / all outcomes. Input mistakes of callers (empty, bad format,
-  duplicate) are answers, not failures.
+  duplicate) are answers, not failures. Once the Connect instance is known
+  (``--after-deploy --connect-instance-id``), the same alarm also counts
+  Amazon Connect's own metrics for our flow (namespace ``AWS/Connect``,
+  ``ContactFlowErrors`` and ``ContactFlowFatalErrors`` by ``InstanceId``,
+  ``MetricGroup=ContactFlow``, ``ContactFlowName``): a function Connect could
+  not invoke (throttled, timed out, missing permission) never reaches our
+  counter, only Connect's. Each such error is a failed call:
+  100 * (ERROR + Connect errors) / (all outcomes + Connect errors).
+  Later runs without the id keep watching the instance the alarm names.
 
 Every alarm notifies one SNS topic (``<app>-<stage>-alarms``); subscribe an
 e-mail address to it once (docs/operations.md, "Alarms").
@@ -18,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provision import lambdas
+from provision import connect, lambdas
 
 PERIOD = 300
 ERROR_RATE_PERCENT = 5.0
@@ -34,6 +42,11 @@ REGISTRATION_DIMENSION = "status"
 REGISTRATION_STATUSES = ("SUCCESS", "INPUT_ERROR", "INVALID_FORMAT", "DUPLICATE", "ERROR")
 FAILED_STATUSES = ("ERROR",)
 
+# Amazon Connect's metrics per flow (Connect administrator guide, "Monitoring
+# your instance using CloudWatch"): sent every minute, only when they occur.
+CONNECT_NAMESPACE = "AWS/Connect"
+CONNECT_FLOW_METRICS = ("ContactFlowErrors", "ContactFlowFatalErrors")
+
 
 def topic_name(stage: str) -> str:
     return f"partnerline-{stage}-alarms"
@@ -46,7 +59,33 @@ def _lambda_metric(ident: str, metric: str, function: str, stat: str) -> dict[st
         "Period": PERIOD, "Stat": stat}}
 
 
-def definitions(stage: str, topic_arn: str) -> list[dict[str, Any]]:
+def flow_failure_alarm_name(stage: str) -> str:
+    return f"partnerline-{stage}-contact-flow-failure-rate"
+
+
+def _connect_metrics(stage: str, instance_id: str) -> list[dict[str, Any]]:
+    dimensions = [{"Name": "InstanceId", "Value": instance_id},
+                  {"Name": "MetricGroup", "Value": "ContactFlow"},
+                  {"Name": "ContactFlowName", "Value": connect.flow_name(stage)}]
+    return [{"Id": f"c{i}", "ReturnData": False, "MetricStat": {
+        "Metric": {"Namespace": CONNECT_NAMESPACE, "MetricName": metric,
+                   "Dimensions": dimensions},
+        "Period": PERIOD, "Stat": "Sum"}} for i, metric in enumerate(CONNECT_FLOW_METRICS)]
+
+
+def watched_connect_instance(alarm: dict[str, Any] | None) -> str | None:
+    """The Connect instance an existing flow-failure alarm watches, if any."""
+    for metric in (alarm or {}).get("Metrics") or []:
+        stat = (metric.get("MetricStat") or {}).get("Metric") or {}
+        if stat.get("Namespace") == CONNECT_NAMESPACE:
+            for dimension in stat.get("Dimensions") or []:
+                if dimension.get("Name") == "InstanceId":
+                    return dimension.get("Value")
+    return None
+
+
+def definitions(stage: str, topic_arn: str,
+                connect_instance_id: str | None = None) -> list[dict[str, Any]]:
     """Every alarm as put_metric_alarm's parameters."""
     common = {"AlarmActions": [topic_arn], "OKActions": [topic_arn],
               "EvaluationPeriods": 1, "DatapointsToAlarm": 1,
@@ -87,9 +126,14 @@ def definitions(stage: str, topic_arn: str) -> list[dict[str, Any]]:
     ids = {status: f"s{i}" for i, status in enumerate(REGISTRATION_STATUSES)}
     total = " + ".join(f"FILL({ids[s]}, 0)" for s in REGISTRATION_STATUSES)
     failed = " + ".join(f"FILL({ids[s]}, 0)" for s in FAILED_STATUSES)
+    if connect_instance_id:
+        flow_errors = _connect_metrics(stage, connect_instance_id)
+        outcomes += flow_errors
+        unseen = " + ".join(f"FILL({m['Id']}, 0)" for m in flow_errors)
+        total, failed = f"{total} + {unseen}", f"{failed} + {unseen}"
     alarms.append({
         **common,
-        "AlarmName": f"partnerline-{stage}-contact-flow-failure-rate",
+        "AlarmName": flow_failure_alarm_name(stage),
         "AlarmDescription": "전화 이벤트 등록 실패율이 10%를 넘었습니다.",
         "Threshold": FLOW_FAILURE_PERCENT,
         "Metrics": [*outcomes, {
@@ -133,14 +177,19 @@ def ensure_topic(prov: Any) -> str:
     return arn
 
 
-def ensure(prov: Any) -> list[str]:
+def ensure(prov: Any, connect_instance_id: str | None = None) -> list[str]:
+    """The stage's alarms; with a Connect instance id (after deploy) the flow
+    alarm watches that instance's flow too, and keeps doing so on later runs."""
     cloudwatch = prov.client("cloudwatch")
     topic_arn = ensure_topic(prov)
-    wanted = definitions(prov.stage, topic_arn)
+    names = [a["AlarmName"] for a in definitions(prov.stage, topic_arn)]
     current = {}
-    found = cloudwatch.describe_alarms(AlarmNames=[a["AlarmName"] for a in wanted])
+    found = cloudwatch.describe_alarms(AlarmNames=names)
     for alarm in found.get("MetricAlarms", []):
         current[alarm["AlarmName"]] = alarm
+    instance = connect_instance_id or watched_connect_instance(
+        current.get(flow_failure_alarm_name(prov.stage)))
+    wanted = definitions(prov.stage, topic_arn, instance)
     for alarm in wanted:
         have = current.get(alarm["AlarmName"])
         if have is None or not _same(have, alarm):

@@ -87,7 +87,7 @@ class Provisioner:
 
     def run_after_deploy(self, connect_instance_id: str | None = None) -> dict[str, str]:
         """After `chalice deploy`: what needs the deployed functions."""
-        from provision import connect, gateway_responses, http_api
+        from provision import alarms, connect, gateway_responses, http_api
 
         self._progress("[1/3] HTTP API ↔ Lambda")
         http_api.ensure_routes(self)
@@ -96,6 +96,9 @@ class Provisioner:
         if connect_instance_id:
             self._progress("[3/3] Amazon Connect")
             connect.ensure(self, connect_instance_id)
+            # Connect's own errors for the flow: a function it could not invoke
+            # never reaches the registration metric.
+            alarms.ensure(self, connect_instance_id)
         else:
             self._progress("[3/3] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
         return dict(self.env)

@@ -1,9 +1,11 @@
 """The Lex V2 bot, built from ``lex/`` (the one source of intents and utterances).
 
-``lex/`` uses Lex V2's import/export layout (``<Bot>/Bot.json``,
+``lex/`` is a Lex V2 export (``manifest.json``, ``<Bot>/Bot.json``,
 ``<Bot>/BotLocales/ko_KR/BotLocale.json``, ``.../SlotTypes/<T>/SlotType.json``,
-``.../Intents/<I>/Intent.json``, ``.../Intents/<I>/Slots/<S>/Slot.json``); the
-same files can be zipped and imported in the console. Here they are applied
+``.../Intents/<I>/Intent.json``, ``.../Intents/<I>/Slots/<S>/Slot.json``, with
+the export's field names, identifiers and enum spellings; see
+tests/unit/test_lex_export.py): a zip of the folder imports with StartImport
+or in the console. Here the same files are applied
 through ``lexv2-models`` so the ids come back to the stage's environment:
 bot -> locale -> slot types -> intents (+ slots, slot priorities) -> build ->
 version -> alias ``live`` -> ``LEX_BOT_ID`` / ``LEX_BOT_ALIAS_ID``.
@@ -81,17 +83,27 @@ def fingerprint(definition: dict[str, Any], role_arn: str) -> str:
 
 # Where the export format's field names differ from the API's.
 _RENAMED = {"messageGroupsList": "messageGroups"}
+# The export spells enums in upper snake case (``ORIGINAL_VALUE``), the API
+# in camel case (``OriginalValue``).
+_ENUMS = {"resolutionStrategy": {"ORIGINAL_VALUE": "OriginalValue",
+                                 "TOP_RESOLUTION": "TopResolution",
+                                 "CONCATENATION": "Concatenation"}}
 
 
-def _strip_none(value: Any) -> Any:
-    """The export writes ``null`` for unset fields (the API wants them absent)
-    and names a few fields differently."""
+def to_api(value: Any, key: str | None = None) -> Any:
+    """An export file's value as the model-building API takes it: ``null``
+    fields absent (the export writes them, the API refuses them), renamed
+    fields and enum spellings mapped; the export's ``identifier`` and
+    ``version`` are not API input and are dropped by the caller's shape."""
     if isinstance(value, dict):
-        return {_RENAMED.get(k, k): _strip_none(v) for k, v in value.items()
+        return {_RENAMED.get(k, k): to_api(v, k) for k, v in value.items()
                 if v is not None}
     if isinstance(value, list):
-        return [_strip_none(v) for v in value if v is not None]
+        return [to_api(v) for v in value if v is not None]
+    if key in _ENUMS and isinstance(value, str):
+        return _ENUMS[key].get(value, value)
     return value
+
 
 
 class BotBuilder:
@@ -108,7 +120,7 @@ class BotBuilder:
     # -- helpers --------------------------------------------------------------
     def _params(self, operation: str, source: dict[str, Any], **fixed: Any) -> dict[str, Any]:
         members = self.lex.meta.service_model.operation_model(operation).input_shape.members
-        params = {k: _strip_none(v) for k, v in source.items()
+        params = {k: to_api(v, k) for k, v in source.items()
                   if k in members and v is not None}
         params.update(fixed)
         return params

@@ -6,8 +6,9 @@ them (AWS's "Supported countries and regions" for SNS SMS; Amazon Cognito's
 docs say the same: Seoul must use SNS in Tokyo). So the stage setting
 ``SMS_REGION`` (default ap-northeast-1, Tokyo) picks the SNS endpoint the link
 handler texts through (chalicelib.aws.sms_region), and SMS preferences --
-account settings *per region* -- are set there. The functions and the policy
-read the same setting (a stage's choice in provision/stages.py, else the default).
+account settings *per region* -- are set there. The region (a stage's choice
+in provision/stages.py, else the default) is written into the stage's
+environment, so the functions and the policy agree on it.
 
 Transactional: the link is time-critical (it lives 10 minutes), and SNS
 delivers transactional messages with the higher reliability route, also to
@@ -39,3 +40,5 @@ def ensure(prov: Any) -> None:
         sns.set_sms_attributes(attributes=differs)
         prov.changed(f"SNS SMS ({where}): "
                      + ", ".join(f"{k}={v}" for k, v in sorted(differs.items())))
+    # Written out, so the functions use the region the defaults were set in.
+    prov.env[SETTING] = where

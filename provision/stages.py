@@ -27,7 +27,8 @@ STAGES: dict[str, dict[str, Any]] = {
 # The variables provisioning writes from what it created or found.
 PROVISIONED = ("STAGE", "TABLE_NAME", "EVENT_BUCKET", "WEB_BUCKET", "WEB_URL", "API_URL",
                "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",
-               "ADMIN_TOKEN_PARAM", "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL")
+               "ADMIN_TOKEN_PARAM", "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL",
+               "SMS_REGION")
 
 # Chalice's default when a stage names no lambda_timeout.
 CHALICE_DEFAULT_TIMEOUT = 60

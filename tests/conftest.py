@@ -206,3 +206,44 @@ def log_lines():
     logger.addHandler(handler)
     yield lines
     logger.removeHandler(handler)
+
+
+# -- least privilege, proven by traces (tests/least_privilege.py) ---------------
+_TRACE = None
+
+
+def pytest_configure(config):
+    """Record, per Lambda function, every AWS call the app makes in the session."""
+    global _TRACE
+    from tests.least_privilege import Recorder
+
+    _TRACE = Recorder()
+    _TRACE.install()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Every recorded call must be allowed by its function's policy file; the
+    report (calls, refusals, granted-but-unused actions) goes to test-artifacts/."""
+    if _TRACE is None:
+        return
+    _TRACE.uninstall()
+    if not _TRACE.calls:
+        return
+    from tests import least_privilege
+
+    report = least_privilege.check(dict(_TRACE.calls))
+    ARTIFACTS.mkdir(exist_ok=True)
+    text = least_privilege.render(report)
+    (ARTIFACTS / "least-privilege.txt").write_text(text, encoding="utf-8")
+    (ARTIFACTS / "least-privilege.json").write_text(
+        __import__("json").dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    if report["denied"]:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", "AWS calls not allowed by the functions' IAM policies",
+                               red=True)
+            for d in report["denied"]:
+                reporter.write_line(f"{d['function']}: {d['action']} on {d['resource']} "
+                                    f"({d['operation']}) not in .chalice/{d['file']}")
+            reporter.write_line(f"report: {ARTIFACTS / 'least-privilege.txt'}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from provision import connect, http_api, lambdas
+from provision import alarms, connect, http_api, lambdas
 from provision.core import Provisioner
 from tests.integration import chalice_rest_api
 
@@ -85,6 +85,12 @@ def wired(deployed):
 def test_second_after_deploy_run_changes_nothing(wired):
     assert wired["first"].changes
     assert wired["second"].changes == []
+
+
+def test_after_deploy_alarm_watches_the_instances_flow_errors(wired):
+    [alarm] = boto3.client("cloudwatch", region_name=REGION).describe_alarms(
+        AlarmNames=[alarms.flow_failure_alarm_name(STAGE)])["MetricAlarms"]
+    assert alarms.watched_connect_instance(alarm) == INSTANCE
 
 
 def test_every_chalice_route_reaches_the_function_with_payload_1_0(wired):

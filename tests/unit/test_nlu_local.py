@@ -59,7 +59,7 @@ def test_every_intent_has_the_required_reservation_number_slot_with_a_korean_pro
         assert slot["slotTypeName"] == "ReservationNumberType"
         setting = slot["valueElicitationSetting"]
         assert setting["slotConstraint"] == "Required"
-        prompt = setting["promptSpecification"]["messageGroups"][0]["message"][
+        prompt = setting["promptSpecification"]["messageGroupsList"][0]["message"][
             "plainTextMessage"]["value"]
         assert re.search("[가-힣]", prompt) and "예약번호" in prompt
 
@@ -96,16 +96,12 @@ def test_bot_files_are_valid_input_for_the_lex_model_building_api(locale):
                           aws_access_key_id="x", aws_secret_access_key="y")
     service = models.meta.service_model
 
-    def strip(value):
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if v is not None}
-        if isinstance(value, list):
-            return [strip(v) for v in value if v is not None]
-        return value
+    from provision.lex import to_api
 
     def check(operation: str, source: dict, **fixed) -> None:
         shape = service.operation_model(operation).input_shape
-        params = {k: strip(v) for k, v in source.items() if k in shape.members and v is not None}
+        params = {k: to_api(v, k) for k, v in source.items()
+                  if k in shape.members and v is not None}
         params.update(fixed)
         report = ParamValidator().validate(params, shape)
         assert not report.has_errors(), report.generate_report()

@@ -12,7 +12,7 @@ from provision import lambdas, policies, stages
 AWS_STAGES = [s for s, o in stages.STAGES.items() if o["aws"]]
 CHALICE_DIR = stages.PROJECT_DIR / ".chalice"
 # Where AWS offers no narrower resource (docs/deploy.md).
-STAR_ALLOWED = {"sns:Publish", "states:SendTaskSuccess", "states:SendTaskFailure"}
+STAR_ALLOWED = {"sns:Publish", "states:SendTaskSuccess"}
 
 
 def _region_account(doc: dict) -> tuple[str, str]:
