@@ -12,8 +12,12 @@ CONFIG_PATH = PROJECT_DIR / ".chalice" / "config.json"
 
 STAGES: dict[str, dict[str, Any]] = {
     "local": {"event_bucket": "axcl-local", "max_receive_count": 3, "aws": False},
-    "dev": {"event_bucket": "axcl-dev", "max_receive_count": 5, "aws": True},
-    "prod": {"event_bucket": "axcl", "max_receive_count": 5, "aws": True},
+    # snapstart: Lambda SnapStart on the functions, set by `--after-deploy`
+    # (provision/snapstart.py; docs/_pending/cold-start.md says what it costs).
+    "dev": {"event_bucket": "axcl-dev", "max_receive_count": 5, "aws": True,
+            "snapstart": False},
+    "prod": {"event_bucket": "axcl", "max_receive_count": 5, "aws": True,
+             "snapstart": False},
 }
 
 # Chalice's default when a stage names no lambda_timeout.
