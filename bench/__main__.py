@@ -64,9 +64,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def options(quick: bool) -> dict[str, Any]:
     if quick:
         return {"callers": 60, "threads": 16, "growth_samples": 4, "growth_small": 100,
-                "growth_large": 1_000, "e2e_requests": 4, "cold_runs": 2}
+                "growth_large": 1_000, "e2e_requests": 4, "cold_runs": 3}
     return {"callers": 500, "threads": 32, "repeat_share": 0.05, "growth_samples": 20,
-            "growth_small": 100, "growth_large": 10_000, "e2e_requests": 20, "cold_runs": 7}
+            "growth_small": 100, "growth_large": 10_000, "e2e_requests": 20, "cold_runs": 6}
 
 
 def main(argv: list[str] | None = None) -> int:

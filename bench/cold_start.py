@@ -353,7 +353,7 @@ def heavy_importers(env: dict[str, str]) -> dict[str, str]:
 
 
 def run(stage: Any) -> tuple[list[Row], list[str]]:
-    runs = stage.options.get("cold_runs", 7)
+    runs = stage.options.get("cold_runs", 6)
     bench = Bench(stage)
     rows: list[Row] = []
     try:
@@ -379,7 +379,8 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
         "import and makes the same AWS calls (scratch table, bucket, queue and a "
         "Pass state machine of the bench's own); an untimed traced run of each side "
         "lists the calls. `loading in the first call instead`: the same code with "
-        "`AWS_LAMBDA_FUNCTION_NAME` unset, so nothing loads at init (the design before). "
+        "`AWS_LAMBDA_FUNCTION_NAME` unset, so nothing loads at init (the design before, "
+        "but with its clients from one session). "
         "The three sides are rotated each repetition; ratio of medians, with min–max "
         "of the pairwise ratios. Not measured: Lambda's own runtime start (the same "
         "for both sides) and network latency to real AWS (the same calls on both).",

@@ -122,3 +122,37 @@ def test_snapstart_on_then_unchanged_then_off(deployed, monkeypatch):
         assert mappings(f"{deployed[handler]}:{snapstart.ALIAS}") == []
     assert http_integration_uris() == [api_arn]
     assert after_deploy(monkeypatch, on=False).changes == []
+
+
+def test_connect_invokes_the_alias_while_snapstart_is_on(deployed, monkeypatch):
+    """Connect (botocore Stubber: moto has no Connect) is given the alias, and
+    the invoke permission is the alias's."""
+    from botocore.stub import ANY, Stubber
+
+    from provision import connect
+
+    monkeypatch.setitem(stages.STAGES, STAGE, {**stages.STAGES["dev"], "snapstart": True})
+    prov = Provisioner(STAGE, region=REGION)
+    snapstart.ensure(prov)
+    alias = f"{deployed[connect.HANDLER]}:{snapstart.ALIAS}"
+    instance = "11111111-2222-3333-4444-555555555555"
+    client = boto3.session.Session().client("connect", region_name=REGION)
+    prov._clients["connect"] = client
+    with Stubber(client) as stubber:
+        stubber.add_response("list_lambda_functions", {"LambdaFunctions": []},
+                             {"InstanceId": instance})
+        stubber.add_response("associate_lambda_function", {},
+                             {"InstanceId": instance, "FunctionArn": alias})
+        stubber.add_response("list_contact_flows", {"ContactFlowSummaryList": []},
+                             {"InstanceId": instance, "ContactFlowTypes": ["CONTACT_FLOW"]})
+        flow = connect.render_flow(connect.FLOWS_DIR / connect.FLOW_FILE,
+                                   {connect.PLACEHOLDER: alias})
+        stubber.add_response("create_contact_flow", {"ContactFlowId": "flow-1"}, {
+            "InstanceId": instance, "Name": connect.flow_name(STAGE), "Type": "CONTACT_FLOW",
+            "Content": flow, "Description": ANY})
+        connect.ensure(prov, instance)
+        stubber.assert_no_pending_responses()
+    policy = json.loads(_lambda().get_policy(
+        FunctionName=lambdas.function_name(STAGE, connect.HANDLER),
+        Qualifier=snapstart.ALIAS)["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == [f"connect-{instance}"]
