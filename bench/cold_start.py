@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -88,6 +89,7 @@ class Run:
     total: float             # spawn -> handler returned
     init: float              # spawn -> module imported (interpreter start + init)
     call: float              # the first handler call
+    cpu: float               # the process's CPU time (user + system), all of it
     ops: list[str] | None
     out: str
 
@@ -97,14 +99,19 @@ def timed_child(init: str, env: dict[str, str], event: dict[str, Any], trace: bo
     if trace:
         env["BENCH_TRACE"] = "1"
     source = CHILD.format(init=init, mark=MARK)
+    # The children's CPU time: nothing else of this process ends meanwhile (the
+    # emulator runs until the bench stops), so the difference is this child's.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", source], cwd=PROJECT_DIR, env=env,
                           capture_output=True, text=True, timeout=120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     lines = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"cold-start child failed: {(done.stderr or done.stdout)[-600:]}")
     got = json.loads(lines[-1][len(MARK):])
-    return Run(got["done"] - began, got["ready"] - began, got["done"] - got["ready"],
+    return Run(got["done"] - began, got["ready"] - began, got["done"] - got["ready"], cpu,
                got["ops"], got["out"])
 
 
@@ -382,8 +389,11 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
         "`AWS_LAMBDA_FUNCTION_NAME` unset, so nothing loads at init (the design before, "
         "but with its clients from one session). "
         "The three sides are rotated each repetition; ratio of medians, with min–max "
-        "of the pairwise ratios. Not measured: Lambda's own runtime start (the same "
-        "for both sides) and network latency to real AWS (the same calls on both).",
+        "of the pairwise ratios. `CPU time`: median user + system time of each "
+        "process (ours / minimal), less sensitive than wall time to a shared "
+        "machine's load (the emulator's own work is not in it). Not measured: "
+        "Lambda's own runtime start (the same for both sides) and network latency to "
+        "real AWS (the same calls on both).",
     ]
     return rows, notes
 
@@ -399,9 +409,12 @@ def _row(case: Case, got: dict[str, list[Run]], calls: str, runs: int) -> Row:
     pairs = sorted(x / y for x, y in zip(a_total, b_total, strict=True))
     a_median, b_median = statistics.median(a_total), statistics.median(b_total)
     goal = "meets" if a_median <= GOAL * b_median else "misses"
+    a_cpu = statistics.median(r.cpu for r in got["ours"])
+    b_cpu = statistics.median(r.cpu for r in got["minimal"])
     return Row(
         NAME, f"{case.function}: {case.what}; first invocation, fresh process",
         _split(got["ours"]), f"minimal: {_split(got['minimal'])}",
         f"ratio {ratio(a_median, b_median)} (pairs {pairs[0]:.2f}–{pairs[-1]:.2f}; goal ≤ "
-        f"{GOAL:.2f}×, {goal}); loading in the first call instead: {_split(got['deferred'])}; "
+        f"{GOAL:.2f}×, {goal}); CPU time {ms(a_cpu)} / {ms(b_cpu)} = {ratio(a_cpu, b_cpu)}; "
+        f"loading in the first call instead: {_split(got['deferred'])}; "
         f"median (min–max) of {runs} each, rotated; {calls}")
