@@ -185,6 +185,8 @@ def _ensure_queue_mappings(prov: Any, function_arn: str, target: str) -> None:
                 kwargs["ScalingConfig"] = chalice["ScalingConfig"]
             lam.create_event_source_mapping(**kwargs)
             prov.changed(f"queue {queue_name} → {ALIAS}")
+        elif to_alias and mine is not None:
+            _follow(prov, lam, chalice, mine, queue_name)
         elif not to_alias and mine is not None:
             lam.delete_event_source_mapping(UUID=mine["UUID"])
             prov.changed(f"queue {queue_name}: mapping to {ALIAS} removed")
@@ -193,3 +195,18 @@ def _ensure_queue_mappings(prov: Any, function_arn: str, target: str) -> None:
             lam.update_event_source_mapping(UUID=chalice["UUID"], Enabled=not to_alias)
             prov.changed(f"queue {queue_name}: Chalice's mapping "
                          f"{'disabled' if to_alias else 'enabled'}")
+
+
+def _follow(prov: Any, lam: Any, chalice: dict[str, Any], mine: dict[str, Any],
+            queue_name: str) -> None:
+    """Our mapping keeps Chalice's batch size, window and concurrency (app.py
+    may change them; `chalice deploy` updates only its own mapping)."""
+    wanted = {"BatchSize": chalice["BatchSize"],
+              "MaximumBatchingWindowInSeconds": chalice.get("MaximumBatchingWindowInSeconds", 0),
+              "ScalingConfig": chalice.get("ScalingConfig") or {}}
+    current = {k: mine.get(k, {} if k == "ScalingConfig" else 0) for k in wanted}
+    if current != wanted:
+        if not wanted["ScalingConfig"] and not current["ScalingConfig"]:
+            del wanted["ScalingConfig"]
+        lam.update_event_source_mapping(UUID=mine["UUID"], **wanted)
+        prov.changed(f"queue {queue_name}: mapping to {ALIAS} follows Chalice's settings")

@@ -111,6 +111,12 @@ def test_snapstart_on_then_unchanged_then_off(deployed, monkeypatch):
     assert again.changes == []
     assert all(len(mappings(f"{deployed[h]}:{snapstart.ALIAS}")) == 1 for h in QUEUES)
 
+    # app.py changes a batch size; `chalice deploy` updates only its own mapping.
+    link = deployed["handle_partner_link"]
+    lam.update_event_source_mapping(UUID=mappings(link)[0]["UUID"], BatchSize=5)
+    after_deploy(monkeypatch, on=True)
+    assert [m["BatchSize"] for m in mappings(f"{link}:{snapstart.ALIAS}")] == [5]
+
     off = after_deploy(monkeypatch, on=False)
     assert off.changes
     for handler in deployed:
