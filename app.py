@@ -9,7 +9,7 @@ import sys
 
 from chalice import Chalice, Response
 
-from chalicelib import errors, logs, names, settings
+from chalicelib import errors, logs, names, settings, warmup
 
 app = Chalice(app_name=names.APP_NAME)
 
@@ -306,3 +306,8 @@ def admin_registrations():
     return dashboard.registrations()
 
 # --- end section: admin ------------------------------------------------------
+
+
+# In Lambda only: this function's modules and AWS clients load now, at init
+# (see chalicelib/warmup.py); elsewhere `import app` stays cheap.
+warmup.at_init()

@@ -41,7 +41,7 @@ def _benchmarks() -> list[tuple[str, str, Benchmark, bool]]:
     )
 
     return [
-        ("cold", "Cold start", cold_start.run, False),
+        ("cold", "Cold start", cold_start.run, True),
         ("package", "Package", package.run, False),
         ("burst", registration.NAME, registration.run_burst, True),
         ("faults", faults_burst.NAME, faults_burst.run, True),
@@ -66,10 +66,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def options(quick: bool) -> dict[str, Any]:
     if quick:
         return {"callers": 60, "fault_callers": 60, "threads": 16, "growth_samples": 4,
-                "growth_small": 100, "growth_large": 1_000, "e2e_requests": 4, "cold_runs": 4}
+                "growth_small": 100, "growth_large": 1_000, "e2e_requests": 4, "cold_runs": 3}
     return {"callers": 500, "fault_callers": 200, "threads": 32, "repeat_share": 0.05,
             "growth_samples": 20, "growth_small": 100, "growth_large": 10_000,
-            "e2e_requests": 20, "cold_runs": 12}
+            "e2e_requests": 20, "cold_runs": 6}
 
 
 def main(argv: list[str] | None = None) -> int:

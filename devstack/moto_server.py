@@ -14,6 +14,9 @@ above. DynamoDB's transactions cost the same at any table size; here the
 backup holds only the items the transaction touches, and a failed transaction
 puts exactly those back: under the lock nothing interleaves, so the outcome is
 moto's own (all of the transaction's writes or none), only cheaper.
+
+Lambda's SnapStart setting is kept (moto drops it), for the after-deploy
+SnapStart step (provision/snapstart.py).
 """
 
 from __future__ import annotations
@@ -108,7 +111,37 @@ def make_transactions_cheap() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
 
 
+def keep_lambda_snapstart() -> None:
+    """moto ignores UpdateFunctionConfiguration's ``SnapStart`` and always
+    reports ``ApplyOn: None``; Lambda keeps the setting, and a version
+    published from it carries it (``OptimizationStatus`` On)."""
+    from moto.awslambda.models import LambdaFunction
+
+    if getattr(LambdaFunction.get_configuration, "_snap_start", False):
+        return
+    original_update = LambdaFunction.update_configuration
+    original_get = LambdaFunction.get_configuration
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "SnapStart" in config_updates:
+            self.snap_start_apply_on = config_updates["SnapStart"].get("ApplyOn", "None")
+        return original_update(self, config_updates)
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        config = original_get(self, on_create)
+        apply_on = getattr(self, "snap_start_apply_on", "None")
+        published = str(getattr(self, "version", "$LATEST")) != "$LATEST"
+        config["SnapStart"] = {"ApplyOn": apply_on, "OptimizationStatus":
+                               "On" if apply_on == "PublishedVersions" and published else "Off"}
+        return config
+
+    get_configuration._snap_start = True  # type: ignore[attr-defined]
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction.get_configuration = get_configuration
+
+
 def main() -> None:
+    keep_lambda_snapstart()
     make_transactions_cheap()
     make_dynamodb_atomic()  # the lock wraps the cheap transaction too
     __import__("devstack.faults").faults.install()  # POST /_faults (devstack/faults.py)

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from provision import lambdas, stages
+from provision import lambdas, snapstart, stages
 
 FLOWS_DIR = stages.PROJECT_DIR / "contact-flows"
 HANDLER = "connect_event_registration"
@@ -53,10 +53,12 @@ def _paged(call: Any, key: str, **kwargs: Any) -> list[Any]:
 def ensure(prov: Any, instance_id: str, flows_dir: Path = FLOWS_DIR) -> str | None:
     """Wire the instance; returns the contact flow's id (None without a flow file)."""
     connect = prov.client("connect")
-    function_arn = lambdas.deployed_arn(prov, HANDLER)
+    # The function itself, or its SnapStart alias (provision/snapstart.py).
+    function_arn = snapstart.invoke_arn(prov, HANDLER)
     source = instance_arn(prov.region, prov.account_id(), instance_id)
     lambdas.ensure_invoke_permission(prov, HANDLER, f"connect-{instance_id}",
-                                     "connect.amazonaws.com", source)
+                                     "connect.amazonaws.com", source,
+                                     snapstart.qualifier(prov, HANDLER))
     associated = _paged(connect.list_lambda_functions, "LambdaFunctions",
                         InstanceId=instance_id)
     if function_arn not in associated:

@@ -87,20 +87,24 @@ class Provisioner:
 
     def run_after_deploy(self, connect_instance_id: str | None = None) -> dict[str, str]:
         """After `chalice deploy`: what needs the deployed functions."""
-        from provision import alarms, connect, gateway_responses, http_api
+        from provision import alarms, connect, gateway_responses, http_api, snapstart
 
-        self._progress("[1/3] HTTP API ↔ Lambda")
+        # First: the HTTP API and Connect are wired to what this step says to invoke.
+        self._progress("[1/4] Lambda SnapStart " + ("켜기" if snapstart.enabled(self.stage)
+                                                    else "끔 (스테이지 설정)"))
+        snapstart.ensure(self)
+        self._progress("[2/4] HTTP API ↔ Lambda")
         http_api.ensure_routes(self)
-        self._progress("[2/3] REST API 게이트웨이 응답 (한국어)")
+        self._progress("[3/4] REST API 게이트웨이 응답 (한국어)")
         gateway_responses.ensure(self)
         if connect_instance_id:
-            self._progress("[3/3] Amazon Connect")
+            self._progress("[4/4] Amazon Connect")
             connect.ensure(self, connect_instance_id)
             # Connect's own errors for the flow: a function it could not invoke
             # never reaches the registration metric.
             alarms.ensure(self, connect_instance_id)
         else:
-            self._progress("[3/3] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
+            self._progress("[4/4] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
         return dict(self.env)
 
     # -- DynamoDB -----------------------------------------------------------

@@ -22,7 +22,7 @@ import sys
 from typing import Any
 
 from chalicelib import names
-from provision import lambdas, stages
+from provision import lambdas, snapstart, stages
 
 STAGE_NAME = "$default"
 PAYLOAD_FORMAT = "1.0"
@@ -101,11 +101,17 @@ def ensure_routes(prov: Any, route_keys: list[str] | None = None) -> list[str]:
     """After `chalice deploy`: the Lambda proxy integration, the routes, the permission."""
     apigw = prov.client("apigatewayv2")
     api_id = getattr(prov, "http_api_id", None) or ensure_and_id(prov)
-    function_arn = lambdas.deployed_arn(prov)
+    # The function itself, or its SnapStart alias (provision/snapstart.py).
+    function_arn = snapstart.invoke_arn(prov)
+    unqualified = lambdas.deployed_arn(prov)
     integration_id = None
     for item in apigw.get_integrations(ApiId=api_id).get("Items", []):
-        if item.get("IntegrationUri") == function_arn:
+        if item.get("IntegrationUri") in (unqualified, snapstart.alias_arn(unqualified)):
             integration_id = item["IntegrationId"]
+            if item.get("IntegrationUri") != function_arn:
+                apigw.update_integration(ApiId=api_id, IntegrationId=integration_id,
+                                         IntegrationUri=function_arn)
+                prov.changed(f"HTTP API: integration → {function_arn.rsplit(':', 1)[-1]}")
             if item.get("PayloadFormatVersion") != PAYLOAD_FORMAT:
                 apigw.update_integration(ApiId=api_id, IntegrationId=integration_id,
                                          PayloadFormatVersion=PAYLOAD_FORMAT)
@@ -134,7 +140,8 @@ def ensure_routes(prov: Any, route_keys: list[str] | None = None) -> list[str]:
             prov.changed(f"HTTP API route {key}: removed (no such Chalice route)")
     source = f"arn:aws:execute-api:{prov.region}:{prov.account_id()}:{api_id}/*"
     lambdas.ensure_invoke_permission(prov, lambdas.API_HANDLER, PERMISSION_SID,
-                                     "apigateway.amazonaws.com", source)
+                                     "apigateway.amazonaws.com", source,
+                                     snapstart.qualifier(prov, lambdas.API_HANDLER))
     return wanted
 
 

@@ -42,12 +42,15 @@ def deployed_arn(prov: Any, handler: str = API_HANDLER) -> str:
 
 
 def ensure_invoke_permission(prov: Any, handler: str, sid: str, principal: str,
-                             source_arn: str) -> None:
-    """Let an AWS service invoke the function, from one source only."""
+                             source_arn: str, qualifier: str | None = None) -> None:
+    """Let an AWS service invoke the function (or its alias ``qualifier``),
+    from one source only."""
     lam = prov.client("lambda")
     name = function_name(prov.stage, handler)
+    where = {"Qualifier": qualifier} if qualifier else {}
     try:
-        statements = json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"]
+        statements = json.loads(lam.get_policy(FunctionName=name, **where)["Policy"])[
+            "Statement"]
     except Exception as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise
@@ -56,5 +59,5 @@ def ensure_invoke_permission(prov: Any, handler: str, sid: str, principal: str,
         return
     lam.add_permission(FunctionName=name, StatementId=sid, Action="lambda:InvokeFunction",
                        Principal=principal, SourceArn=source_arn,
-                       SourceAccount=prov.account_id())
-    prov.changed(f"lambda {name}: {principal} may invoke")
+                       SourceAccount=prov.account_id(), **where)
+    prov.changed(f"lambda {name}{':' + qualifier if qualifier else ''}: {principal} may invoke")

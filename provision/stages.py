@@ -20,8 +20,12 @@ CONFIG_PATH = PROJECT_DIR / ".chalice" / "config.json"
 STAGES: dict[str, dict[str, Any]] = {
     "local": {"event_bucket": "axcl-local", "max_receive_count": 3, "aws": False,
               "settings": {"NLU_BACKEND": "local", "NOTIFIER_BACKEND": "template"}},
-    "dev": {"event_bucket": "axcl-dev", "max_receive_count": 5, "aws": True, "settings": {}},
-    "prod": {"event_bucket": "axcl", "max_receive_count": 5, "aws": True, "settings": {}},
+    # snapstart: Lambda SnapStart on the functions, set by `--after-deploy`
+    # (provision/snapstart.py; docs/deploy.md says what it costs).
+    "dev": {"event_bucket": "axcl-dev", "max_receive_count": 5, "aws": True, "settings": {},
+            "snapstart": False},
+    "prod": {"event_bucket": "axcl", "max_receive_count": 5, "aws": True, "settings": {},
+             "snapstart": False},
 }
 
 # The variables provisioning writes from what it created or found.

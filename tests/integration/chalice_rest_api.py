@@ -81,7 +81,7 @@ def create(stage: str, region: str, api_stage: str = "api") -> str:
     return api_id
 
 
-def dummy_function(name: str, role: str) -> str:
+def dummy_function(name: str, role: str, runtime: str = "python3.11") -> str:
     """A Lambda function named as `chalice deploy` would (a dummy zip, never
     invoked: moto needs no docker for that); its ARN."""
     iam = boto3.client("iam")
@@ -99,6 +99,6 @@ def dummy_function(name: str, role: str) -> str:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as zf:
             zf.writestr("app.py", "def handler(event, context):\n    return {}\n")
-        return lam.create_function(FunctionName=name, Runtime="python3.11", Role=role_arn,
+        return lam.create_function(FunctionName=name, Runtime=runtime, Role=role_arn,
                                    Handler="app.handler",
                                    Code={"ZipFile": buffer.getvalue()})["FunctionArn"]
