@@ -25,7 +25,8 @@ try:
     hooks = [f.__module__ + "." + f.__name__ for f, _, _ in snapshot_restore_py.get_after_restore()]
 except ImportError:
     hooks = None
-print(json.dumps({"clients": sorted(list(k[:2]) for k in aws._clients), "boto3": "boto3" in sys.modules,
+print(json.dumps({"clients": sorted(list(k[:2]) for k in aws._clients),
+                  "boto3": "boto3" in sys.modules,
                   "modules": sorted(m for m in sys.modules if m.startswith("chalicelib")),
                   "hooks": hooks}))
 """
