@@ -182,8 +182,18 @@ def test_a_second_message_while_waiting_sends_no_second_request(local_stack, new
     note.filter(has_text=ONE_AT_A_TIME).wait_for()
     screenshot(chat, "chat-second-message-while-waiting")
 
+    # A second tab of the same browser shares the conversation: refused there too.
+    other = chat.context.new_page()
+    errors_other = console_errors(other)
+    other.on("request", lambda r: r.method == "POST" and r.url.endswith("/api/requests")
+             and posts.append(r.url))
+    other.goto(local_stack.url + "/")
+    send(other, second, phone="010-1234-5678")
+    other.locator("#form-note").filter(has_text=ONE_AT_A_TIME).wait_for()
+
     time.sleep(4)  # long enough for a second request's SMS to go out
     assert len(posts) == 1
+    assert errors_other == []
     assert partner_sms_count(local_stack.endpoint) == sms_before
     assert chat.locator(".bubble.me").count() == 1
     assert errors == []
@@ -239,3 +249,47 @@ def test_typed_text_survives_a_failed_send_and_a_counter_shows_near_the_limit(
     assert box.input_value() == text
     assert "customerPhone" not in chat.locator("body").inner_text()
     screenshot(chat, "chat-failed-send-keeps-text")
+
+
+def test_a_rejection_is_not_styled_as_success_and_offers_a_next_step(local_stack, new_page):
+    chat = new_page()
+    errors = console_errors(chat)
+    chat.goto(local_stack.url + "/")
+    request_id = start_request(chat, text="RS-2025110301 수건을 더 받고 싶어요")
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
+    answer(local_stack, request_id, "reject")
+    notice = chat.locator(".bubble.notification").last
+    notice.wait_for(timeout=30_000)
+    assert notice.evaluate("e => getComputedStyle(e).borderLeftColor") != "rgb(20, 108, 46)"
+    step = chat.locator('#progress [data-step="Answer"]')
+    assert step.inner_text() == "제휴점 거절"
+    assert "✓" not in step.evaluate("e => getComputedStyle(e, '::before').content")
+    assert notice.locator("button.retry").is_visible()
+    assert notice.locator("a.contact").is_visible()
+    screenshot(chat, "chat-rejected")
+    assert errors == []
+
+
+def test_the_wait_shows_the_deadline_when_the_api_gives_one(local_stack, new_page):
+    """Contract section 3's `deadline` (not served yet): the page shows it with
+    the time left; the real answer is passed through with that field added."""
+    chat = new_page()
+    deadline = datetime.now(KST) + timedelta(minutes=5)
+
+    def with_deadline(route):
+        response = route.fetch()
+        body = response.json()
+        if body.get("status") in ("Created", "SMS Sent"):
+            body["deadline"] = deadline.isoformat(timespec="seconds")
+        route.fulfill(response=response, json=body)
+
+    chat.route("**/api/requests/*", with_deadline)
+    chat.goto(local_stack.url + "/")
+    start_request(chat)
+    elapsed = chat.locator("#elapsed")
+    elapsed.filter(has_text="답 마감").wait_for()
+    text = elapsed.inner_text()
+    hour = deadline.hour % 12 or 12
+    clock = f"{'오전' if deadline.hour < 12 else '오후'} {hour}:{deadline:%M}"
+    assert "기다린 시간" in text and f"답 마감 {clock}" in text and "남은 시간 4분" in text
+    screenshot(chat, "chat-waiting-with-deadline")

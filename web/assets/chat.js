@@ -536,6 +536,17 @@
     statusLine.setAttribute("data-status", status || "");
   }
 
+  var clockFormat = null;
+  try {
+    clockFormat = new Intl.DateTimeFormat("ko-KR", { timeZone: "Asia/Seoul", hour: "numeric",
+                                                     minute: "2-digit", hour12: true });
+  } catch (e) { clockFormat = null; }
+
+  // "오후 3:05", as the partner's page writes times.
+  function clockKorean(date) {
+    return clockFormat ? clockFormat.format(date) : date.toISOString();
+  }
+
   function duration(ms) {
     var seconds = Math.max(0, Math.floor(ms / 1000));
     var minutes = Math.floor(seconds / 60);
@@ -557,7 +568,7 @@
     var deadline = request.deadline ? new Date(request.deadline) : null;
     if (deadline && !isNaN(deadline.getTime())) {
       var left = deadline.getTime() - Date.now();
-      text += " · 답 마감 " + PL.formatClock(request.deadline).slice(0, 5) +
+      text += "\n답 마감 " + clockKorean(deadline) +
         (left > 0 ? " (남은 시간 " + duration(left) + ")" : " (마감 시간이 지났어요)");
     }
     elapsedLine.textContent = text;
