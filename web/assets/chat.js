@@ -319,7 +319,9 @@
       if (data.code === "RESERVATION_NUMBER_REQUIRED") {
         // A question, not a failure: the next message may be just the number.
         if (data.sessionId) { state.sessionId = data.sessionId; }
-        state.pendingText = body.text;  // what the eventual request is about
+        // What the eventual request is about: the message that opened the
+        // session (the server completes that one, not the follow-ups).
+        if (!body.sessionId || !state.pendingText) { state.pendingText = body.text; }
         accepted();
         say("bot", COPY.askNumber, { kind: "question" });
         messageInput.focus();
