@@ -162,13 +162,19 @@ def local_stack(emulator, stack_env):
     emulator); one per test module: stopped (dispatcher included) and the
     process environment restored when the module ends, so its in-process SQS
     dispatcher does not go on consuming the queues that later integration
-    tests read themselves."""
+    tests read themselves. A module that needs other stage settings (a short
+    partner wait) overrides this fixture with ``run_local_stack(emulator, NAME=value)``."""
+    yield from run_local_stack(emulator)
+
+
+def run_local_stack(emulator, **overrides: str):
     from chalicelib import settings
     from devstack.ports import free_port
     from devstack.stack import LocalStack
 
     saved = dict(os.environ)
     base = {k: v for k, v in os.environ.items() if k != "CONFIRM_BASE_URL"}
+    base.update(overrides)
     stack = LocalStack(port=free_port(), endpoint=emulator.url, env=base,
                        retry_after=1, write_config=False, load_fixtures=False,
                        log_dir=ARTIFACTS)

@@ -82,3 +82,34 @@ def local_url(link: str, base_url: str) -> str:
     (CONFIRM_BASE_URL of the stack under test)."""
     path = link[link.index("/r/"):]
     return base_url + path
+
+
+DESKTOP = {"width": 1280, "height": 800}
+
+
+API_ANSWER = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
+
+
+def console_errors(page) -> list[str]:
+    """Every console error and uncaught exception the page logs from now on.
+    Chromium also logs each 4xx answer of fetch(); the API's documented 4xx
+    answers (a 422 asking for the reservation number) are handled by the page,
+    so those lines count only when they are not from /api/."""
+    errors: list[str] = []
+
+    def keep(message) -> None:
+        url = message.location.get("url", "")
+        if message.type != "error" or (API_ANSWER.match(message.text) and "/api/" in url):
+            return
+        errors.append(f"{message.text} ({url})")
+
+    page.on("console", keep)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def partner_sms_count(endpoint: str) -> int:
+    """How many SMS the emulator has accepted for the partner so far."""
+    data = requests.get(endpoint + "/moto-api/data.json", timeout=10).json()
+    return sum(1 for sms in data.get("sns", {}).get("SMS", [])
+               if sms.get("phone_number") == PARTNER_PHONE)

@@ -5,10 +5,20 @@ local stack (chalice local + dispatcher + emulator)."""
 from __future__ import annotations
 
 import re
+import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
 
-from tests.e2e.browser_support import local_url, partner_link, screenshot
+from tests.e2e.browser_support import (
+    DESKTOP,
+    console_errors,
+    local_url,
+    partner_link,
+    partner_sms_count,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -22,8 +32,33 @@ def send(page, text, phone=None):
     page.get_by_role("button", name="보내기").click()
 
 
+ACCEPTED = "제휴점에 확인을 요청했어요"
+ONE_AT_A_TIME = "지금은 제휴점의 답을 기다리고 있어요"
+KST = timezone(timedelta(hours=9))
+
+
+def start_request(page, text="RS-2025110301 예약 날짜를 바꾸고 싶어요", phone="010-1234-5678"):
+    """Send a complete message; the request id the page now follows."""
+    with page.expect_response(lambda r: r.url.endswith("/api/requests")) as created:
+        send(page, text, phone=phone)
+    assert created.value.status == 201, created.value.text()
+    page.locator(".bubble.bot").filter(has_text=ACCEPTED).wait_for()
+    return created.value.json()["requestId"]
+
+
+def answer(local_stack, request_id, decision, alternative_time=None):
+    """The partner answers through the SMS link (the form the partner page posts)."""
+    link = local_url(partner_link(local_stack.endpoint, request_id), local_stack.url)
+    form = {"decision": decision}
+    if alternative_time:
+        form["alternativeTime"] = alternative_time
+    response = requests.post(link, data=form, timeout=10)
+    assert response.status_code == 200, response.text
+
+
 def test_customer_chat_partner_accepts_customer_sees_the_notification(local_stack, new_page):
     chat = new_page()
+    errors = console_errors(chat)
     chat.goto(local_stack.url + "/")
     assert chat.title() == "예약 문의 채팅"
 
@@ -34,7 +69,8 @@ def test_customer_chat_partner_accepts_customer_sees_the_notification(local_stac
     assert first.value.status == 422
     asked = first.value.json()
     assert asked["code"] == "RESERVATION_NUMBER_REQUIRED" and asked.get("sessionId")
-    chat.locator(".bubble.bot.question").filter(has_text=asked["message"]).wait_for()
+    chat.locator(".bubble.bot.question").filter(has_text="예약번호를 알려 주세요").wait_for()
+    assert chat.get_by_label("문의 내용").input_value() == ""  # the server holds it
 
     with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as second:
         send(chat, "RS-2025110301")
@@ -42,7 +78,7 @@ def test_customer_chat_partner_accepts_customer_sees_the_notification(local_stac
     assert second.value.request.post_data_json["sessionId"] == asked["sessionId"]
     created = second.value.json()
     request_id = created["requestId"]
-    chat.locator(".bubble.bot").filter(has_text=created["message"]).wait_for()
+    chat.locator(".bubble.bot").filter(has_text=ACCEPTED).wait_for()
 
     # Progress live: Created -> SMS Sent.
     chat.locator('#progress [data-step="Created"].done').wait_for()
@@ -69,7 +105,11 @@ def test_customer_chat_partner_accepts_customer_sees_the_notification(local_stac
     assert chat.locator("#status-line").get_attribute("data-status") == "Responded"
     # The live region announces it (aria-live on the log that holds it).
     assert chat.locator("#log").get_attribute("aria-live") == "polite"
+    # Accept -> done: says so, nothing else to do.
+    assert "진행돼요" in notice.locator(".next-step").inner_text()
+    assert notice.locator("button.retry").count() == 0
     screenshot(chat, "chat-notified")
+    assert errors == []
 
 
 def test_chat_form_is_usable_by_keyboard_and_says_what_is_missing(local_stack, new_page):
@@ -83,3 +123,173 @@ def test_chat_form_is_usable_by_keyboard_and_says_what_is_missing(local_stack, n
     error.wait_for()
     assert error.inner_text() == "휴대폰 번호를 입력해 주세요."
     assert chat.evaluate("document.activeElement.id") == "phone"
+
+
+def test_reload_mid_wait_the_answer_still_appears(local_stack, new_page):
+    """A phone reloads the tab during the partner's wait: the conversation, the
+    progress and the elapsed time come back, and the answer still arrives."""
+    chat = new_page()
+    errors = console_errors(chat)
+    chat.goto(local_stack.url + "/")
+    request_id = start_request(chat)
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
+    chat.locator("#elapsed").filter(has_text="기다린 시간").wait_for()
+
+    chat.reload()
+    assert chat.locator(".bubble.me").filter(has_text="예약 날짜를 바꾸고 싶어요").count() == 1
+    assert chat.locator(".bubble.bot").filter(has_text=ACCEPTED).count() == 1
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for()
+    elapsed = chat.locator("#elapsed")
+    assert elapsed.is_visible() and "기다린 시간" in elapsed.inner_text()
+    screenshot(chat, "chat-reloaded-mid-wait")
+
+    # The partner answers while the reloaded page waits; it polls, as before.
+    with chat.expect_request(lambda r: r.url.endswith("/api/requests/" + request_id)):
+        answer(local_stack, request_id, "accept")
+    notice = chat.locator(".bubble.notification")
+    notice.wait_for(timeout=30_000)
+    assert "수락" in notice.inner_text()
+    assert chat.locator("#status-line").get_attribute("data-status") == "Responded"
+    assert not chat.locator("#elapsed").is_visible()
+
+    # And once more: the finished conversation survives a reload as it is.
+    chat.reload()
+    assert chat.locator(".bubble.notification").count() == 1
+    assert chat.locator('#progress [data-step="Answer"].done').count() == 1
+    screenshot(chat, "chat-reloaded-after-answer")
+    assert errors == []
+
+
+def test_a_second_message_while_waiting_sends_no_second_request(local_stack, new_page):
+    chat = new_page()
+    errors = console_errors(chat)
+    posts = []
+    chat.on("request", lambda r: r.method == "POST" and r.url.endswith("/api/requests")
+            and posts.append(r.url))
+    chat.goto(local_stack.url + "/")
+    start_request(chat)
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
+    sms_before = partner_sms_count(local_stack.endpoint)
+
+    second = "RS-2025110301 그리고 수건도 더 받고 싶어요"
+    send(chat, second)
+    note = chat.locator("#form-note")
+    note.filter(has_text=ONE_AT_A_TIME).wait_for()
+    assert chat.get_by_label("문의 내용").input_value() == second  # not wiped
+    # After a reload too (the request in flight came back from storage).
+    chat.reload()
+    chat.get_by_label("문의 내용").press("Enter")
+    note.filter(has_text=ONE_AT_A_TIME).wait_for()
+    screenshot(chat, "chat-second-message-while-waiting")
+
+    # A second tab of the same browser shares the conversation: refused there too.
+    other = chat.context.new_page()
+    errors_other = console_errors(other)
+    other.on("request", lambda r: r.method == "POST" and r.url.endswith("/api/requests")
+             and posts.append(r.url))
+    other.goto(local_stack.url + "/")
+    send(other, second, phone="010-1234-5678")
+    other.locator("#form-note").filter(has_text=ONE_AT_A_TIME).wait_for()
+
+    time.sleep(4)  # long enough for a second request's SMS to go out
+    assert len(posts) == 1
+    assert errors_other == []
+    assert partner_sms_count(local_stack.endpoint) == sms_before
+    assert chat.locator(".bubble.me").count() == 1
+    assert errors == []
+
+
+def test_a_proposed_time_is_shown_with_a_next_step(local_stack, new_page):
+    chat = new_page(viewport=DESKTOP)
+    errors = console_errors(chat)
+    chat.goto(local_stack.url + "/")
+    request_id = start_request(chat, text="RS-2025110301 체크인 시간을 바꾸고 싶어요")
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
+    proposed = (datetime.now(KST) + timedelta(days=10)).replace(hour=15, minute=0)
+    answer(local_stack, request_id, "propose", proposed.strftime("%Y-%m-%dT%H:%M"))
+
+    notice = chat.locator(".bubble.notification.proposed")
+    notice.wait_for(timeout=30_000)
+    shown = notice.locator(".proposed-time").inner_text()
+    assert f"{proposed.month}월 {proposed.day}일" in shown and "오후 3:00" in shown
+    assert notice.locator("a.contact").get_attribute("href").startswith("tel:")
+    # Another time: the reservation number is filled in, the customer writes the rest.
+    notice.locator("button.compose").click()
+    assert chat.get_by_label("문의 내용").input_value().startswith("RS2025110301 ")
+    assert chat.evaluate("document.activeElement.id") == "message"
+    assert chat.locator('#progress [data-step="Answer"]').inner_text() == "다른 시간 제안"
+    screenshot(chat, "chat-proposed-time-desktop")
+    assert errors == []
+
+
+def test_typed_text_survives_a_failed_send_and_a_counter_shows_near_the_limit(
+        local_stack, new_page):
+    chat = new_page()
+    chat.goto(local_stack.url + "/")
+    box = chat.get_by_label("문의 내용")
+    counter = chat.locator("#char-count")
+    box.fill("가" * 100)
+    assert not counter.is_visible()
+    box.fill("가" * 950)
+    assert counter.is_visible() and counter.inner_text() == "950 / 1,000자"
+
+    # The network drops the message: it stays in the box, the bubble says so.
+    text = "RS-2025110301 예약 날짜를 바꾸고 싶어요"
+    chat.route("**/api/requests", lambda route: route.abort())
+    send(chat, text, phone="010-1234-5678")
+    chat.locator("#form-error").filter(has_text="보내지 못했어요").wait_for()
+    assert box.input_value() == text
+    assert chat.locator(".bubble.me .unsent-mark").count() == 1
+    assert chat.locator(".bubble.me").count() == 1
+    chat.unroute("**/api/requests")
+
+    # A message the server refuses keeps its text too, and no field name shows.
+    send(chat, "RS-2025110301 예약 날짜를 바꾸고 싶어요", phone="12")
+    chat.locator(".bubble.bot.warning").filter(has_text="휴대폰 번호를 확인해 주세요").wait_for()
+    assert box.input_value() == text
+    assert "customerPhone" not in chat.locator("body").inner_text()
+    screenshot(chat, "chat-failed-send-keeps-text")
+
+
+def test_a_rejection_is_not_styled_as_success_and_offers_a_next_step(local_stack, new_page):
+    chat = new_page()
+    errors = console_errors(chat)
+    chat.goto(local_stack.url + "/")
+    request_id = start_request(chat, text="RS-2025110301 수건을 더 받고 싶어요")
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
+    answer(local_stack, request_id, "reject")
+    notice = chat.locator(".bubble.notification").last
+    notice.wait_for(timeout=30_000)
+    assert notice.evaluate("e => getComputedStyle(e).borderLeftColor") != "rgb(20, 108, 46)"
+    step = chat.locator('#progress [data-step="Answer"]')
+    assert step.inner_text() == "제휴점 거절"
+    assert "✓" not in step.evaluate("e => getComputedStyle(e, '::before').content")
+    assert notice.locator("button.retry").is_visible()
+    assert notice.locator("a.contact").is_visible()
+    screenshot(chat, "chat-rejected")
+    assert errors == []
+
+
+def test_the_wait_shows_the_deadline_when_the_api_gives_one(local_stack, new_page):
+    """Contract section 3's `deadline` (not served yet): the page shows it with
+    the time left; the real answer is passed through with that field added."""
+    chat = new_page()
+    deadline = datetime.now(KST) + timedelta(minutes=5)
+
+    def with_deadline(route):
+        response = route.fetch()
+        body = response.json()
+        if body.get("status") in ("Created", "SMS Sent"):
+            body["deadline"] = deadline.isoformat(timespec="seconds")
+        route.fulfill(response=response, json=body)
+
+    chat.route("**/api/requests/*", with_deadline)
+    chat.goto(local_stack.url + "/")
+    start_request(chat)
+    elapsed = chat.locator("#elapsed")
+    elapsed.filter(has_text="답 마감").wait_for()
+    text = elapsed.inner_text()
+    hour = deadline.hour % 12 or 12
+    clock = f"{'오전' if deadline.hour < 12 else '오후'} {hour}:{deadline:%M}"
+    assert "기다린 시간" in text and f"답 마감 {clock}" in text and "남은 시간 4분" in text
+    screenshot(chat, "chat-waiting-with-deadline")

@@ -1,11 +1,78 @@
 // The customer's chat: send the question, then follow the request until the
-// notification arrives.
+// notification arrives -- across reloads, lost connections and app switches.
+//
+// Kept in localStorage (STORE_KEY): the conversation, the 422's sessionId, the
+// typed draft and the request in flight. localStorage rather than sessionStorage
+// because a phone may throw the tab away while the customer is in another app
+// during the partner's 5-minute wait, and a customer who reopens the page from
+// history must still get the answer; it also lets a second tab see the request
+// in flight, so two tabs cannot start two partner requests. It expires
+// KEEP_MS after the last activity (a shared computer does not keep a
+// stranger's conversation for days), and "새 대화" clears it at once.
+// The phone number stays in sessionStorage only, as before.
 (function () {
   "use strict";
   var PL = window.PL;
   var POLL_MS = 2000;
   var POLL_LIMIT_MS = 20 * 60 * 1000; // the partner's wait plus margin
+  var KEEP_MS = 6 * 60 * 60 * 1000;
+  var MAX_CHARS = 1000;
+  var COUNTER_FROM = 800;             // the counter appears near the limit
   var PHONE_KEY = "partnerline.customerPhone";
+  var STORE_KEY = "partnerline.chat.v1";
+
+  // -- words --------------------------------------------------------------------
+  // Glossary for every string below (follow it in new ones):
+  //   - 해요체 throughout ("알려 드릴게요", "확인해 주세요"); never 합니다체.
+  //   - 제휴점: the business that answers the request (never "파트너").
+  //   - 문의: what the customer writes; 요청: what goes to the 제휴점 (one SMS).
+  //   - 예약번호, 휴대폰 번호: as the customer knows them. Never show an API field
+  //     name (customerPhone, sessionId, requestId) or any id to a person.
+  //   - 운영팀: the people customers can reach when the 제휴점 does not answer.
+  //   - Spacing: "알려 드려요", "도와 드려요" (보조 용언 띄어 씀).
+  // Server messages are shown only where no copy below fits a code (the API's
+  // own texts keep the contract's wording, some of it 합니다체).
+  var COPY = {
+    accepted: "제휴점에 확인을 요청했어요. 답이 오면 이 화면에서 알려 드릴게요.",
+    askNumber: "예약번호를 알려 주세요. 예약번호만 적어 보내도 돼요.",
+    notUnderstood: "어떤 도움이 필요한지 알아듣지 못했어요. 예: \"RS-2025110301 체크인 날짜를 " +
+      "바꾸고 싶어요\", \"RS-2025110301 방에 물이 새요\", \"RS-2025110301 수건을 더 받고 싶어요\"",
+    notFound: "그 예약번호로 예약을 찾지 못했어요. 예약번호를 확인해 다시 보내 주세요.",
+    mismatch: "예약할 때 남긴 휴대폰 번호와 달라요. 번호를 확인해 다시 보내 주세요.",
+    badPhone: "휴대폰 번호를 확인해 주세요. 예: 010-1234-5678",
+    tooLong: "문의 내용은 1,000자 이내로 적어 주세요.",
+    badRequest: "보낸 내용을 처리하지 못했어요. 내용을 확인해 다시 보내 주세요.",
+    unavailable: "지금은 문의를 처리할 수 없어요. 잠시 후 다시 보내 주세요.",
+    workflowDown: "제휴점에 확인을 요청하지 못했어요. 잠시 후 다시 보내 주세요.",
+    failedGeneric: "문의를 처리하지 못했어요. 잠시 후 다시 보내 주세요.",
+    keptText: "적은 내용은 입력창에 그대로 있어요.",
+    network: "연결이 원활하지 않아 보내지 못했어요. 적은 내용은 입력창에 그대로 있어요. " +
+      "잠시 후 다시 보내 주세요.",
+    needPhone: "휴대폰 번호를 입력해 주세요.",
+    needText: "문의 내용을 입력해 주세요.",
+    oneAtATime: "지금은 제휴점의 답을 기다리고 있어요. 답이 오면 이 화면에서 알려 드릴게요. " +
+      "새 문의는 답을 받은 뒤에 보내 주세요. 적은 내용은 입력창에 그대로 있어요.",
+    waitingLine: "제휴점의 답을 기다리고 있어요.",
+    reconnecting: "연결이 끊겼어요. 다시 연결되면 이어서 확인할게요.",
+    resumed: "이전 대화를 이어서 보여 드려요.",
+    requestFailed: "요청을 처리하지 못했어요. 다시 요청하거나 운영팀에 연락해 주세요.",
+    gaveUp: "답을 확인하지 못했어요. 다시 요청하거나 운영팀에 연락해 주세요.",
+    nextDone: "요청하신 대로 진행돼요. 더 도와 드릴 일이 있으면 새 문의를 보내 주세요.",
+    nextRejected: "제휴점이 이번 요청을 받기 어렵다고 해요. 다른 내용으로 다시 요청하거나 " +
+      "운영팀에 연락해 주세요.",
+    nextTimeout: "제휴점이 제시간에 답하지 않았어요. 같은 내용으로 다시 요청하거나 " +
+      "운영팀에 연락해 주세요.",
+    nextProposed: "이 시간이 괜찮으면 운영팀에 연락해 주세요. 다른 시간을 원하면 원하는 " +
+      "시간을 적어 새로 요청해 주세요.",
+    proposedTitle: "제휴점이 제안한 시간",
+    retry: "같은 내용으로 다시 요청하기",
+    compose: "원하는 시간 적어 보내기",
+    retrying: "같은 내용으로 다시 요청할게요.",
+    newChat: "새 대화",
+    contact: "운영팀에 연락하기",
+    sendFailedMark: "보내지 못했어요"
+  };
+  var DECISION_STEP = { accept: "제휴점 수락", reject: "제휴점 거절", propose: "다른 시간 제안" };
 
   var log = document.getElementById("log");
   var form = document.getElementById("chat-form");
@@ -13,50 +80,183 @@
   var messageInput = document.getElementById("message");
   var sendButton = document.getElementById("send");
   var formError = document.getElementById("form-error");
+  var formNote = document.getElementById("form-note");
+  var counter = document.getElementById("char-count");
   var progress = document.getElementById("progress");
   var statusLine = document.getElementById("status-line");
+  var elapsedLine = document.getElementById("elapsed");
+  var newChatButton = document.getElementById("new-chat");
+  var operatorLine = document.getElementById("operator-line");
+  // The operators' phone comes from the page's config (config.js): a number
+  // is a business fact, not something to guess in code.
+  var config = window.PARTNERLINE_CONFIG || {};
+  var operatorPhone = String(config.operatorPhone || "").trim();
+  var operatorHours = String(config.operatorHours || "").trim();
 
-  var sessionId = null;   // set by a 422 asking for the reservation number
-  var tracking = null;    // {requestId, timer, startedAt, notified, lastStatus}
+  var state = load();
+  var sending = false;   // a POST in the air (in this tab)
+  var pollTimer = null;
+  var clockTimer = null;
+  var chain = 0;         // the current polling chain; older ones stop
 
-  try { phoneInput.value = sessionStorage.getItem(PHONE_KEY) || ""; } catch (e) { /* */ }
+  // -- storage ------------------------------------------------------------------
+  function emptyState() {
+    return { v: 1, savedAt: Date.now(), messages: [], sessionId: null, draft: "",
+             request: null };
+  }
 
-  function say(who, text, extraClass) {
-    var item = PL.el("li", { className: "bubble " + who + (extraClass ? " " + extraClass : "") });
-    if (who === "me") {
+  function load() {
+    var raw = null;
+    try { raw = localStorage.getItem(STORE_KEY); } catch (e) { raw = null; }
+    var saved = null;
+    try { saved = raw ? JSON.parse(raw) : null; } catch (e) { saved = null; }
+    if (!saved || saved.v !== 1 || !Array.isArray(saved.messages) ||
+        Date.now() - (saved.savedAt || 0) > KEEP_MS) {
+      return emptyState();
+    }
+    return saved;
+  }
+
+  function save() {
+    state.savedAt = Date.now();
+    try { localStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* full/private */ }
+  }
+
+  function waiting() {
+    return Boolean(state.request && !state.request.finished);
+  }
+
+  // -- the log ------------------------------------------------------------------
+  function bubble(message) {
+    var classes = "bubble " + message.who + (message.kind ? " " + message.kind : "");
+    var item = PL.el("li", { className: classes });
+    if (message.who === "me") {
       item.appendChild(PL.el("span", { className: "visually-hidden", text: "나: " }));
     }
-    item.appendChild(document.createTextNode(text));
-    log.appendChild(item);
-    item.scrollIntoView({ block: "end", behavior: "smooth" });
+    item.appendChild(document.createTextNode(message.text));
+    if (message.unsent) {
+      item.appendChild(PL.el("span", { className: "unsent-mark", text: COPY.sendFailedMark }));
+    }
+    if (message.proposedAt) {
+      item.appendChild(PL.el("p", { className: "proposed-time" }, [
+        PL.el("span", { className: "proposed-label", text: COPY.proposedTitle }),
+        PL.el("strong", { text: PL.formatDateTime(message.proposedAt) })
+      ]));
+    }
+    if (message.next) {
+      item.appendChild(nextStep(message));
+    }
     return item;
   }
 
+  // What the customer can do after an outcome: always something to tap.
+  function nextStep(message) {
+    var box = PL.el("div", { className: "next-step", "data-outcome": message.outcome || "" });
+    box.appendChild(PL.el("p", { text: message.next }));
+    var actions = PL.el("div", { className: "actions" });
+    if (message.compose) {
+      var compose = PL.el("button", { type: "button", className: "secondary compose",
+                                      text: COPY.compose });
+      compose.addEventListener("click", function () { composeAbout(message.requestId); });
+      actions.appendChild(compose);
+    }
+    if (message.retry) {
+      var retry = PL.el("button", { type: "button", className: "secondary retry",
+                                    text: COPY.retry });
+      retry.addEventListener("click", function () { retryRequest(message.requestId); });
+      actions.appendChild(retry);
+    }
+    // HOOK(customer reply, contract §5): when the server answers
+    // POST /api/requests/{id}/reply ({"accept": true|false}), a proposed time
+    // gets two buttons here -- "이 시간으로 할게요" / "이 시간은 어려워요" --
+    // posting that body once (a 409 means it was already answered). Until then
+    // the customer is sent to the operators, which works today.
+    if (message.contact && operatorPhone) {
+      actions.appendChild(PL.el("a", { className: "contact",
+                                       href: "tel:" + operatorPhone.replace(/[^0-9+]/g, ""),
+                                       text: COPY.contact + " " + operatorPhone }));
+    }
+    if (actions.childNodes.length) { box.appendChild(actions); }
+    return box;
+  }
+
+  function say(who, text, extra) {
+    var message = { who: who, text: text, at: Date.now() };
+    Object.keys(extra || {}).forEach(function (key) { message[key] = extra[key]; });
+    state.messages.push(message);
+    save();
+    var item = bubble(message);
+    item.setAttribute("data-saved", "");
+    log.appendChild(item);
+    item.scrollIntoView({ block: "end", behavior: "smooth" });
+    return message;
+  }
+
+  function renderLog() {
+    Array.prototype.slice.call(log.querySelectorAll("li[data-saved]")).forEach(function (li) {
+      li.remove();
+    });
+    state.messages.forEach(function (message) {
+      var item = bubble(message);
+      item.setAttribute("data-saved", "");
+      log.appendChild(item);
+    });
+  }
+
+  function markUnsent(message) {
+    message.unsent = true;
+    save();
+    renderLog();
+  }
+
+  // -- the composer -----------------------------------------------------------
   function setBusy(busy) {
+    sending = busy;
     sendButton.disabled = busy;
     sendButton.textContent = busy ? "보내는 중…" : "보내기";
     form.setAttribute("aria-busy", busy ? "true" : "false");
   }
 
+  function updateCounter() {
+    var length = messageInput.value.length;
+    counter.hidden = length < COUNTER_FROM;
+    counter.textContent = length.toLocaleString("ko-KR") + " / " +
+      MAX_CHARS.toLocaleString("ko-KR") + "자";
+    counter.classList.toggle("at-limit", length >= MAX_CHARS - 50);
+  }
+
+  messageInput.addEventListener("input", function () {
+    updateCounter();
+    state.draft = messageInput.value;
+    save();
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     formError.textContent = "";
+    formNote.textContent = "";
+    if (sending) { return; }
+    var stored = load();  // another tab may have started a request meanwhile
+    if (stored.messages.length || stored.request) { state = stored; }
+    if (waiting()) {
+      formNote.textContent = COPY.oneAtATime;
+      resume();
+      return;
+    }
     var phone = phoneInput.value.trim();
     var text = messageInput.value.trim();
     if (!phone) {
-      formError.textContent = "휴대폰 번호를 입력해 주세요.";
+      formError.textContent = COPY.needPhone;
       phoneInput.focus();
       return;
     }
     if (!text) {
-      formError.textContent = "문의 내용을 입력해 주세요.";
+      formError.textContent = COPY.needText;
       messageInput.focus();
       return;
     }
     try { sessionStorage.setItem(PHONE_KEY, phone); } catch (e) { /* private mode */ }
-    say("me", text);
-    messageInput.value = "";
-    send(text, phone);
+    send({ text: text, customerPhone: phone }, say("me", text));
   });
 
   // Enter sends, Shift+Enter makes a new line (the usual chat keys).
@@ -67,114 +267,351 @@
     }
   });
 
-  function send(text, phone) {
-    var body = { text: text, customerPhone: phone };
-    if (sessionId) { body.sessionId = sessionId; }
+  newChatButton.addEventListener("click", function () {
+    if (waiting()) {
+      formNote.textContent = COPY.oneAtATime;
+      return;
+    }
+    stopTimers();
+    state = emptyState();
+    save();
+    renderLog();
+    progress.hidden = true;
+    messageInput.value = "";
+    updateCounter();
+    formError.textContent = "";
+    formNote.textContent = "";
+    messageInput.focus();
+  });
+
+  // The message box is cleared only once the server took the message.
+  function accepted() {
+    messageInput.value = "";
+    state.draft = "";
+    save();
+    updateCounter();
+  }
+
+  function send(body, mine, keepDraft) {
+    if (state.sessionId && !body.reservationNumber) { body.sessionId = state.sessionId; }
     setBusy(true);
     PL.api("/api/requests", { method: "POST", body: body }).then(function (res) {
       setBusy(false);
-      messageInput.focus();
       var data = res.data || {};
-      if (res.status === 201) {
-        sessionId = null;
-        say("bot", data.message || "문의를 접수했어요. 제휴점에 확인하고 있어요.");
-        track(data.requestId);
+      if (res.status === 201 && data.requestId) {
+        state.sessionId = null;
+        if (!keepDraft) { accepted(); }
+        state.request = { id: data.requestId, startedAt: Date.now(), finished: false,
+                          text: state.pendingText || body.text,
+                          reservationNumber: data.reservationNumber || null,
+                          status: "Created", events: [] };
+        delete state.pendingText;
+        say("bot", COPY.accepted);
+        follow();
+        messageInput.focus();
         return;
       }
       if (res.status === 0) {
-        say("bot", PL.NETWORK_ERROR, "warning");
+        markUnsent(mine);
+        formError.textContent = COPY.network;
         return;
       }
       if (data.code === "RESERVATION_NUMBER_REQUIRED") {
         // A question, not a failure: the next message may be just the number.
-        if (data.sessionId) { sessionId = data.sessionId; }
-        say("bot", data.message || "예약번호를 알려 주세요.", "question");
+        if (data.sessionId) { state.sessionId = data.sessionId; }
+        // What the eventual request is about: the message that opened the
+        // session (the server completes that one, not the follow-ups).
+        if (!body.sessionId || !state.pendingText) { state.pendingText = body.text; }
+        accepted();
+        say("bot", COPY.askNumber, { kind: "question" });
+        messageInput.focus();
         return;
       }
-      sessionId = null;
-      say("bot", data.message || "요청을 처리하지 못했어요. 잠시 후 다시 시도해 주세요.",
-          "warning");
+      state.sessionId = null;
+      delete state.pendingText;
+      if (res.status >= 500) { markUnsent(mine); }
+      say("bot", failureText(res.status, data), { kind: "warning" });
+      formNote.textContent = COPY.keptText;
+      messageInput.focus();
     });
   }
 
-  // -- progress ---------------------------------------------------------------
-  function track(requestId) {
-    if (!requestId) { return; }
-    if (tracking && tracking.timer) { clearTimeout(tracking.timer); }
-    tracking = { requestId: requestId, timer: null, startedAt: Date.now(),
-                 notified: false, lastStatus: null };
-    progress.hidden = false;
-    renderSteps([], "Created");
-    poll(tracking);
-  }
-
-  function poll(current) {
-    if (current !== tracking) { return; }
-    PL.api("/api/requests/" + encodeURIComponent(current.requestId)).then(function (res) {
-      if (current !== tracking) { return; }
-      if (res.status === 200 && res.data) {
-        update(current, res.data);
-      }
-      var finished = current.notified ||
-        (res.data && res.data.status === "Failed") || res.status === 404;
-      if (!finished && Date.now() - current.startedAt < POLL_LIMIT_MS) {
-        current.timer = setTimeout(function () { poll(current); }, POLL_MS);
-      }
-    });
-  }
-
-  function update(current, view) {
-    var events = view.events || [];
-    renderSteps(events, view.status);
-    if (view.status !== current.lastStatus) {
-      current.lastStatus = view.status;
-      statusLine.textContent = "현재 상태: " + PL.statusLabel(view.status);
-      statusLine.setAttribute("data-status", view.status || "");
+  function failureText(status, data) {
+    var byCode = {
+      INTENT_NOT_UNDERSTOOD: COPY.notUnderstood,
+      RESERVATION_NOT_FOUND: COPY.notFound,
+      RESERVATION_MISMATCH: COPY.mismatch,
+      NLU_UNAVAILABLE: COPY.unavailable,
+      WORKFLOW_UNAVAILABLE: COPY.workflowDown
+    };
+    if (byCode[data.code]) { return byCode[data.code]; }
+    if (data.code === "BAD_REQUEST") {
+      var message = String(data.message || "");
+      if (message.indexOf("휴대폰") !== -1) { return COPY.badPhone; }
+      if (message.indexOf("자 이내") !== -1) { return COPY.tooLong; }
+      return COPY.badRequest;
     }
-    if (view.status === "Failed" && !current.notified) {
-      current.notified = true;
-      say("bot", "요청을 처리하지 못했어요. 잠시 후 다시 문의해 주세요.", "warning");
+    return status >= 500 ? COPY.unavailable : COPY.failedGeneric;
+  }
+
+  // "다시 요청하기": one explicit tap sends the finished request's words again.
+  function retryRequest(requestId) {
+    if (sending) { return; }
+    if (waiting()) { formNote.textContent = COPY.oneAtATime; return; }
+    if (!state.request || state.request.id !== requestId) { return; }
+    var phone = phoneInput.value.trim();
+    if (!phone) {
+      formError.textContent = COPY.needPhone;
+      phoneInput.focus();
       return;
     }
-    if (view.notification && view.notification.message && !current.notified) {
-      current.notified = true;
-      say("bot", view.notification.message, "notification");
+    var body = { text: state.request.text, customerPhone: phone };
+    if (state.request.reservationNumber) {
+      body.reservationNumber = state.request.reservationNumber;
     }
+    state.sessionId = null;
+    delete state.pendingText;
+    send(body, say("me", COPY.retrying), true);
   }
 
-  function renderSteps(events, status) {
+  // A new message about the same reservation, written by the customer: the
+  // reservation number is filled in, the rest is theirs.
+  function composeAbout(requestId) {
+    if (!state.request || state.request.id !== requestId) { return; }
+    var number = state.request.reservationNumber || "";
+    if (messageInput.value.indexOf(number) === -1) {
+      messageInput.value = (number ? number + " " : "") + messageInput.value;
+    }
+    state.draft = messageInput.value;
+    save();
+    updateCounter();
+    messageInput.focus();
+    messageInput.setSelectionRange(messageInput.value.length, messageInput.value.length);
+  }
+
+  // -- following the request --------------------------------------------------
+  function stopTimers() {
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    if (clockTimer) { clearInterval(clockTimer); clockTimer = null; }
+  }
+
+  function follow() {
+    stopTimers();
+    chain += 1;
+    var request = state.request;
+    if (!request) { progress.hidden = true; return; }
+    progress.hidden = false;
+    renderSteps(request);
+    renderClock();
+    if (request.finished) { return; }
+    clockTimer = setInterval(renderClock, 1000);
+    poll(chain);
+  }
+
+  function resume() {
+    if (waiting() && !pollTimer) { follow(); }
+  }
+
+  function poll(gen) {
+    var request = state.request;
+    if (gen !== chain || !request || request.finished) { return; }
+    pollTimer = null;
+    var id = request.id;
+    PL.api("/api/requests/" + encodeURIComponent(id)).then(function (res) {
+      request = state.request;  // the state may have been reloaded meanwhile
+      if (gen !== chain || !request || request.id !== id || request.finished) { return; }
+      if (res.status === 200 && res.data) {
+        statusLine.classList.remove("offline");
+        update(request, res.data);
+      } else if (res.status === 0) {
+        statusLine.textContent = COPY.reconnecting;
+        statusLine.classList.add("offline");
+      } else if (res.status === 404) {
+        finish(request, "failed");
+        say("bot", COPY.requestFailed, { kind: "warning", outcome: "failed",
+                                         next: COPY.requestFailed, retry: true, contact: true,
+                                         requestId: request.id });
+      }
+      if (!request.finished && Date.now() - request.startedAt > POLL_LIMIT_MS) {
+        finish(request, "failed");
+        say("bot", COPY.gaveUp, { kind: "warning", outcome: "failed", next: COPY.gaveUp,
+                                  retry: true, contact: true, requestId: request.id });
+      }
+      if (!request.finished && !pollTimer) {
+        pollTimer = setTimeout(function () { poll(gen); }, POLL_MS);
+      }
+    });
+  }
+
+  function finish(request, outcome) {
+    request.finished = true;
+    request.outcome = outcome;
+    request.finishedAt = Date.now();
+    stopTimers();
+    save();
+    renderSteps(request);
+    renderClock();
+  }
+
+  function update(request, view) {
+    request.status = view.status;
+    request.events = view.events || [];
+    request.decision = view.partnerDecision || null;
+    request.deadline = view.deadline || null;
+    save();
+    renderSteps(request);
+    renderClock();
+    if (view.status === "Failed") {
+      finish(request, "failed");
+      say("bot", COPY.requestFailed, { kind: "warning", outcome: "failed",
+                                       next: COPY.requestFailed, retry: true, contact: true,
+                                       requestId: request.id });
+      return;
+    }
+    if (!(view.notification && view.notification.message)) { return; }
+    var outcome = view.status === "Timeout" ? "timeout" : (view.partnerDecision || "accept");
+    finish(request, outcome);
+    var extra = { outcome: outcome, requestId: request.id };
+    if (outcome === "accept") {
+      extra.kind = "notification";
+      extra.next = COPY.nextDone;
+    } else if (outcome === "propose") {
+      extra.kind = "notification proposed";
+      extra.proposedAt = view.alternativeTime || null;
+      extra.next = COPY.nextProposed;
+      extra.compose = true;
+      extra.contact = true;
+    } else {
+      extra.kind = "notification " + (outcome === "timeout" ? "timed-out" : "rejected");
+      extra.next = outcome === "timeout" ? COPY.nextTimeout : COPY.nextRejected;
+      extra.retry = true;
+      extra.contact = true;
+    }
+    say("bot", view.notification.message, extra);
+  }
+
+  function renderSteps(request) {
+    var status = request.status;
     var seen = {};
-    events.forEach(function (e) { seen[e.type] = e.at; });
+    (request.events || []).forEach(function (e) { seen[e.type] = e.at; });
     seen.Created = seen.Created || true;
     // From the status, not from which events exist: a click whose answer never
     // reached the workflow leaves a Responded event on a request that ended Timeout.
     var timedOut = status === "Timeout";
     var answered = status === "Responded";
+    var failed = status === "Failed" || request.outcome === "failed";
     var steps = [
       { key: "Created", done: Boolean(seen.Created), at: seen.Created },
       { key: "SMS Sent", done: Boolean(seen["SMS Sent"]) || answered || timedOut,
         at: seen["SMS Sent"] },
-      { key: "Answer", done: answered || timedOut,
+      { key: "Answer", done: answered, bad: timedOut || (answered && request.decision === "reject"),
         at: answered ? seen.Responded : seen.Timeout,
-        label: timedOut ? "응답 시간 초과" : "제휴점 응답" },
+        label: timedOut ? "응답 시간 초과" :
+          (answered && DECISION_STEP[request.decision]) || "제휴점 응답" },
       { key: "Notified", done: Boolean(seen.Notified), at: seen.Notified }
     ];
-    var currentMarked = false;
+    var currentMarked = failed || request.finished;
     steps.forEach(function (step) {
       var item = progress.querySelector('[data-step="' + step.key + '"]');
       if (!item) { return; }
       if (step.label) { item.textContent = step.label; }
+      // A timeout is not a finished step: no "done" (no green, no check mark).
       item.classList.toggle("done", step.done);
-      item.classList.toggle("timeout", step.key === "Answer" && timedOut && !answered);
-      if (!step.done && !currentMarked) {
+      item.classList.toggle("timeout", step.key === "Answer" && timedOut);
+      item.classList.toggle("negative", step.key === "Answer" && Boolean(step.bad) && !timedOut);
+      var finishedStep = step.done || (step.key === "Answer" && timedOut);
+      if (!finishedStep && !currentMarked) {
         item.setAttribute("aria-current", "step");
         currentMarked = true;
       } else {
         item.removeAttribute("aria-current");
       }
-      if (step.done && typeof step.at === "string") {
+      if (finishedStep && typeof step.at === "string") {
         item.setAttribute("title", PL.formatClock(step.at));
       }
     });
+    progress.setAttribute("data-outcome", request.outcome || "");
+    if (!statusLine.classList.contains("offline") || request.finished) {
+      statusLine.classList.remove("offline");
+      statusLine.textContent = "현재 상태: " + PL.statusLabel(status);
+    }
+    statusLine.setAttribute("data-status", status || "");
   }
+
+  var clockFormat = null;
+  try {
+    clockFormat = new Intl.DateTimeFormat("ko-KR", { timeZone: "Asia/Seoul", hour: "numeric",
+                                                     minute: "2-digit", hour12: true });
+  } catch (e) { clockFormat = null; }
+
+  // "오후 3:05", as the partner's page writes times.
+  function clockKorean(date) {
+    return clockFormat ? clockFormat.format(date) : date.toISOString();
+  }
+
+  function duration(ms) {
+    var seconds = Math.max(0, Math.floor(ms / 1000));
+    var minutes = Math.floor(seconds / 60);
+    return (minutes ? minutes + "분 " : "") + (seconds % 60) + "초";
+  }
+
+  // Elapsed time always; the deadline only when the API gives one (contract §3
+  // `deadline`, not served yet).
+  function renderClock() {
+    var request = state.request;
+    if (!request) { elapsedLine.textContent = ""; return; }
+    if (request.finished) {
+      elapsedLine.textContent = "";
+      elapsedLine.hidden = true;
+      return;
+    }
+    elapsedLine.hidden = false;
+    var text = COPY.waitingLine + " 기다린 시간 " + duration(Date.now() - request.startedAt);
+    var deadline = request.deadline ? new Date(request.deadline) : null;
+    if (deadline && !isNaN(deadline.getTime())) {
+      var left = deadline.getTime() - Date.now();
+      text += "\n답 마감 " + clockKorean(deadline) +
+        (left > 0 ? " (남은 시간 " + duration(left) + ")" : " (마감 시간이 지났어요)");
+    }
+    elapsedLine.textContent = text;
+  }
+
+  // -- start ------------------------------------------------------------------
+  // Phones pause timers in the background: check at once when the page is
+  // seen again or the network comes back.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && waiting()) { follow(); }
+  });
+  window.addEventListener("online", function () {
+    if (waiting()) { follow(); }
+  });
+  // Another tab of this page changed the conversation: show the same. Only
+  // visible changes count (not each poll's save), so two tabs never set each
+  // other polling in a loop.
+  window.addEventListener("storage", function (event) {
+    if (event.key !== STORE_KEY) { return; }
+    var next = load();
+    var before = state;
+    var changed = next.messages.length !== before.messages.length ||
+      (next.request && next.request.id) !== (before.request && before.request.id) ||
+      Boolean(next.request && next.request.finished) !==
+        Boolean(before.request && before.request.finished);
+    if (!changed) { return; }
+    state = next;
+    renderLog();
+    follow();
+  });
+
+  if (operatorPhone && operatorLine) {
+    operatorLine.textContent = "운영팀 " + operatorPhone + (operatorHours ? " (" + operatorHours + ")" : "");
+    operatorLine.hidden = false;
+  }
+  try { phoneInput.value = sessionStorage.getItem(PHONE_KEY) || ""; } catch (e) { /* */ }
+  if (state.draft) { messageInput.value = state.draft; }
+  updateCounter();
+  renderLog();
+  if (state.messages.length) {
+    formNote.textContent = COPY.resumed;
+  }
+  follow();
 })();
