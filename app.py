@@ -4,10 +4,41 @@ the outcome into a response. Nothing here knows about DynamoDB or SNS."""
 from __future__ import annotations
 
 import functools
+import os
+import sys
 
 from chalice import Chalice, Response
 
 from chalicelib import errors, logs, names, settings
+
+
+def refuse_old_runtime(argv: list[str] = sys.argv) -> None:
+    """A bare `chalice deploy`/`chalice package` on Python < 3.12 would put the
+    functions on that Python's runtime, which AWS no longer accepts (python3.11:
+    no new functions since 2026-07-31). Chalice imports this file before any
+    AWS call, so the deploy stops here, with a way forward. Costs nothing in
+    Lambda, in `chalice local` and in tests: only the CLI's deploy/package
+    commands are looked at. provision.chalice_cli sets the runtime itself and
+    marks Chalice's Config, so it passes."""
+    if sys.version_info >= (3, 12) or not argv:
+        return
+    program = os.path.basename(argv[0])
+    if not (program == "chalice" or argv[0].endswith(os.path.join("chalice", "__main__.py"))):
+        return
+    if not {"deploy", "package"} & set(argv[1:]):
+        return
+    config = sys.modules.get("chalice.config")
+    if getattr(getattr(config, "Config", None), "_partnerline_runtime", False):
+        return
+    raise SystemExit(
+        f"이 Python({sys.version_info[0]}.{sys.version_info[1]})으로 배포하면 Lambda 함수가 "
+        f"python{sys.version_info[0]}.{sys.version_info[1]} 런타임에 만들어지는데, AWS는 이 "
+        "런타임으로 새 함수를 만들 수 없게 막았어요. `make deploy STAGE=<스테이지>`로 배포하거나 "
+        "`.venv/bin/python -m provision.chalice_cli deploy --stage <스테이지>`를 쓰세요 "
+        "(런타임은 python3.13). 배포는 시작하지 않았어요.")
+
+
+refuse_old_runtime()
 
 app = Chalice(app_name=names.APP_NAME)
 
