@@ -111,6 +111,10 @@ def make_transactions_cheap() -> None:
 def main() -> None:
     make_transactions_cheap()
     make_dynamodb_atomic()  # the lock wraps the cheap transaction too
+    from devstack import apigateway_import, standins
+
+    standins.install()
+    apigateway_import.install()
     from moto.server import main as moto_main
 
     moto_main()

@@ -72,8 +72,55 @@ def install() -> None:
         return original(_Versioned(), abi, packages, directory, platforms)  # type: ignore[arg-type]
 
     packager.PipRunner.download_manylinux_wheels = download_manylinux_wheels  # type: ignore[assignment]
+    keep_partial_record()
     # Chalice warns that this interpreter differs from the runtime: intended here.
     warnings.filterwarnings("ignore", message="You are currently running")
+
+
+def keep_partial_record() -> None:
+    """Record what a failed deploy did create, so the next run updates it.
+
+    Chalice writes ``.chalice/deployed/<stage>.json`` only after the whole
+    plan ran. A deploy that fails half-way (after ImportRestApi, or after some
+    CreateEventSourceMapping) records nothing, and the re-run creates those
+    again: a second mapping on the same queue (every message handled twice),
+    an orphan REST API per try. Chalice's planner asks this record whether a
+    REST API or a mapping exists, so keeping what was created (merged over the
+    previous record, by resource name) makes the re-run an update.
+    """
+    from chalice.deploy import deployer
+
+    original = deployer.Deployer._deploy
+    if getattr(original, "_keeps_partial", False):
+        return
+
+    def _deploy(self: Any, config: Any, chalice_stage_name: str) -> Any:
+        try:
+            return original(self, config, chalice_stage_name)
+        except Exception:
+            created = list(self._executor.resource_values or [])
+            if created:
+                record_partial(config.project_dir, chalice_stage_name, created,
+                               self._recorder)
+            raise
+
+    _deploy._keeps_partial = True  # type: ignore[attr-defined]
+    deployer.Deployer._deploy = _deploy
+
+
+def record_partial(project_dir: str, stage: str, created: list[dict[str, Any]],
+                   recorder: Any) -> None:
+    import json
+    from pathlib import Path
+
+    path = Path(project_dir) / ".chalice" / "deployed" / f"{stage}.json"
+    previous = []
+    if path.is_file():
+        previous = json.loads(path.read_text(encoding="utf-8")).get("resources", [])
+    names_created = {r.get("name") for r in created}
+    merged = [r for r in previous if r.get("name") not in names_created] + created
+    recorder.record_results({"resources": merged, "schema_version": "2.0",
+                             "backend": "api"}, stage, project_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     # over whatever stage this shell happens to have exported.
     os.environ["STAGE"] = stage
     install()
+    import click
     from chalice.cli import cli
 
     sys.argv = ["chalice", *argv]
@@ -92,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         result = cli.main(args=argv, prog_name="chalice", obj={}, standalone_mode=False)
     except SystemExit:
         raise
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        return 1
     except Exception as exc:  # noqa: BLE001 - the edge: a message, not a traceback
         from provision.errors import explain
 
