@@ -90,7 +90,23 @@ def ensure_api(prov: Any) -> str:
         f"https://{api_id}.execute-api.{prov.region}.amazonaws.com")
     prov.env["API_URL"] = url
     prov.http_api_id = api_id
+    if is_placeholder_url(prov.config.get("stages", {}).get(prov.stage, {}).get(
+            "environment_variables", {}).get("CONFIRM_BASE_URL")):
+        # The partner's link must reach the partner page: this API's own URL
+        # unless a real one (a custom domain) is already configured.
+        prov.env["CONFIRM_BASE_URL"] = url
     return url
+
+
+PLACEHOLDER_HOSTS = (".example", "example.com", "localhost", "127.0.0.1")
+
+
+def is_placeholder_url(url: str | None) -> bool:
+    """No URL, or one that reaches nothing a partner could open."""
+    if not url or not url.startswith("https://"):
+        return True
+    host = url[len("https://"):].split("/", 1)[0].split(":", 1)[0]
+    return any(host == h.lstrip(".") or host.endswith(h) for h in PLACEHOLDER_HOSTS)
 
 
 def _normal(cors: dict[str, Any]) -> dict[str, Any]:
