@@ -20,7 +20,6 @@ A bare ``chalice deploy`` on Python < 3.12 is stopped by ``app.py``
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 from typing import Any
@@ -125,12 +124,6 @@ def record_partial(project_dir: str, stage: str, created: list[dict[str, Any]],
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from chalicelib import names
-
-    stage = names._stage_from_argv(argv) or names.DEFAULT_STAGE
-    # app.py derives queue names from STAGE first: the CLI's --stage must win
-    # over whatever stage this shell happens to have exported.
-    os.environ["STAGE"] = stage
     install()
     import click
     from chalice.cli import cli
