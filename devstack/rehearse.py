@@ -387,6 +387,7 @@ def leftovers(client: Callable[[str], Any], stage: str, event_bucket: str,
 # -- the run --------------------------------------------------------------------
 
 def copy_project(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         src = PROJECT_DIR / name
         if src.is_dir():

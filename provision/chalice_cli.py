@@ -28,6 +28,7 @@ DEFAULT_RUNTIME = "python3.13"
 # AL2023 runtimes AWS accepts for new functions (lambda-runtimes table).
 ACCEPTED = ("python3.12", "python3.13", "python3.14")
 MARK = "_partnerline_runtime"
+COMMANDS = ("deploy", "delete", "package", "local", "invoke", "logs", "url")
 
 
 def stage_runtime(config: Any) -> str:
@@ -141,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the edge: a message, not a traceback
         from provision.errors import explain
 
-        print(explain("chalice " + " ".join(argv[:1]), exc), file=sys.stderr)
+        command = next((a for a in argv if a in COMMANDS), "")
+        print(explain(f"chalice {command}".strip(), exc), file=sys.stderr)
         return 2
     return result if isinstance(result, int) else 0
 
