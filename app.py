@@ -14,9 +14,10 @@ from chalicelib import errors, logs, names, settings
 
 def refuse_old_runtime(argv: list[str] = sys.argv) -> None:
     """A bare `chalice deploy`/`chalice package` on Python < 3.12 would put the
-    functions on that Python's runtime, which AWS no longer accepts (python3.11:
-    no new functions since 2026-07-31). Chalice imports this file before any
-    AWS call, so the deploy stops here, with a way forward. Costs nothing in
+    functions on that Python's runtime (Chalice takes it from the interpreter),
+    an Amazon Linux 2 runtime that AWS is retiring; the contract wants
+    python3.12+ (Amazon Linux 2023). Chalice imports this file before any AWS
+    call, so the deploy stops here, with a way forward. Costs nothing in
     Lambda, in `chalice local` and in tests: only the CLI's deploy/package
     commands are looked at. provision.chalice_cli sets the runtime itself and
     marks Chalice's Config, so it passes."""
@@ -32,8 +33,8 @@ def refuse_old_runtime(argv: list[str] = sys.argv) -> None:
         return
     raise SystemExit(
         f"이 Python({sys.version_info[0]}.{sys.version_info[1]})으로 배포하면 Lambda 함수가 "
-        f"python{sys.version_info[0]}.{sys.version_info[1]} 런타임에 만들어지는데, AWS는 이 "
-        "런타임으로 새 함수를 만들 수 없게 막았어요. `make deploy STAGE=<스테이지>`로 배포하거나 "
+        f"python{sys.version_info[0]}.{sys.version_info[1]} 런타임(Amazon Linux 2)에 만들어지는데, "
+        "AWS가 지원을 끝내는 런타임이에요. `make deploy STAGE=<스테이지>`로 배포하거나 "
         "`.venv/bin/python -m provision.chalice_cli deploy --stage <스테이지>`를 쓰세요 "
         "(런타임은 python3.13). 배포는 시작하지 않았어요.")
 

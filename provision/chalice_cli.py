@@ -3,7 +3,8 @@ with the Lambda runtime taken from the stage instead of from this interpreter.
 
 Chalice 1.34 has no runtime setting: ``Config.lambda_python_version`` is the
 Python that runs the CLI (aws/chalice#1416). On the 3.11 of this machine that
-gives ``python3.11``, a runtime AWS no longer lets anyone create functions on.
+gives ``python3.11``, an Amazon Linux 2 runtime AWS is retiring (docs/deploy.md),
+where the contract wants python3.12 or later (Amazon Linux 2023).
 This launcher replaces that one property with the stage's ``lambda_runtime``
 (``.chalice/config.json``, top level or per stage; default ``python3.13``)
 and then hands over to Chalice's ``main`` unchanged, so every command, option
