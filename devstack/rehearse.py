@@ -477,13 +477,25 @@ def main() -> int:
 
 
 def load_app(project: Path) -> Any:
-    """The app as deployed for the stage (queue names follow STAGE)."""
-    import importlib
+    """The app as deployed for the stage (queue names follow STAGE), loaded
+    under its own module name: the process's ``app`` module (another stage's
+    queue names) stays as it was, and so does STAGE."""
+    import importlib.util
 
-    os.environ["STAGE"] = STAGE
     if str(PROJECT_DIR) not in sys.path:
         sys.path.insert(0, str(PROJECT_DIR))
-    module = importlib.import_module("app")
+    saved = os.environ.get("STAGE")
+    os.environ["STAGE"] = STAGE
+    try:
+        spec = importlib.util.spec_from_file_location(f"_rehearsed_app_{STAGE}",
+                                                      project / "app.py")
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    finally:
+        if saved is None:
+            os.environ.pop("STAGE", None)
+        else:
+            os.environ["STAGE"] = saved
     return module.app
 
 

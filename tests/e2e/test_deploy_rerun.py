@@ -10,6 +10,7 @@ the REST API exists (CreateDeployment fails).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -25,7 +26,23 @@ from provision import chalice_cli
 
 
 @pytest.fixture
-def provisioned(tmp_path, monkeypatch):
+def process_state():
+    """Chalice, run in this process, imports ``app`` and exports the stage's
+    environment (TABLE_NAME, STAGE, ...): both are put back for later tests."""
+    from chalicelib import aws, queues
+
+    environ, had_app = dict(os.environ), "app" in sys.modules
+    yield
+    os.environ.clear()
+    os.environ.update(environ)
+    if not had_app:
+        sys.modules.pop("app", None)
+    aws.reset()
+    queues.reset()
+
+
+@pytest.fixture
+def provisioned(tmp_path, monkeypatch, process_state):
     project = rehearse.copy_project(tmp_path / "project")
     emulator = Emulator(free_port(), str(rehearse.PROJECT_DIR / "test-artifacts" /
                                         "deploy-rerun-emulator.log")).start()

@@ -85,9 +85,13 @@ def test_a_stage_may_name_another_accepted_runtime_and_not_a_refused_one(project
         config_path.write_text(original)
 
 
-def test_the_guard_costs_nothing_outside_deploy_and_package():
+def test_the_guard_costs_nothing_outside_deploy_and_package(monkeypatch):
+    from chalice.config import Config
+
     import app
 
+    # As in a bare `chalice deploy`: the launcher has not marked Chalice here.
+    monkeypatch.setattr(Config, "_partnerline_runtime", False, raising=False)
     for argv in (["/var/runtime/bootstrap.py"], ["chalice", "local", "--stage", "local"],
                  ["pytest"], []):
         app.refuse_old_runtime(argv)  # no SystemExit
