@@ -28,15 +28,18 @@ from provision import chalice_cli
 @pytest.fixture
 def process_state():
     """Chalice, run in this process, imports ``app`` and exports the stage's
-    environment (TABLE_NAME, STAGE, ...): both are put back for later tests."""
+    environment (TABLE_NAME, STAGE, ...). An ``app`` module imported earlier
+    for another stage would give Chalice that stage's queue names, so it is set
+    aside for the test; both are put back for later tests."""
     from chalicelib import aws, queues
 
-    environ, had_app = dict(os.environ), "app" in sys.modules
+    environ, earlier_app = dict(os.environ), sys.modules.pop("app", None)
     yield
     os.environ.clear()
     os.environ.update(environ)
-    if not had_app:
-        sys.modules.pop("app", None)
+    sys.modules.pop("app", None)
+    if earlier_app is not None:
+        sys.modules["app"] = earlier_app
     aws.reset()
     queues.reset()
 
