@@ -23,8 +23,7 @@ def refuse_old_runtime(argv: list[str] = sys.argv) -> None:
     marks Chalice's Config, so it passes."""
     if sys.version_info >= (3, 12) or not argv:
         return
-    program = os.path.basename(argv[0])
-    if not (program == "chalice" or argv[0].endswith(os.path.join("chalice", "__main__.py"))):
+    if os.path.basename(argv[0]) != "chalice":
         return
     if not {"deploy", "package"} & set(argv[1:]):
         return
