@@ -40,6 +40,9 @@ COPIED = ("app.py", "chalicelib", "vendor", "provision", "devstack", "scripts", 
           "lex", "contact-flows", "web", ".chalice", "requirements.txt",
           "requirements-dev.txt", "Makefile")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "deployed", "deployments")
+# What Lambda's SQS event source mapping does with the function's role: needed
+# whatever provision/policies.py says, so checked apart from it.
+CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 
 
 # -- the deployed system, from the emulator's state -----------------------------
@@ -139,6 +142,14 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
                         f"{len(found)}개예요 (정확히 1개여야 해요)")
         elif found[0].get("State") not in (None, "Enabled", "Enabling"):
             gaps.append(f"큐 {names.queue_name(kind, stage)} 연결이 {found[0]['State']}예요")
+        conf = functions.get(source.name)
+        if conf is not None:
+            role = _role_policy(iam, conf["Role"])
+            missing = [a for a in CONSUME if not _allows(role, a, queue_arn)]
+            if missing:
+                gaps.append(f"함수 {conf['FunctionName']}의 역할로는 큐 "
+                            f"{names.queue_name(kind, stage)}를 읽을 수 없어요 "
+                            f"({', '.join(missing)} 없음)")
 
     # Routes: the HTTP API and the REST API both reach the API function.
     apigw2 = client("apigatewayv2")

@@ -113,6 +113,35 @@ def test_a_removed_policy_action_is_a_gap(deployed):
     assert deployed["gaps"]() == []
 
 
+def test_a_queue_its_function_may_not_read_is_a_gap_even_if_the_policy_files_agree(
+        deployed, monkeypatch):
+    from provision import policies
+
+    iam = deployed["client"]("iam")
+    role = f"partnerline-{STAGE}-handle_partner_link"
+    name = iam.list_role_policies(RoleName=role)["PolicyNames"][0]
+    original = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    broken = json.loads(json.dumps(original))
+    for st in broken["Statement"]:
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        st["Action"] = [a for a in actions if a != "sqs:ReceiveMessage"] or ["sqs:DeleteMessage"]
+    iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(broken))
+    # As if the action had been dropped from provision/policies.py and deployed.
+    consume = policies._consume
+    monkeypatch.setattr(policies, "_consume", lambda arns, kind: {
+        **consume(arns, kind), "Action": [a for a in consume(arns, kind)["Action"]
+                                          if a != "sqs:ReceiveMessage"]})
+    try:
+        assert deployed["gaps"]() == [
+            f"함수 {role}의 역할로는 큐 partnerline-{STAGE}-partner-links를 읽을 수 없어요 "
+            "(sqs:ReceiveMessage 없음)"]
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=name,
+                            PolicyDocument=json.dumps(original))
+    monkeypatch.undo()
+    assert deployed["gaps"]() == []
+
+
 def test_an_old_runtime_and_a_placeholder_link_are_gaps(deployed):
     lam = deployed["client"]("lambda")
     fn = f"partnerline-{STAGE}-handle_partner_link"
