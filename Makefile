@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint call export draw provision clean lint-aws
+.PHONY: run test bench lint call export draw provision clean lint-aws deploy destroy rehearse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,34 @@ lint-aws: $(STAMP)
 
 # CI (make test) runs the AWS lints too: one prerequisite, the recipe unchanged.
 test: lint-aws
+
+# Deploy to AWS (docs/deploy.md): provisioning, `chalice deploy` through the
+# launcher that puts the functions on python3.13, then the after-deploy wiring.
+# Each step is idempotent, so after a failure the same command continues.
+# AWS_ENDPOINT_URL is honoured (make rehearse points it at the emulator).
+AWS_STAGES := dev prod
+check-stage = $(if $(filter $(STAGE),$(AWS_STAGES)),,$(error STAGE=dev 또는 STAGE=prod로 실행해 주세요))
+DEPLOY_ENV = $(if $(EVENT_BUCKET),EVENT_BUCKET_NAME="$(EVENT_BUCKET)")
+
+deploy: $(STAMP)
+	$(check-stage)
+	$(DEPLOY_ENV) $(PY) -m provision --stage $(STAGE)
+	$(PY) -m provision.chalice_cli deploy --stage $(STAGE)
+	$(PY) -m provision --stage $(STAGE) --after-deploy \
+		$(if $(CONNECT_INSTANCE_ID),--connect-instance-id "$(CONNECT_INSTANCE_ID)")
+
+# Deletes every resource of the stage; prod also needs CONFIRM=prod.
+destroy: $(STAMP)
+	$(check-stage)
+	$(DEPLOY_ENV) $(PY) -m provision.destroy --stage $(STAGE) --confirm "$(CONFIRM)" \
+		$(if $(CONNECT_INSTANCE_ID),--connect-instance-id "$(CONNECT_INSTANCE_ID)")
+
+# A fresh emulator: make deploy, the wiring checked, make destroy, nothing left.
+rehearse: $(STAMP)
+	$(PY) -m devstack.rehearse
+
+# CI (make test) rehearses the deployment too.
+test: rehearse
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .devstack test-artifacts

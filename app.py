@@ -11,6 +11,35 @@ from chalice import Chalice, Response
 
 from chalicelib import errors, logs, names, settings, warmup
 
+
+def refuse_old_runtime(argv: list[str] = sys.argv) -> None:
+    """A bare `chalice deploy`/`chalice package` on Python < 3.12 would put the
+    functions on that Python's runtime (Chalice takes it from the interpreter),
+    an Amazon Linux 2 runtime that AWS is retiring; the contract wants
+    python3.12+ (Amazon Linux 2023). Chalice imports this file before any AWS
+    call, so the deploy stops here, with a way forward. Costs nothing in
+    Lambda, in `chalice local` and in tests: only the CLI's deploy/package
+    commands are looked at. provision.chalice_cli sets the runtime itself and
+    marks Chalice's Config, so it passes."""
+    if sys.version_info >= (3, 12) or not argv:
+        return
+    if os.path.basename(argv[0]) != "chalice":
+        return
+    if not {"deploy", "package"} & set(argv[1:]):
+        return
+    config = sys.modules.get("chalice.config")
+    if getattr(getattr(config, "Config", None), "_partnerline_runtime", False):
+        return
+    raise SystemExit(
+        f"이 Python({sys.version_info[0]}.{sys.version_info[1]})으로 배포하면 Lambda 함수가 "
+        f"python{sys.version_info[0]}.{sys.version_info[1]} 런타임(Amazon Linux 2)에 만들어지는데, "
+        "AWS가 지원을 끝내는 런타임이에요. `make deploy STAGE=<스테이지>`로 배포하거나 "
+        "`.venv/bin/python -m provision.chalice_cli deploy --stage <스테이지>`를 쓰세요 "
+        "(런타임은 python3.13). 배포는 시작하지 않았어요.")
+
+
+refuse_old_runtime()
+
 app = Chalice(app_name=names.APP_NAME)
 
 

@@ -144,7 +144,11 @@ def main() -> None:
     keep_lambda_snapstart()
     make_transactions_cheap()
     make_dynamodb_atomic()  # the lock wraps the cheap transaction too
-    __import__("devstack.faults").faults.install()  # POST /_faults (devstack/faults.py)
+    from devstack import apigateway_import, faults, standins
+
+    standins.install()
+    apigateway_import.install()
+    faults.install()  # POST /_faults: injected faults on the wire (devstack/faults.py)
     from moto.server import main as moto_main
 
     moto_main()

@@ -16,6 +16,7 @@ import sys
 
 from provision import stages
 from provision.core import Provisioner
+from provision.errors import explain
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,8 +38,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--after-deploy는 AWS 스테이지(dev, prod)에만 있습니다.")
     print(f"'{args.stage}' 스테이지의 리소스를 준비합니다.")
     prov = Provisioner(args.stage, region=args.region, progress=print)
-    env = (prov.run_after_deploy(args.connect_instance_id) if args.after_deploy
-           else prov.run())
+    try:
+        env = (prov.run_after_deploy(args.connect_instance_id) if args.after_deploy
+               else prov.run())
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a message a person can act on, no traceback
+        print(explain(prov.current_step, exc), file=sys.stderr)
+        return 1
     if args.no_write_config:
         for key, value in sorted(env.items()):
             print(f"{key}={value}")

@@ -1,7 +1,7 @@
 """Where the partner's SMS link points: ``CONFIRM_BASE_URL``.
 
-With a custom domain (stage settings ``CONFIRM_DOMAIN_NAME`` and
-``CONFIRM_CERTIFICATE_ARN`` in ``.chalice/config.json``) the HTTP API gets a
+With a custom domain (the stage's settings ``CONFIRM_DOMAIN_NAME`` and
+``CONFIRM_CERTIFICATE_ARN`` in provision/stages.py) the HTTP API gets a
 Regional custom domain name and an API mapping of its ``$default`` stage, and
 the DNS record to create is printed (a CNAME, or a Route 53 alias, to API
 Gateway's regional domain name). Without one, the link is the HTTP API's own
@@ -33,15 +33,15 @@ class ConfirmLinkError(SystemExit):
 
 
 def stage_setting(prov: Any, name: str) -> str:
-    section = prov.config.get("stages", {}).get(prov.stage, {})
-    return str(section.get("environment_variables", {}).get(name) or "").strip()
+    """The stage's own choice (provision/stages.py ``settings``)."""
+    return str(prov.env.get(name) or "").strip()
 
 
 def _check(prov: Any, domain: str, certificate: str) -> None:
     if bool(domain) != bool(certificate):
         raise ConfirmLinkError(
             f"{DOMAIN_SETTING}와 {CERTIFICATE_SETTING}는 함께 설정해야 합니다 "
-            f"(.chalice/config.json의 '{prov.stage}' 스테이지).")
+            f"(provision/stages.py의 '{prov.stage}' 스테이지 settings).")
     parts = certificate.split(":")
     if len(parts) < 6 or parts[2] != "acm":
         raise ConfirmLinkError(f"{CERTIFICATE_SETTING}가 ACM 인증서 ARN이 아닙니다.")

@@ -15,6 +15,7 @@ from typing import Any
 from chalicelib import names
 from chalicelib.aws import error_code
 from provision import stages
+from provision.errors import StepFailed
 
 STEPFUNCTIONS_DIR = stages.PROJECT_DIR / "stepfunctions"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
@@ -37,6 +38,7 @@ class Provisioner:
         self.env: dict[str, str] = {"STAGE": stage, **stages.settings(stage)}
         self._progress = progress or (lambda line: None)
         self._clients: dict[str, Any] = {}
+        self.current_step = "준비"  # named in the message when a step fails
 
     # -- plumbing -----------------------------------------------------------
     def client(self, service: str, region: str | None = None) -> Any:
@@ -45,6 +47,10 @@ class Provisioner:
         if key not in self._clients:
             self._clients[key] = self.session.client(service, region_name=region or self.region)
         return self._clients[key]
+
+    def _step(self, label: str) -> None:
+        self.current_step = label  # named in the message when the step fails
+        self._progress(label)
 
     def changed(self, what: str) -> None:
         self.changes.append(what)
@@ -68,7 +74,7 @@ class Provisioner:
         if self.options["aws"]:
             steps += self.aws_steps()
         for i, (label, step) in enumerate(steps, 1):
-            self._progress(f"[{i}/{len(steps)}] {label}")
+            self._step(f"[{i}/{len(steps)}] {label}")
             step()
         return dict(self.env)
 
@@ -90,21 +96,21 @@ class Provisioner:
         from provision import alarms, connect, gateway_responses, http_api, snapstart
 
         # First: the HTTP API and Connect are wired to what this step says to invoke.
-        self._progress("[1/4] Lambda SnapStart " + ("켜기" if snapstart.enabled(self.stage)
-                                                    else "끔 (스테이지 설정)"))
+        self._step("[1/4] Lambda SnapStart " + ("켜기" if snapstart.enabled(self.stage)
+                                                else "끔 (스테이지 설정)"))
         snapstart.ensure(self)
-        self._progress("[2/4] HTTP API ↔ Lambda")
+        self._step("[2/4] HTTP API ↔ Lambda")
         http_api.ensure_routes(self)
-        self._progress("[3/4] REST API 게이트웨이 응답 (한국어)")
+        self._step("[3/4] REST API 게이트웨이 응답 (한국어)")
         gateway_responses.ensure(self)
         if connect_instance_id:
-            self._progress("[4/4] Amazon Connect")
+            self._step("[4/4] Amazon Connect")
             connect.ensure(self, connect_instance_id)
             # Connect's own errors for the flow: a function it could not invoke
             # never reaches the registration metric.
             alarms.ensure(self, connect_instance_id)
         else:
-            self._progress("[4/4] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
+            self._step("[4/4] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
         return dict(self.env)
 
     # -- DynamoDB -----------------------------------------------------------
@@ -190,13 +196,22 @@ class Provisioner:
         return urls
 
     # -- S3 -----------------------------------------------------------------
-    def _ensure_bucket(self, name: str) -> None:
+    def event_bucket(self) -> str:
+        return stages.event_bucket(self.stage, self.config)
+
+    def _ensure_bucket(self, name: str, setting: str | None = None) -> None:
         s3 = self.client("s3")
         try:
             s3.head_bucket(Bucket=name)
             return
         except Exception as exc:
-            if error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+            code = error_code(exc)
+            if code in ("403", "AccessDenied", "Forbidden") and setting:
+                # S3 names are global: the name is someone else's bucket.
+                raise StepFailed(
+                    f"버킷 이름 '{name}'은(는) 다른 AWS 계정이 쓰고 있어요(403). "
+                    f"{setting}을(를) 다른 이름으로 바꾼 뒤 다시 실행해 주세요.") from None
+            if code not in ("404", "NoSuchBucket", "NotFound"):
                 raise
         kwargs: dict[str, Any] = {"Bucket": name}
         if self.region != "us-east-1":
@@ -212,8 +227,10 @@ class Provisioner:
 
     def ensure_buckets(self) -> None:
         s3 = self.client("s3")
-        events = self.options["event_bucket"]
-        self._ensure_bucket(events)
+        events = self.event_bucket()
+        self._ensure_bucket(events, setting=(
+            f"`make deploy STAGE={self.stage} EVENT_BUCKET=<새 이름>` 또는 .chalice/config.json의 "
+            f"stages.{self.stage}.environment_variables.EVENT_BUCKET"))
         try:
             rules = s3.get_bucket_encryption(Bucket=events)[
                 "ServerSideEncryptionConfiguration"]["Rules"]

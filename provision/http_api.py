@@ -93,6 +93,17 @@ def ensure_api(prov: Any) -> str:
     return url
 
 
+PLACEHOLDER_HOSTS = (".example", "example.com", "localhost", "127.0.0.1")
+
+
+def is_placeholder_url(url: str | None) -> bool:
+    """No URL, or one that reaches nothing a partner could open."""
+    if not url or not url.startswith("https://"):
+        return True
+    host = url[len("https://"):].split("/", 1)[0].split(":", 1)[0]
+    return any(host == h.lstrip(".") or host.endswith(h) for h in PLACEHOLDER_HOSTS)
+
+
 def _normal(cors: dict[str, Any]) -> dict[str, Any]:
     return {k: sorted(v) if isinstance(v, list) else v for k, v in cors.items()}
 

@@ -211,7 +211,7 @@ def ensure(prov: Any, chalice_dir: Path | None = None) -> list[str]:
     """The stage's policy files with its real ARNs (after Lex, which knows the bot ids)."""
     stage_env = prov.config.get("stages", {}).get(prov.stage, {}).get(
         "environment_variables", {})
-    arns = Arns(prov.stage, prov.region, prov.account_id(), prov.options["event_bucket"],
+    arns = Arns(prov.stage, prov.region, prov.account_id(), prov.event_bucket(),
                 bot_id=prov.env.get("LEX_BOT_ID", ANY),
                 alias_id=prov.env.get("LEX_BOT_ALIAS_ID", ANY),
                 model_id=stage_env.get("BEDROCK_MODEL_ID"),

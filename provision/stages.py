@@ -34,6 +34,9 @@ PROVISIONED = ("STAGE", "TABLE_NAME", "EVENT_BUCKET", "WEB_BUCKET", "WEB_URL", "
                "ADMIN_TOKEN_PARAM", "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL",
                "SMS_REGION")
 
+# Overrides the event bucket's name for one run (`make deploy EVENT_BUCKET=...`).
+EVENT_BUCKET_OVERRIDE = "EVENT_BUCKET_NAME"
+
 # Chalice's default when a stage names no lambda_timeout.
 CHALICE_DEFAULT_TIMEOUT = 60
 
@@ -51,6 +54,19 @@ def settings(stage: str) -> dict[str, str]:
 
 def load_config(path: Path = CONFIG_PATH) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def event_bucket(stage: str, config: dict[str, Any] | None = None) -> str:
+    """The event log's bucket: the override, else the stage's EVENT_BUCKET in
+    .chalice/config.json, else the stage's default (S3 names are global, so a
+    default may belong to someone else: then this setting is the way out)."""
+    override = os.environ.get(EVENT_BUCKET_OVERRIDE, "").strip()
+    if override:
+        return override
+    config = config if config is not None else load_config()
+    configured = (config.get("stages", {}).get(stage, {})
+                  .get("environment_variables", {}).get("EVENT_BUCKET"))
+    return configured or options(stage)["event_bucket"]
 
 
 def handler_timeout(stage: str, config: dict[str, Any] | None = None) -> int:

@@ -3,8 +3,9 @@
 1. Every state machine in ``stepfunctions/`` passes ``statelint`` (the Python
    port of awslabs' linter: no Ruby needed), after its ``${...}`` placeholders
    are filled with values of the right shape, as provisioning would.
-2. ``chalice package --stage prod`` works (no AWS credentials needed) and its
-   ``sam.json`` passes ``cfn-lint``.
+2. ``chalice package --stage prod`` (through provision.chalice_cli, as a
+   deploy) works (no AWS credentials needed) and its ``sam.json`` passes
+   ``cfn-lint``.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def lint_state_machines(out: Path) -> int:
 def lint_package(out: Path, stage: str = "prod") -> int:
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", REGION)}
     target = out / "package"
-    package = subprocess.run([str(BIN / "chalice"), "package", "--stage", stage, str(target)],
+    # Through the launcher: the template then has the runtime a deploy creates.
+    package = subprocess.run([str(BIN / "python"), "-m", "provision.chalice_cli", "package",
+                              "--stage", stage, str(target)],
                              cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     if package.returncode != 0:
         print(f"chalice package --stage {stage}: FAILED\n{package.stdout}{package.stderr}")

@@ -269,17 +269,18 @@ def test_confirm_links_point_at_the_http_api_without_a_custom_domain(prod):
 CERTIFICATE = f"arn:aws:acm:{REGION}:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 
 
-def _with_domain(config, domain="go.partner.example", certificate=CERTIFICATE):
-    config = copy.deepcopy(config)
-    env = config["stages"][STAGE]["environment_variables"]
-    env.update({"CONFIRM_DOMAIN_NAME": domain, "CONFIRM_CERTIFICATE_ARN": certificate})
-    return config
+def _with_domain(monkeypatch, domain="go.partner.example", certificate=CERTIFICATE):
+    """The stage chooses a custom domain (its settings in provision/stages.py)."""
+    monkeypatch.setitem(stages.STAGES[STAGE], "settings", {
+        **stages.settings(STAGE),
+        "CONFIRM_DOMAIN_NAME": domain, "CONFIRM_CERTIFICATE_ARN": certificate})
+    return stages.load_config()
 
 
-def test_custom_domain_mapped_to_the_http_api_and_the_dns_record_printed(prod):
+def test_custom_domain_mapped_to_the_http_api_and_the_dns_record_printed(prod, monkeypatch):
     apigw = boto3.client("apigatewayv2")
     [api] = [a for a in apigw.get_apis()["Items"] if a["Name"] == "partnerline-prod-http"]
-    config = _with_domain(stages.load_config())
+    config = _with_domain(monkeypatch)
     runs = []
     for _ in range(2):
         lines: list[str] = []
@@ -308,8 +309,8 @@ def test_custom_domain_mapped_to_the_http_api_and_the_dns_record_printed(prod):
     ("go.partner.example", "arn:aws:iam::123456789012:server-certificate/x", "ACM"),
 ])
 def test_a_custom_domain_setting_that_cannot_work_is_refused_before_any_change(
-        prod, domain, certificate, says):
-    config = _with_domain(stages.load_config(), domain, certificate)
+        prod, domain, certificate, says, monkeypatch):
+    config = _with_domain(monkeypatch, domain, certificate)
     prov = Provisioner(STAGE, region=REGION, config=config)
     http_api.ensure_api(prov)
     with pytest.raises(confirm_link.ConfirmLinkError) as err:

@@ -25,8 +25,10 @@ def prov(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     config = copy.deepcopy(stages.load_config())
-    config["stages"][STAGE]["environment_variables"].update(
-        {"CONFIRM_DOMAIN_NAME": DOMAIN, "CONFIRM_CERTIFICATE_ARN": NEW_CERT})
+    # The stage's choice of a custom domain (its settings in provision/stages.py).
+    monkeypatch.setitem(stages.STAGES[STAGE], "settings", {
+        **stages.settings(STAGE),
+        "CONFIRM_DOMAIN_NAME": DOMAIN, "CONFIRM_CERTIFICATE_ARN": NEW_CERT})
     lines: list[str] = []
     p = Provisioner(STAGE, region=REGION, config=config, progress=lines.append)
     p.env["API_URL"] = "https://abcdefghij.execute-api.ap-northeast-2.amazonaws.com"

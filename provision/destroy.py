@@ -1,0 +1,340 @@
+"""python -m provision.destroy --stage STAGE [--confirm STAGE] [--connect-instance-id ID]
+
+Deletes everything `make deploy STAGE=...` created, and prints each deletion:
+what `chalice deploy` made (``chalice delete``, then any function, mapping,
+role, REST API or log group of the stage it did not know about, e.g. after
+a failed deploy), the HTTP API, Amazon Connect's flow and association, the
+Lex bot and its role, alarms and their topic, state machines and their role,
+SSM parameters, queues and dead-letter queues, both buckets (every object
+version first), the table, and the leftovers in .chalice/ (Chalice's record,
+the policy files' real ARNs, the ids of deleted resources in config.json).
+
+Idempotent: what is already gone is skipped, and a second run says there was
+nothing to delete. ``prod`` needs ``--confirm prod`` (``make destroy
+STAGE=prod CONFIRM=prod``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib import names
+from chalicelib.aws import error_code
+from provision import alarms, connect, gateway_responses, http_api, lambdas, lex, policies, stages
+from provision import secrets as stage_secrets
+from provision.core import STEPFUNCTIONS_DIR, Provisioner
+from provision.errors import explain
+
+GONE = ("NotFound", "NoSuch", "NonExistent", "DoesNotExist", "404")
+# Written by provisioning; meaningless once their resources are deleted.
+ENV_OF_DELETED = ("LEX_BOT_ID", "LEX_BOT_ALIAS_ID", "API_URL", "WEB_URL")
+
+
+def _gone(exc: BaseException) -> bool:
+    code = error_code(exc)
+    return any(g in code for g in GONE)
+
+
+class Destroyer:
+    def __init__(self, prov: Provisioner, progress: Callable[[str], None] = print) -> None:
+        self.prov = prov
+        self.stage = prov.stage
+        self.prefix = prov.prefix
+        self.deleted: list[str] = []
+        self._progress = progress
+        self.current_step = "준비"
+
+    def c(self, service: str) -> Any:
+        return self.prov.client(service)
+
+    def did(self, what: str) -> None:
+        self.deleted.append(what)
+        self._progress(f"  - 삭제: {what}")
+
+    def attempt(self, what: str, call: Callable[[], Any]) -> None:
+        """Delete one thing; already gone is fine (idempotent)."""
+        try:
+            call()
+        except Exception as exc:
+            if _gone(exc):
+                return
+            raise
+        self.did(what)
+
+    def ours(self, name: str) -> bool:
+        return name == self.prefix or name.startswith(self.prefix + "-")
+
+    # -- the whole stage ----------------------------------------------------
+    def run(self, connect_instance_id: str | None = None) -> list[str]:
+        steps = [("Chalice 배포 (chalice delete)", self.chalice_delete),
+                 ("Lambda 함수, 큐 연결, 역할, REST API, 로그 그룹", self.functions),
+                 ("HTTP API", self.http_api),
+                 ("Amazon Connect", lambda: self.connect(connect_instance_id)),
+                 ("Lex 봇", self.lex),
+                 ("CloudWatch 경보와 SNS 주제", self.alarms),
+                 ("Step Functions", self.state_machines),
+                 ("비밀 값 (SSM)", self.parameters),
+                 ("SQS 큐", self.queues),
+                 ("S3 버킷", self.buckets),
+                 ("DynamoDB 테이블", self.table),
+                 (".chalice 기록과 정책 파일", self.local_files)]
+        for i, (label, step) in enumerate(steps, 1):
+            self.current_step = f"[{i}/{len(steps)}] {label}"
+            self._progress(self.current_step)
+            step()
+        return self.deleted
+
+    # -- what chalice deploy made -------------------------------------------
+    def chalice_delete(self) -> None:
+        record = gateway_responses.DEPLOYED_DIR / f"{self.stage}.json"
+        if not record.is_file() or not json.loads(record.read_text(encoding="utf-8")).get(
+                "resources"):
+            self._progress("  (Chalice 배포 기록 없음: 남은 것은 다음 단계에서 찾아 지워요)")
+            return
+        from provision import chalice_cli
+
+        rc = chalice_cli.main(["delete", "--stage", self.stage])
+        if rc:
+            raise SystemExit(rc)
+        self.did(f"chalice delete --stage {self.stage} (함수, 역할, 큐 연결, REST API)")
+
+    def functions(self) -> None:
+        lam, iam = self.c("lambda"), self.c("iam")
+        functions = [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
+                     for f in page["Functions"] if self.ours(f["FunctionName"])]
+        queue_arns = {self.prov.queue_arn(names.queue_name(k, self.stage))
+                      for k in names.QUEUE_KINDS}
+        for page in lam.get_paginator("list_event_source_mappings").paginate():
+            for m in page["EventSourceMappings"]:
+                fn = m.get("FunctionArn", "").rsplit(":", 1)[-1]
+                if self.ours(fn) or m.get("EventSourceArn") in queue_arns:
+                    self.attempt(f"event source mapping {m['UUID']} ({fn})",
+                                 lambda u=m["UUID"]: lam.delete_event_source_mapping(UUID=u))
+        for fn in functions:
+            self.attempt(f"Lambda function {fn}", lambda f=fn: lam.delete_function(FunctionName=f))
+        self.rest_apis()
+        for page in iam.get_paginator("list_roles").paginate():
+            for role in page["Roles"]:
+                name = role["RoleName"]
+                # The states and lex roles go with their own steps.
+                if self.ours(name) and name not in (f"{self.prefix}-states",
+                                                    f"{self.prefix}-lex"):
+                    self.delete_role(name)
+        logs = self.c("logs")
+        for page in logs.get_paginator("describe_log_groups").paginate(
+                logGroupNamePrefix=f"/aws/lambda/{self.prefix}"):
+            for group in page["logGroups"]:
+                name = group["logGroupName"]
+                if self.ours(name.rsplit("/", 1)[-1]):
+                    self.attempt(f"log group {name}",
+                                 lambda n=name: logs.delete_log_group(logGroupName=n))
+
+    def rest_apis(self) -> None:
+        apigw = self.c("apigateway")
+        suffixes = tuple(f":function:{lambdas.function_name(self.stage, h)}/invocations"
+                         for h in (lambdas.API_HANDLER, *lambdas.HANDLERS))
+        for page in apigw.get_paginator("get_rest_apis").paginate():
+            for api in page.get("items", []):
+                if api.get("name") == names.APP_NAME and any(
+                        gateway_responses._invokes(apigw, api["id"], s) for s in suffixes):
+                    self.attempt(f"REST API {api['id']}",
+                                 lambda i=api["id"]: apigw.delete_rest_api(restApiId=i))
+
+    def delete_role(self, name: str) -> None:
+        iam = self.c("iam")
+        try:
+            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+                iam.delete_role_policy(RoleName=name, PolicyName=policy)
+            for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+        except Exception as exc:
+            if _gone(exc):
+                return
+            raise
+        self.attempt(f"IAM role {name}", lambda: iam.delete_role(RoleName=name))
+
+    # -- provisioned --------------------------------------------------------
+    def http_api(self) -> None:
+        apigw = self.c("apigatewayv2")
+        found = http_api._find_api(apigw, http_api.api_name(self.stage))
+        if found:
+            self.attempt(f"HTTP API {found['Name']}",
+                         lambda: apigw.delete_api(ApiId=found["ApiId"]))
+
+    def connect(self, instance_id: str | None) -> None:
+        client = self.c("connect")
+        if instance_id:
+            instances = [instance_id]
+        else:
+            try:
+                instances = [i["Id"] for i in connect._paged(
+                    client.list_instances, "InstanceSummaryList")]
+            except Exception as exc:  # noqa: BLE001 - no Connect here: nothing of ours
+                self._progress(f"  (Connect 인스턴스를 볼 수 없어요: {error_code(exc)})")
+                return
+        function_arn = lambdas.function_arn(self.prov.region, self.prov.account_id(),
+                                            self.stage, connect.HANDLER)
+        for instance in instances:
+            flows = connect._paged(client.list_contact_flows, "ContactFlowSummaryList",
+                                   InstanceId=instance, ContactFlowTypes=["CONTACT_FLOW"])
+            for flow in flows:
+                if flow["Name"] == connect.flow_name(self.stage):
+                    self.attempt(f"Connect {instance}: contact flow {flow['Name']}",
+                                 lambda f=flow["Id"], i=instance: client.delete_contact_flow(
+                                     InstanceId=i, ContactFlowId=f))
+            associated = connect._paged(client.list_lambda_functions, "LambdaFunctions",
+                                        InstanceId=instance)
+            if function_arn in associated:
+                self.attempt(f"Connect {instance}: function association",
+                             lambda i=instance: client.disassociate_lambda_function(
+                                 InstanceId=i, FunctionArn=function_arn))
+
+    def lex(self) -> None:
+        models = self.c("lexv2-models")
+        name = lex.bot_name(self.stage)
+        found = models.list_bots(filters=[{"name": "BotName", "values": [name],
+                                           "operator": "EQ"}]).get("botSummaries", [])
+        for bot in found:
+            if bot.get("botName") == name:
+                self.attempt(f"Lex bot {name}", lambda b=bot["botId"]: models.delete_bot(
+                    botId=b, skipResourceInUseCheck=True))
+        self.delete_role(f"{self.prefix}-lex")
+
+    def alarms(self) -> None:
+        cloudwatch, sns = self.c("cloudwatch"), self.c("sns")
+        topic = f"arn:aws:sns:{self.prov.region}:{self.prov.account_id()}:" \
+                f"{alarms.topic_name(self.stage)}"
+        wanted = [a["AlarmName"] for a in alarms.definitions(self.stage, topic)]
+        existing = [a["AlarmName"] for a in cloudwatch.describe_alarms(
+            AlarmNames=wanted).get("MetricAlarms", [])]
+        if existing:
+            cloudwatch.delete_alarms(AlarmNames=existing)
+            for name in existing:
+                self.did(f"alarm {name}")
+        try:
+            sns.get_topic_attributes(TopicArn=topic)
+        except Exception as exc:
+            if _gone(exc):
+                return
+            raise
+        self.attempt(f"SNS topic {alarms.topic_name(self.stage)}",
+                     lambda: sns.delete_topic(TopicArn=topic))
+
+    def state_machines(self) -> None:
+        sfn = self.c("stepfunctions")
+        for path in sorted(STEPFUNCTIONS_DIR.glob("*.json")):
+            name = names.state_machine_name(path.stem, self.stage)
+            arn = f"arn:aws:states:{self.prov.region}:{self.prov.account_id()}:" \
+                  f"stateMachine:{name}"
+            try:
+                sfn.describe_state_machine(stateMachineArn=arn)
+            except Exception as exc:
+                if _gone(exc):
+                    continue
+                raise
+            sfn.delete_state_machine(stateMachineArn=arn)
+            self.did(f"state machine {name}")
+        self.delete_role(f"{self.prefix}-states")
+
+    def parameters(self) -> None:
+        ssm = self.c("ssm")
+        for secret in stage_secrets.GENERATORS:
+            name = stage_secrets.parameter_name(self.stage, secret)
+            self.attempt(f"SSM parameter {name}", lambda n=name: ssm.delete_parameter(Name=n))
+
+    def queues(self) -> None:
+        sqs = self.c("sqs")
+        for kind in names.QUEUE_KINDS:
+            for name in (names.queue_name(kind, self.stage),
+                         names.dead_letter_queue_name(kind, self.stage)):
+                try:
+                    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+                except Exception as exc:
+                    if _gone(exc):
+                        continue
+                    raise
+                self.attempt(f"queue {name}", lambda u=url: sqs.delete_queue(QueueUrl=u))
+
+    def buckets(self) -> None:
+        for bucket in (self.prov.event_bucket(), self.prov.web_bucket_name()):
+            self.delete_bucket(bucket)
+
+    def delete_bucket(self, bucket: str) -> None:
+        s3 = self.c("s3")
+        try:
+            s3.head_bucket(Bucket=bucket)
+        except Exception as exc:
+            if _gone(exc):
+                return
+            raise
+        emptied = 0
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                      for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            for i in range(0, len(doomed), 1000):
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed[i:i + 1000],
+                                                         "Quiet": True})
+            emptied += len(doomed)
+        self.attempt(f"bucket {bucket} (객체 {emptied}개 포함)",
+                     lambda: s3.delete_bucket(Bucket=bucket))
+
+    def table(self) -> None:
+        ddb = self.c("dynamodb")
+        name = names.table_name(self.stage)
+        self.attempt(f"table {name}", lambda: ddb.delete_table(TableName=name))
+
+    def local_files(self) -> None:
+        record = gateway_responses.DEPLOYED_DIR / f"{self.stage}.json"
+        if record.is_file():
+            record.unlink()
+            self.did(f".chalice/deployed/{self.stage}.json")
+        written = policies.write(policies.template(self.stage),
+                                 getattr(self.prov, "chalice_dir", None) or policies.CHALICE_DIR)
+        for name in written:
+            self.did(f".chalice/{name}의 계정 ARN (저장소의 형태로 되돌림)")
+        config = stages.load_config()
+        env = config.get("stages", {}).get(self.stage, {}).get("environment_variables", {})
+        stale = [k for k in ENV_OF_DELETED if k in env]
+        if env.get("CONFIRM_BASE_URL") and env.get("CONFIRM_BASE_URL") == env.get("API_URL"):
+            stale.append("CONFIRM_BASE_URL")
+        if stale:
+            for key in stale:
+                env.pop(key)
+            tmp = stages.CONFIG_PATH.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
+            tmp.replace(stages.CONFIG_PATH)
+            self.did(f".chalice/config.json의 {', '.join(stale)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m provision.destroy", description=__doc__)
+    parser.add_argument("--stage", required=True, choices=sorted(
+        s for s, o in stages.STAGES.items() if o["aws"]))
+    parser.add_argument("--confirm", default="")
+    parser.add_argument("--region", default=None)
+    parser.add_argument("--connect-instance-id", default=None)
+    args = parser.parse_args(argv)
+    if args.stage == "prod" and args.confirm != "prod":
+        print("prod 스테이지는 지우지 않았어요. 정말 지우려면 "
+              "`make destroy STAGE=prod CONFIRM=prod`로 실행해 주세요.", file=sys.stderr)
+        return 2
+    print(f"'{args.stage}' 스테이지의 리소스를 지웁니다.")
+    destroyer = Destroyer(Provisioner(args.stage, region=args.region))
+    try:
+        deleted = destroyer.run(args.connect_instance_id)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a message a person can act on, no traceback
+        print(explain(destroyer.current_step, exc), file=sys.stderr)
+        return 1
+    print(f"완료: {len(deleted)}개를 지웠습니다." if deleted else "완료: 지울 것이 없습니다.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

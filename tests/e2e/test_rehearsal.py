@@ -1,0 +1,172 @@
+"""The rehearsal's checks against a real `make deploy STAGE=dev` into the
+emulator, then against that deployment broken on purpose: a checker that
+passes on a broken deployment would prove nothing (make rehearse, issue 11).
+
+One deployment per module (about 15 s); each test breaks one thing through
+the AWS API, asserts the exact gap, and puts it back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import boto3
+import pytest
+
+from devstack import rehearse
+from devstack.emulator import Emulator
+from devstack.ports import free_port
+
+STAGE = rehearse.STAGE
+
+
+@pytest.fixture(scope="module")
+def deployed():
+    project = Path(tempfile.mkdtemp(prefix="partnerline-rehearsal-test-"))
+    emulator = Emulator(free_port(), str(rehearse.PROJECT_DIR / "test-artifacts" /
+                                        "rehearsal-test-emulator.log"))
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "STAGE")}
+    try:
+        rehearse.copy_project(project)
+        emulator.start()
+        env = rehearse.emulator_env(emulator.url)
+        os.environ["AWS_ENDPOINT_URL"] = emulator.url
+        session = boto3.session.Session(region_name=rehearse.REGION)
+        client = rehearse._clients(session)
+        instance = client("connect").create_instance(
+            IdentityManagementType="CONNECT_MANAGED", InstanceAlias="rehearsal-test",
+            InboundCallsEnabled=True, OutboundCallsEnabled=False)["Id"]
+        rehearse.make("deploy", project, env, f"CONNECT_INSTANCE_ID={instance}")
+        app = rehearse.load_app(project)
+        account = client("sts").get_caller_identity()["Account"]
+
+        def gaps() -> list[str]:
+            return rehearse.check_wiring(client, app, STAGE, account, "python3.13", instance)
+
+        yield {"client": client, "gaps": gaps, "project": project, "env": env,
+               "instance": instance, "account": account}
+    finally:
+        emulator.stop()
+        shutil.rmtree(project, ignore_errors=True)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def test_a_deployment_has_no_gaps(deployed):
+    assert deployed["gaps"]() == []
+
+
+def test_a_removed_http_route_is_a_gap(deployed):
+    apigw = deployed["client"]("apigatewayv2")
+    api = next(a for a in apigw.get_apis()["Items"] if a["Name"] == f"partnerline-{STAGE}-http")
+    route = next(r for r in apigw.get_routes(ApiId=api["ApiId"])["Items"]
+                 if r["RouteKey"] == "GET /r/{token}")
+    apigw.delete_route(ApiId=api["ApiId"], RouteId=route["RouteId"])
+    try:
+        assert deployed["gaps"]() == ["HTTP API에 경로 GET /r/{token}가 없어요"]
+    finally:
+        apigw.create_route(ApiId=api["ApiId"], RouteKey=route["RouteKey"],
+                           Target=route["Target"])
+    assert deployed["gaps"]() == []
+
+
+def test_a_missing_or_duplicated_queue_mapping_is_a_gap(deployed):
+    lam = deployed["client"]("lambda")
+    mapping = next(m for m in lam.list_event_source_mappings()["EventSourceMappings"]
+                   if m["EventSourceArn"].endswith(f"partnerline-{STAGE}-partner-links"))
+    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+    wanted = (f"큐 partnerline-{STAGE}-partner-links → handle_partner_link 연결이 {{}}개예요 "
+              "(정확히 1개여야 해요)")
+    assert deployed["gaps"]() == [wanted.format(0)]
+    args = {"EventSourceArn": mapping["EventSourceArn"],
+            "FunctionName": mapping["FunctionArn"], "BatchSize": 1}
+    lam.create_event_source_mapping(**args)
+    extra = lam.create_event_source_mapping(**args)["UUID"]
+    assert deployed["gaps"]() == [wanted.format(2)]
+    lam.delete_event_source_mapping(UUID=extra)
+    assert deployed["gaps"]() == []
+
+
+def test_a_removed_policy_action_is_a_gap(deployed):
+    iam = deployed["client"]("iam")
+    role = f"partnerline-{STAGE}-handle_registration_log"
+    name = iam.list_role_policies(RoleName=role)["PolicyNames"][0]
+    original = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    broken = json.loads(json.dumps(original))
+    for st in broken["Statement"]:
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        st["Action"] = [a for a in actions if a != "s3:PutObject"] or ["s3:GetObject"]
+    iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(broken))
+    try:
+        gaps = deployed["gaps"]()
+        assert len(gaps) == 1 and "s3:PutObject" in gaps[0] and role in gaps[0], gaps
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=name,
+                            PolicyDocument=json.dumps(original))
+    assert deployed["gaps"]() == []
+
+
+def test_a_queue_its_function_may_not_read_is_a_gap_even_if_the_policy_files_agree(
+        deployed, monkeypatch):
+    from provision import policies
+
+    iam = deployed["client"]("iam")
+    role = f"partnerline-{STAGE}-handle_partner_link"
+    name = iam.list_role_policies(RoleName=role)["PolicyNames"][0]
+    original = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    broken = json.loads(json.dumps(original))
+    for st in broken["Statement"]:
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        st["Action"] = [a for a in actions if a != "sqs:ReceiveMessage"] or ["sqs:DeleteMessage"]
+    iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(broken))
+    # As if the action had been dropped from provision/policies.py and deployed.
+    consume = policies._consume
+    monkeypatch.setattr(policies, "_consume", lambda arns, kind: {
+        **consume(arns, kind), "Action": [a for a in consume(arns, kind)["Action"]
+                                          if a != "sqs:ReceiveMessage"]})
+    try:
+        assert deployed["gaps"]() == [
+            f"함수 {role}의 역할로는 큐 partnerline-{STAGE}-partner-links를 읽을 수 없어요 "
+            "(sqs:ReceiveMessage 없음)"]
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=name,
+                            PolicyDocument=json.dumps(original))
+    monkeypatch.undo()
+    assert deployed["gaps"]() == []
+
+
+def test_an_old_runtime_and_a_placeholder_link_are_gaps(deployed):
+    lam = deployed["client"]("lambda")
+    fn = f"partnerline-{STAGE}-handle_partner_link"
+    conf = lam.get_function_configuration(FunctionName=fn)
+    variables = conf["Environment"]["Variables"]
+    lam.update_function_configuration(
+        FunctionName=fn, Runtime="python3.11",
+        Environment={"Variables": {**variables, "CONFIRM_BASE_URL": "https://confirm.example"}})
+    try:
+        gaps = deployed["gaps"]()
+        assert any("python3.11" in g and fn in g for g in gaps), gaps
+        assert any("CONFIRM_BASE_URL" in g and "confirm.example" in g for g in gaps), gaps
+        assert len(gaps) == 2
+    finally:
+        lam.update_function_configuration(FunctionName=fn, Runtime=conf["Runtime"],
+                                          Environment={"Variables": variables})
+    assert deployed["gaps"]() == []
+
+
+def test_destroy_leaves_nothing_and_a_leftover_is_listed(deployed):
+    client = deployed["client"]
+    rehearse.make("destroy", deployed["project"], deployed["env"],
+                  f"CONNECT_INSTANCE_ID={deployed['instance']}")
+    assert rehearse.leftovers(client, STAGE, "axcl-dev", deployed["instance"]) == []
+    assert not (deployed["project"] / ".chalice" / "deployed" / f"{STAGE}.json").exists()
+    client("sqs").create_queue(QueueName=f"partnerline-{STAGE}-stray")
+    assert rehearse.leftovers(client, STAGE, "axcl-dev", deployed["instance"]) == [
+        f"queue partnerline-{STAGE}-stray"]
