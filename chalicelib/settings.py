@@ -32,6 +32,10 @@ NLU_BACKENDS = ("lex", "local")
 NOTIFIER_BACKENDS = ("bedrock", "template")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LEADING_ZEROS = ("significant", "ignored")
+# The roster's key must sit under this prefix: the registration function may
+# read only there (provision/policies.py), never the log beside it.
+ROSTER_PREFIX = "rosters/"
+_ROSTER_KEY = re.compile(r"^rosters/\S+$")
 _STAGE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _URL = re.compile(r"^https?://[^/\s]+(/[^\s]*)?$")
@@ -169,6 +173,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "log_level": _one_of(LOG_LEVELS),
     "employee_id_leading_zeros": lambda raw: _one_of(LEADING_ZEROS)(raw.strip().lower()),
     "employee_roster_ttl_seconds": _seconds_or_zero,
+    "employee_roster_key": _matching(_ROSTER_KEY, f"a key under {ROSTER_PREFIX}"),
     "sms_region": _matching(_REGION, "an AWS region such as ap-northeast-1"),
     "confirm_base_url": _matching(_URL, "an http(s) URL without spaces"),
 }

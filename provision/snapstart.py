@@ -18,7 +18,7 @@ invokes the function must invoke ``live``:
   ARN :func:`invoke_arn` gives (the alias while SnapStart is on).
 - Chalice's REST API (its routes and the ``admin_authorizer``) keeps invoking
   ``$LATEST``: `chalice deploy` rewrites its integrations on every deploy, so
-  those calls start without SnapStart (docs/_pending/cold-start.md).
+  those calls start without SnapStart (docs/deploy.md).
 
 Every deploy must be followed by this step (``make deploy`` does): until then
 the alias, and so the queues, the HTTP API and Connect, run the previous version.

@@ -57,7 +57,7 @@ current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "current_lambda_function", default=None)
 
 # Operations authorised as another action (per AWS's service authorization
-# reference; see docs/_pending/iam-alarms-lex.md for the sources).
+# reference; see docs/deploy.md for the sources).
 _SAME_AS = {
     ("s3", "HeadObject"): "GetObject",
     ("s3", "HeadBucket"): "ListBucket",
