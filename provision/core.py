@@ -229,8 +229,8 @@ class Provisioner:
         s3 = self.client("s3")
         events = self.event_bucket()
         self._ensure_bucket(events, setting=(
-            f"`make deploy STAGE={self.stage} EVENT_BUCKET=<새 이름>` 또는 .chalice/config.json의 "
-            f"stages.{self.stage}.environment_variables.EVENT_BUCKET"))
+            f"`make deploy STAGE={self.stage} EVENT_BUCKET=<새 이름>` 또는 provision/stages.py의 "
+            f"'{self.stage}' 스테이지 event_bucket"))
         try:
             rules = s3.get_bucket_encryption(Bucket=events)[
                 "ServerSideEncryptionConfiguration"]["Rules"]

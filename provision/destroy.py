@@ -24,7 +24,17 @@ from typing import Any
 
 from chalicelib import names
 from chalicelib.aws import error_code
-from provision import alarms, connect, gateway_responses, http_api, lambdas, lex, policies, stages
+from provision import (
+    alarms,
+    confirm_link,
+    connect,
+    gateway_responses,
+    http_api,
+    lambdas,
+    lex,
+    policies,
+    stages,
+)
 from provision import secrets as stage_secrets
 from provision.core import STEPFUNCTIONS_DIR, Provisioner
 from provision.errors import explain
@@ -161,9 +171,36 @@ class Destroyer:
     def http_api(self) -> None:
         apigw = self.c("apigatewayv2")
         found = http_api._find_api(apigw, http_api.api_name(self.stage))
+        self.custom_domain(apigw, found["ApiId"] if found else None)
         if found:
             self.attempt(f"HTTP API {found['Name']}",
                          lambda: apigw.delete_api(ApiId=found["ApiId"]))
+
+    def custom_domain(self, apigw: Any, api_id: str | None) -> None:
+        """The partner links' custom domain (provision/confirm_link.py), when
+        the stage names one: our mapping goes; the domain name too, unless
+        another API is still mapped to it."""
+        domain = confirm_link.stage_setting(self.prov, confirm_link.DOMAIN_SETTING)
+        domain = domain.rstrip(".").lower()
+        if not domain:
+            return
+        try:
+            mappings = apigw.get_api_mappings(DomainName=domain).get("Items", [])
+        except Exception as exc:
+            if _gone(exc):
+                return
+            raise
+        others = [m for m in mappings if m.get("ApiId") != api_id]
+        for mapping in mappings:
+            if mapping.get("ApiId") == api_id:
+                self.attempt(f"API 매핑 {domain} → {api_id}",
+                             lambda m=mapping: apigw.delete_api_mapping(
+                                 ApiMappingId=m["ApiMappingId"], DomainName=domain))
+        if others:
+            self._progress(f"  = 남김: 사용자 지정 도메인 {domain} (다른 API가 연결되어 있어요)")
+            return
+        self.attempt(f"사용자 지정 도메인 {domain} (DNS 레코드는 직접 지워 주세요)",
+                     lambda: apigw.delete_domain_name(DomainName=domain))
 
     def connect(self, instance_id: str | None) -> None:
         client = self.c("connect")
