@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.korean import KST, parse_time
 from chalicelib.pages import Page, esc, message_page, page
 from chalicelib.partner import choices
-from chalicelib.partner.forms import TIME_FIELD
+from chalicelib.partner.forms import MAX_AHEAD, TIME_FIELD
 
 WEEKDAYS = "월화수목금토일"
 INTENTS = {
@@ -69,22 +69,27 @@ def _picker_value(request: dict[str, Any], now: datetime, proposed: str | None) 
 
 def _choice(choice: choices.Choice, opened: bool, time_field: str) -> str:
     """One choice: a tap opens its question and the button that sends it."""
-    body = (f'<p id="ask-{choice.decision}">{esc(choice.ask)}</p>'
-            if choice.decision != choices.PROPOSE else time_field)
+    proposing = choice.decision == choices.PROPOSE
+    body = time_field if proposing else f'<p id="ask-{choice.decision}">{esc(choice.ask)}</p>'
+    # Only the time needs the browser's own check (the field is required);
+    # the other answers skip it, whatever the picker holds.
+    check = "" if proposing else " formnovalidate"
     return (
         f'<details class="choice {choice.decision}" name="choice"{" open" if opened else ""}>'
         f"<summary>{esc(choice.button)}</summary>"
         f'<div class="panel">{body}'
-        f'<button type="submit" name="decision" value="{choice.decision}">'
+        f'<button type="submit" name="decision" value="{choice.decision}"{check}>'
         f"{esc(choice.confirm)}</button>"
         f'<p class="note">{esc(SENT_NOTE)}</p></div></details>'
     )
 
 
-def _time_field(label: str, value: str, minimum: str, booked: str | None,
+def _time_field(label: str, value: str, minimum: str, maximum: str, booked: str | None,
                 error: str | None) -> str:
     """The picker with its label, what it starts at, and its error right
-    under it (read out with the field through aria-describedby)."""
+    under it (read out with the field through aria-describedby). ``required``,
+    ``min`` and ``max`` let the browser refuse a missing or out-of-range time
+    at the field, without a round trip; the server checks the same again."""
     described = [f"{TIME_FIELD}-hint"] + ([f"{TIME_FIELD}-error"] if error else [])
     hint = f"예약된 시간: {korean_time(booked)}" if booked else "시간을 골라 주세요."
     invalid = ' aria-invalid="true"' if error else ""
@@ -93,7 +98,7 @@ def _time_field(label: str, value: str, minimum: str, booked: str | None,
     return (
         f'<label for="{TIME_FIELD}">{esc(label)}</label>'
         f'<input type="datetime-local" id="{TIME_FIELD}" name="{TIME_FIELD}" '
-        f'min="{esc(minimum)}" value="{esc(value)}" '
+        f'min="{esc(minimum)}" max="{esc(maximum)}" value="{esc(value)}" required '
         f'aria-describedby="{" ".join(described)}"{invalid}>'
         f'<p id="{TIME_FIELD}-hint" class="note">{esc(hint)}</p>{err}'
     )
@@ -107,6 +112,7 @@ def request_page(request: dict[str, Any], *, now: datetime, expires_at: int | No
     ``error_field`` set: the error belongs next to that field."""
     partner = request.get("partnerName") or PARTNER
     minimum = now.astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+    maximum = (now + MAX_AHEAD).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
     deadline = ""
     if expires_at:
         until = datetime.fromtimestamp(expires_at, KST)
@@ -120,7 +126,8 @@ def request_page(request: dict[str, Any], *, now: datetime, expires_at: int | No
     time_field = ""
     for choice in offered:
         if choice.decision == choices.PROPOSE:
-            time_field = _time_field(choice.ask, _picker_value(request, now, proposed), minimum,
+            time_field = _time_field(choice.ask, _picker_value(request, now, proposed),
+                                     minimum, maximum,
                                      (request.get("reservation") or {}).get("startsAt"),
                                      on_field)
     body = (
