@@ -34,14 +34,14 @@ MAX_TEXT = 1000
 SESSION_TTL_SECONDS = 15 * 60
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
-ASK_NUMBER = "예약번호를 알려주세요. 예: RS-2025110301"
+ASK_NUMBER = "예약번호를 알려 주세요. 예: RS-2025110301"
 NOT_UNDERSTOOD = ("문의 내용을 이해하지 못했어요. 예약 변경, 트러블 신고, "
                   "부가 서비스 요청 중 필요한 내용을 말씀해 주세요.")
 NLU_UNAVAILABLE = "지금은 문의를 처리할 수 없어요. 잠시 후 다시 시도해 주세요."
 RESERVATION_NOT_FOUND = "예약을 찾을 수 없습니다"
 RESERVATION_MISMATCH = "예약 정보가 일치하지 않습니다"
-WORKFLOW_UNAVAILABLE = "파트너에게 확인을 요청하지 못했어요. 잠시 후 다시 시도해 주세요."
-ACCEPTED = "파트너에게 확인을 요청했어요. 답변이 오면 알려드릴게요."
+WORKFLOW_UNAVAILABLE = "제휴점에 확인을 요청하지 못했어요. 잠시 후 다시 시도해 주세요."
+ACCEPTED = "제휴점에 확인을 요청했어요. 답이 오면 알려 드릴게요."
 
 RESERVATION_FIELDS = ("serviceName", "startsAt", "partySize", "customerName")
 
@@ -61,19 +61,19 @@ def parse(raw: bytes | str | None) -> Message:
     try:
         body = json.loads(raw or b"")
     except (ValueError, UnicodeDecodeError):
-        raise bad_request("요청 본문은 JSON 형식이어야 해요.") from None
+        raise bad_request("보낸 내용을 읽지 못했어요. 다시 보내 주세요.") from None
     if not isinstance(body, dict):
-        raise bad_request("요청 본문은 JSON 객체여야 해요.")
+        raise bad_request("보낸 내용을 읽지 못했어요. 다시 보내 주세요.")
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise bad_request("문의 내용(text)을 입력해 주세요.")
+        raise bad_request("문의 내용을 입력해 주세요.")
     text = text.strip()
     if len(text) > MAX_TEXT:
         raise bad_request(f"문의 내용은 {MAX_TEXT}자 이내로 입력해 주세요.")
     raw_phone = body.get("customerPhone")
     customer_phone = phone.to_e164(raw_phone) if isinstance(raw_phone, str) else None
     if not customer_phone:
-        raise bad_request("휴대폰 번호(customerPhone)를 확인해 주세요. 예: 010-1234-5678")
+        raise bad_request("휴대폰 번호를 확인해 주세요. 예: 010-1234-5678")
     number = body.get("reservationNumber")
     if number in (None, ""):
         number = None
@@ -85,7 +85,7 @@ def parse(raw: bytes | str | None) -> Message:
     if session_id in (None, ""):
         session_id = None
     elif not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
-        raise bad_request("대화 정보(sessionId)가 올바르지 않아요.")
+        raise bad_request("대화가 끊겼어요. 문의 내용을 처음부터 다시 보내 주세요.")
     return Message(text, customer_phone, number, session_id)
 
 

@@ -49,18 +49,18 @@ REQUIRED = ("reservationNumber", "customerPhone", "partnerId", "partnerPhone")
 def to_item(record: dict[str, Any]) -> dict[str, Any]:
     missing = [k for k in REQUIRED if not record.get(k)]
     if missing:
-        raise ValueError(f"필수 항목이 없습니다: {', '.join(missing)}")
+        raise ValueError(f"필수 항목이 없어요: {', '.join(missing)}")
     partner_id = str(record["partnerId"])
     if len(partner_id.encode("utf-8")) > MAX_PARTNER_ID_BYTES:
-        raise ValueError(f"파트너 ID는 {MAX_PARTNER_ID_BYTES}바이트 이하여야 합니다: {partner_id}")
+        raise ValueError(f"제휴점 ID는 {MAX_PARTNER_ID_BYTES}바이트 이하여야 해요: {partner_id}")
     number = canonical_number(str(record["reservationNumber"]))
     if not number:
-        raise ValueError(f"예약번호 형식이 올바르지 않습니다: {record['reservationNumber']}")
+        raise ValueError(f"예약번호 형식이 올바르지 않아요: {record['reservationNumber']}")
     item = dict(record)
     for field in ("customerPhone", "partnerPhone"):
         normal = phone.to_e164(str(record[field]))
         if not normal:
-            raise ValueError(f"전화번호 형식이 올바르지 않습니다: {field}")
+            raise ValueError(f"전화번호 형식이 올바르지 않아요: {field}")
         item[field] = normal
     if "partySize" in item and item["partySize"] not in (None, ""):
         item["partySize"] = int(item["partySize"])

@@ -20,7 +20,8 @@ CSS = (
     "*{box-sizing:border-box}"
     "body{margin:0;font-family:-apple-system,'Apple SD Gothic Neo','Noto Sans KR',"
     "'Malgun Gothic',sans-serif;background:#f4f5f7;color:#1b1d21;font-size:17px;"
-    "line-height:1.5}"
+    "line-height:1.5;word-break:keep-all;overflow-wrap:anywhere}"
+    "[hidden]{display:none!important}"
     "main{max-width:30rem;margin:0 auto;padding:1.25rem 1rem 2rem}"
     "h1{font-size:1.35rem;margin:.25rem 0 1rem}"
     ".card{background:#fff;border-radius:12px;padding:1rem;margin:0 0 1rem;"
@@ -28,14 +29,27 @@ CSS = (
     "dl{margin:0}dt{color:#5f6570;font-size:.85rem;margin-top:.6rem}dt:first-child{margin-top:0}"
     "dd{margin:0;font-weight:600;overflow-wrap:anywhere}"
     ".ask{white-space:pre-wrap;font-weight:400}"
-    "button{display:block;width:100%;min-height:3.2rem;border:0;border-radius:10px;"
-    "font-size:1.05rem;font-weight:700;margin:.6rem 0;cursor:pointer}"
-    ".accept{background:#1f7a3d;color:#fff}.reject{background:#b3261e;color:#fff}"
-    ".propose{background:#1d4ed8;color:#fff}"
-    "label{display:block;font-weight:600;margin:.25rem 0}"
-    "input{width:100%;font-size:1.05rem;padding:.6rem;border:1px solid #c4c8cf;border-radius:8px}"
+    "button,summary{display:block;width:100%;min-height:3.2rem;border:0;border-radius:10px;"
+    "font-size:1.05rem;font-weight:700;margin:.6rem 0;cursor:pointer;text-align:center;"
+    "font-family:inherit;line-height:1.4;padding:.85rem 1rem}"
+    "summary{list-style:none;background:#fff;border:2px solid currentColor}"
+    "summary::-webkit-details-marker{display:none}"
+    # Choices sit a thumb's width apart: a slip lands on nothing.
+    ".choice+.choice{margin-top:3.5rem}"
+    ".choice[open]>summary{opacity:.75}"
+    ".panel{border-left:4px solid currentColor;padding:.25rem 0 .25rem .85rem;margin:.5rem 0}"
+    ".panel p{margin:.25rem 0;color:#1b1d21}"
+    ".accept{color:#1f7a3d}.reject{color:#b3261e}.propose{color:#1d4ed8}"
+    ".panel button{color:#fff}.accept .panel button{background:#1f7a3d}"
+    ".reject .panel button{background:#b3261e}.propose .panel button{background:#1d4ed8}"
+    "label{display:block;font-weight:600;margin:.25rem 0;color:#1b1d21}"
+    "input{width:100%;font-size:1.05rem;padding:.6rem;border:1px solid #c4c8cf;border-radius:8px;"
+    "font-family:inherit}"
+    "input[aria-invalid=true]{border:2px solid #b3261e}"
+    ".field-error{color:#8c1d18;font-weight:600}"
     ".error{background:#fdecea;color:#8c1d18;border-radius:10px;padding:.75rem 1rem;"
     "margin:0 0 1rem}"
+    ".done{border-left:4px solid #1f7a3d}"
     ".note{color:#5f6570;font-size:.9rem}"
 )
 CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode("utf-8")).digest()).decode()
@@ -87,7 +101,9 @@ def page(status: int, title: str, body: str) -> Page:
     return Page(status, document(title, body))
 
 
-def message_page(status: int, title: str, *lines: str) -> Page:
-    """A page with a heading and a few plain sentences (all escaped)."""
+def message_page(status: int, title: str, *lines: str, tone: str = "") -> Page:
+    """A page with a heading and a few plain sentences (all escaped); ``tone``
+    is an extra class for the card (``done``: an answer that went through)."""
     text = "".join(f"<p>{esc(line)}</p>" for line in lines)
-    return page(status, title, f'<h1>{esc(title)}</h1><div class="card">{text}</div>')
+    card = f"card {tone}".strip()
+    return page(status, title, f'<h1>{esc(title)}</h1><div class="{card}">{text}</div>')

@@ -1,5 +1,11 @@
-"""The partner's pages behind ``/r/{token}``: the request with its three
-choices, the confirmation, and the error pages, in short polite Korean."""
+"""The partner's pages behind ``/r/{token}``: the request with its choices,
+the confirmation, the answered page and the error pages, in short 해요체
+(the glossary: `chalicelib.wording`).
+
+The choices follow the request's kind (`chalicelib.partner.choices`). Each is
+a ``<details>``: tapping it opens, in place, the question and the one button
+that sends the answer, so nothing is sent by a single tap and no page load is
+added -- with or without JavaScript (the pages have no script at all)."""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from typing import Any
 
 from chalicelib.korean import KST, parse_time
 from chalicelib.pages import Page, esc, message_page, page
+from chalicelib.partner import choices
+from chalicelib.partner.forms import MAX_AHEAD, TIME_FIELD
 
 WEEKDAYS = "월화수목금토일"
 INTENTS = {
@@ -15,9 +23,9 @@ INTENTS = {
     "ReportTrouble": "트러블 신고",
     "RequestAddOnService": "부가 서비스 요청",
 }
-DECISIONS = {"accept": "수락", "reject": "거절", "propose": "다른 시간 제안"}
-
 USED_TEXT = "링크가 이미 사용되었습니다"
+PARTNER = "제휴점"
+SENT_NOTE = "고객에게 바로 전달되고, 보낸 뒤에는 바꿀 수 없어요. 다시 누르면 닫혀요."
 
 
 def korean_time(value: Any) -> str:
@@ -48,54 +56,130 @@ def _details(request: dict[str, Any]) -> str:
     return f'<div class="card"><dl>{items}{ask}</dl></div>'
 
 
+def _picker_value(request: dict[str, Any], now: datetime, proposed: str | None) -> str:
+    """What the time picker starts at: what the partner typed (a form sent
+    back with an error), else the booked time while it is still ahead."""
+    if proposed:
+        return proposed
+    booked = parse_time((request.get("reservation") or {}).get("startsAt"))
+    if booked is None or booked <= now:
+        return ""
+    return booked.astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+
+
+def _choice(choice: choices.Choice, opened: bool, time_field: str) -> str:
+    """One choice: a tap opens its question and the button that sends it."""
+    proposing = choice.decision == choices.PROPOSE
+    body = time_field if proposing else f'<p id="ask-{choice.decision}">{esc(choice.ask)}</p>'
+    # Only the time needs the browser's own check (the field is required);
+    # the other answers skip it, whatever the picker holds.
+    check = "" if proposing else " formnovalidate"
+    return (
+        f'<details class="choice {choice.decision}" name="choice"{" open" if opened else ""}>'
+        f"<summary>{esc(choice.button)}</summary>"
+        f'<div class="panel">{body}'
+        f'<button type="submit" name="decision" value="{choice.decision}"{check}>'
+        f"{esc(choice.confirm)}</button>"
+        f'<p class="note">{esc(SENT_NOTE)}</p></div></details>'
+    )
+
+
+def _time_field(label: str, value: str, minimum: str, maximum: str, booked: str | None,
+                error: str | None) -> str:
+    """The picker with its label, what it starts at, and its error right
+    under it (read out with the field through aria-describedby). ``required``,
+    ``min`` and ``max`` let the browser refuse a missing or out-of-range time
+    at the field, without a round trip; the server checks the same again."""
+    described = [f"{TIME_FIELD}-hint"] + ([f"{TIME_FIELD}-error"] if error else [])
+    hint = f"예약된 시간: {korean_time(booked)}" if booked else "시간을 골라 주세요."
+    invalid = ' aria-invalid="true"' if error else ""
+    err = (f'<p id="{TIME_FIELD}-error" class="field-error" role="alert">{esc(error)}</p>'
+           if error else "")
+    return (
+        f'<label for="{TIME_FIELD}">{esc(label)}</label>'
+        f'<input type="datetime-local" id="{TIME_FIELD}" name="{TIME_FIELD}" '
+        f'min="{esc(minimum)}" max="{esc(maximum)}" value="{esc(value)}" required '
+        f'aria-describedby="{" ".join(described)}"{invalid}>'
+        f'<p id="{TIME_FIELD}-hint" class="note">{esc(hint)}</p>{err}'
+    )
+
+
 def request_page(request: dict[str, Any], *, now: datetime, expires_at: int | None,
                  error: str | None = None, proposed: str | None = None,
-                 status: int = 200) -> Page:
-    """The request and exactly three choices, as one form posting to this URL
-    (no ``action``: the browser posts to the page's own address)."""
-    partner = request.get("partnerName") or "파트너"
+                 status: int = 200, error_field: str | None = None) -> Page:
+    """The request and its choices (per intent), as one form posting to this
+    URL (no ``action``: the browser posts to the page's own address).
+    ``error_field`` set: the error belongs next to that field."""
+    partner = request.get("partnerName") or PARTNER
     minimum = now.astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+    maximum = (now + MAX_AHEAD).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
     deadline = ""
     if expires_at:
         until = datetime.fromtimestamp(expires_at, KST)
         half = "오전" if until.hour < 12 else "오후"
         deadline = (f'<p class="note">이 링크는 {half} {until.hour % 12 or 12}:'
                     f"{until.minute:02d}까지 쓸 수 있어요.</p>")
-    alert = f'<div class="error" role="alert">{esc(error)}</div>' if error else ""
+    on_field = error if error and error_field == TIME_FIELD else None
+    alert = (f'<div class="error" role="alert">{esc(error)}</div>'
+             if error and not on_field else "")
+    offered = choices.for_intent(request.get("intent"))
+    time_field = ""
+    for choice in offered:
+        if choice.decision == choices.PROPOSE:
+            time_field = _time_field(choice.ask, _picker_value(request, now, proposed),
+                                     minimum, maximum,
+                                     (request.get("reservation") or {}).get("startsAt"),
+                                     on_field)
     body = (
         f"<h1>{esc(partner)}님, 고객 요청을 확인해 주세요</h1>"
         f"{alert}{_details(request)}"
         '<form method="post" class="card">'
-        '<button type="submit" name="decision" value="accept" class="accept">수락할게요</button>'
-        '<button type="submit" name="decision" value="reject" class="reject">거절할게요</button>'
-        '<label for="alternativeTime">다른 시간을 제안하려면 시간을 고르세요</label>'
-        f'<input type="datetime-local" id="alternativeTime" name="alternativeTime" '
-        f'min="{esc(minimum)}" value="{esc(proposed or "")}">'
-        '<button type="submit" name="decision" value="propose" class="propose">'
-        "이 시간으로 제안할게요</button>"
-        "</form>"
+        # The form's default button (Enter in the time field) is this disabled
+        # one, so a key press never sends the first choice.
+        '<button type="submit" disabled hidden aria-hidden="true"></button>'
+        + "".join(_choice(c, bool(on_field) and c.decision == choices.PROPOSE, time_field)
+                  for c in offered)
+        + "</form>"
         f"{deadline}"
     )
     return page(status, "예약 요청 확인", body)
 
 
-def confirmation_page(decision: str, alternative_time: str | None) -> Page:
-    chosen = DECISIONS.get(decision, decision)
-    if decision == "propose" and alternative_time:
-        chosen = f"{chosen}: {korean_time(alternative_time)}"
+def _answer_text(request: dict[str, Any] | None, decision: str,
+                 alternative_time: str | None) -> str:
+    intent = (request or {}).get("intent")
+    chosen = choices.named(intent, decision)
+    if decision == choices.PROPOSE and alternative_time:
+        chosen = f"{chosen}, {korean_time(alternative_time)}"
+    return chosen
+
+
+def confirmation_page(decision: str, alternative_time: str | None,
+                      request: dict[str, Any] | None = None) -> Page:
     return message_page(200, "응답이 전달되었어요",
-                        f"선택하신 응답: {chosen}",
-                        "고객에게 곧 안내해 드려요. 이 창은 닫으셔도 돼요.")
+                        f"전달한 응답: {_answer_text(request, decision, alternative_time)}",
+                        "고객에게 곧 안내해 드려요. 이 창은 닫아도 돼요.", tone="done")
+
+
+def answered_page(request: dict[str, Any]) -> Page:
+    """The link opened again after the answer (a reload, the SMS tapped
+    again): what was answered, calmly; nothing went wrong."""
+    lines = ["이 요청에는 이미 응답했어요."]
+    if request.get("partnerDecision"):
+        lines.append("전달한 응답: " + _answer_text(
+            request, request["partnerDecision"], request.get("alternativeTime")))
+    lines.append("고객에게 안내해 드려요. 이 창은 닫아도 돼요.")
+    return message_page(200, "응답이 전달되었어요", *lines, tone="done")
 
 
 def used_page(request: dict[str, Any] | None = None) -> Page:
+    """A second answer through a used link (409): the contract's sentence,
+    and the answer that did go through."""
     lines = [f"{USED_TEXT}.", "이미 응답이 전달되어 다시 보낼 수 없어요."]
     if request and request.get("partnerDecision"):
-        chosen = DECISIONS.get(request["partnerDecision"], request["partnerDecision"])
-        if request.get("alternativeTime"):
-            chosen += f": {korean_time(request['alternativeTime'])}"
-        lines.append(f"전달된 응답: {chosen}")
-    return message_page(409, USED_TEXT, *lines)
+        lines.append("전달한 응답: " + _answer_text(
+            request, request["partnerDecision"], request.get("alternativeTime")))
+    return message_page(409, "이미 응답했어요", *lines, tone="done")
 
 
 def request_expired_page() -> Page:

@@ -91,6 +91,8 @@ def open_link(token: str) -> Page:
         return _refused(verdict)
     opened = lifecycle.record_open(verdict.request_id or "")
     if not opened:
+        if (opened.item or {}).get("status") == lifecycle.RESPONDED:
+            return pages.answered_page(opened.item or {})  # a reload after answering
         return _explain(verdict, opened.item) or pages.temporary_error_page()
     return pages.request_page(opened.item or {}, now=clock.now(),
                               expires_at=verdict.expires_at)
@@ -117,18 +119,26 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
         return _refused(verdict)
     request_id = verdict.request_id or ""
     now = clock.now()
+    request: dict[str, Any] | None = None
     try:
         if form_error:
             raise forms.FormError(form_error)
         chosen = forms.validate(decision, alternative_time, now)
+        if chosen.decision == "propose":
+            # Not every kind of request takes a time (partner/choices.py): only
+            # this decision needs the request read before the claim.
+            request = lifecycle.get(request_id)
+            chosen = forms.validate(decision, alternative_time, now,
+                                    intent=(request or {}).get("intent"))
     except forms.FormError as exc:
         # The form comes back with the error: only this path reads the request.
-        request = lifecycle.get(request_id)
+        request = request or lifecycle.get(request_id)
         why = _explain(verdict, request)
         if why or request is None:
             return why or pages.not_found_page()
         return pages.request_page(request, now=now, expires_at=verdict.expires_at,
-                                  error=exc.message, proposed=exc.proposed, status=400)
+                                  error=exc.message, proposed=exc.proposed, status=400,
+                                  error_field=exc.field)
     responded_at = clock.iso(now)
     # The claim removes the task token and returns it (the request as it was
     # before): no read before, and no clean-up write after SendTaskSuccess.
@@ -144,11 +154,11 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
         return pages.temporary_error_page()
     before = won.item or {}
     return _resume(request_id, before[lifecycle.TASK_TOKEN], before.get("status") or
-                   lifecycle.SMS_SENT, chosen, responded_at)
+                   lifecycle.SMS_SENT, chosen, responded_at, intent=before.get("intent"))
 
 
 def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
-            responded_at: str) -> Page:
+            responded_at: str, intent: str | None = None) -> Page:
     """The claim is ours: hand the answer to the waiting execution."""
     output = json.dumps(chosen.output(responded_at), ensure_ascii=False)
     try:
@@ -160,7 +170,7 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
             "ResponseMetadata", {}).get("RetryAttempts", 0)
         # After a retry, "not waiting any more" may mean our first attempt landed.
         if (retried or code not in WAIT_OVER) and _answer_landed(request_id, responded_at):
-            return _delivered(request_id, chosen)
+            return _delivered(request_id, chosen, intent)
         if code in WAIT_OVER:
             lifecycle.answer_too_late(request_id, responded_at, "late_answer")
             logs.record("partner_answer_late", requestId=request_id, code=code)
@@ -172,12 +182,13 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
         logs.record("partner_answer_undelivered", level=40, requestId=request_id,
                     code=code, error=repr(exc)[:200])
         return pages.temporary_error_page()
-    return _delivered(request_id, chosen)
+    return _delivered(request_id, chosen, intent)
 
 
-def _delivered(request_id: str, chosen: forms.Answer) -> Page:
+def _delivered(request_id: str, chosen: forms.Answer, intent: str | None = None) -> Page:
     logs.record("partner_answered", requestId=request_id, decision=chosen.decision)
-    return pages.confirmation_page(chosen.decision, chosen.alternative_time)
+    return pages.confirmation_page(chosen.decision, chosen.alternative_time,
+                                   {"intent": intent})
 
 
 def execution_arn(request_id: str) -> str:

@@ -10,13 +10,15 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
 from chalicelib.korean import KST
+from chalicelib.partner import choices
 
-DECISIONS = ("accept", "reject", "propose")
+DECISIONS = choices.DECISIONS
 MAX_BODY_BYTES = 2048
 MAX_AHEAD = timedelta(days=366)
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 
-CHOOSE = "수락, 거절, 다른 시간 제안 중 하나를 골라 주세요."
+CHOOSE = "화면의 버튼 중 하나를 골라 주세요."
+NOT_OFFERED = "이 요청에는 시간을 제안할 수 없어요. 화면의 버튼 중 하나를 골라 주세요."
 NEED_TIME = "제안할 시간을 골라 주세요."
 BAD_TIME = "시간 형식이 올바르지 않아요. 예: 2026-12-25T14:00"
 PAST_TIME = "지금 이후의 시간을 골라 주세요."
@@ -24,11 +26,19 @@ FAR_TIME = "1년 이내의 시간을 골라 주세요."
 BAD_FORM = "요청 형식이 올바르지 않아요. 페이지를 새로 고친 뒤 다시 골라 주세요."
 
 
+TIME_FIELD = "alternativeTime"
+
+
 class FormError(ValueError):
-    def __init__(self, message: str, proposed: str | None = None) -> None:
+    """``field`` names the form field the message belongs next to (None: the
+    whole form)."""
+
+    def __init__(self, message: str, proposed: str | None = None,
+                 field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.proposed = proposed
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -58,23 +68,28 @@ def parse_body(raw: bytes | str | None) -> dict[str, str]:
     return {k: v[0] for k, v in fields.items() if v}
 
 
-def validate(decision: str | None, alternative_time: str | None, now: datetime) -> Answer:
+def validate(decision: str | None, alternative_time: str | None, now: datetime,
+             intent: str | None = None) -> Answer:
+    """``intent`` given: only the decisions that kind of request offers
+    (`chalicelib.partner.choices`) are taken."""
     decision = (decision or "").strip()
     if decision not in DECISIONS:
         raise FormError(CHOOSE)
+    if intent is not None and decision not in choices.offered(intent):
+        raise FormError(NOT_OFFERED)
     if decision != "propose":
         return Answer(decision)
     text = (alternative_time or "").strip()
     if not text:
-        raise FormError(NEED_TIME)
+        raise FormError(NEED_TIME, field=TIME_FIELD)
     if not _LOCAL_TIME.match(text):
-        raise FormError(BAD_TIME, text[:32])
+        raise FormError(BAD_TIME, text[:32], TIME_FIELD)
     try:
         moment = datetime.fromisoformat(text).replace(tzinfo=KST)
     except ValueError as exc:
-        raise FormError(BAD_TIME, text) from exc
+        raise FormError(BAD_TIME, text, TIME_FIELD) from exc
     if moment <= now:
-        raise FormError(PAST_TIME, text)
+        raise FormError(PAST_TIME, text, TIME_FIELD)
     if moment > now + MAX_AHEAD:
-        raise FormError(FAR_TIME, text)
+        raise FormError(FAR_TIME, text, TIME_FIELD)
     return Answer(decision, moment.isoformat(timespec="seconds"))

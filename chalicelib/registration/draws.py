@@ -33,19 +33,19 @@ def draw(event_id: str, count: int, drawn_by: str, *, redraw: bool = False,
     if not drawn_by:
         raise DrawRefused("추첨한 사람을 입력해 주세요 (--by).")
     if not isinstance(count, int) or count < 1:
-        raise DrawRefused("당첨자 수는 1 이상이어야 합니다.")
+        raise DrawRefused("당첨자 수는 1 이상이어야 해요.")
     earlier = list_draws(event_id)
     reason = (reason or "").strip()
     if earlier and not redraw:
         last = earlier[-1]
         raise DrawRefused(
-            f"이미 추첨했습니다 ({last['drawNumber']}회차, {last['drawnAt']}, "
+            f"이미 추첨했어요 ({last['drawNumber']}회차, {last['drawnAt']}, "
             f"{last['drawnBy']}). 다시 추첨하려면 --redraw --reason \"사유\"를 지정해 주세요.")
     if redraw and not reason:
         raise DrawRefused("재추첨 사유를 입력해 주세요 (--reason).")
     pool = store.registrations(event_id)
     if count > len(pool):
-        raise DrawRefused(f"등록자가 {len(pool)}명뿐이라 {count}명을 뽑을 수 없습니다.")
+        raise DrawRefused(f"등록자가 {len(pool)}명뿐이라 {count}명을 뽑을 수 없어요.")
     winners = secrets.SystemRandom().sample(pool, count)
     number = (int(earlier[-1]["drawNumber"]) + 1) if earlier else 1
     item: dict[str, Any] = {
@@ -61,7 +61,7 @@ def draw(event_id: str, count: int, drawn_by: str, *, redraw: bool = False,
         if earlier:
             item["replaces"] = int(earlier[-1]["drawNumber"])
     if not table.put_new(item):
-        raise DrawRefused("다른 추첨이 방금 기록되었습니다. 결과를 확인한 뒤 다시 시도해 주세요.")
+        raise DrawRefused("다른 추첨이 방금 기록됐어요. 결과를 확인한 뒤 다시 시도해 주세요.")
     return item
 
 

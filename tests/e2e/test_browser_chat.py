@@ -91,7 +91,8 @@ def test_customer_chat_partner_accepts_customer_sees_the_notification(local_stac
     partner.goto(local_url(link, local_stack.url))
     partner.get_by_text("예약 변경").first.wait_for()
     screenshot(partner, "partner-request")
-    partner.get_by_role("button", name="수락할게요").click()
+    partner.locator("summary", has_text="변경할게요").click()  # asks first, in the page
+    partner.get_by_role("button", name="네, 변경할게요").click()
     partner.get_by_text("응답이 전달되었어요").wait_for()
     screenshot(partner, "partner-confirmation")
 

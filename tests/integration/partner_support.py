@@ -18,7 +18,8 @@ LINK = re.compile(r"/r/([A-Za-z0-9_-]+)")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def new_request(text: str = "체크인 시간을 오후 5시로 바꿀 수 있을까요?", **extra: Any) -> str:
+def new_request(text: str = "체크인 시간을 오후 5시로 바꿀 수 있을까요?",
+                intent: str = "ChangeReservation", **extra: Any) -> str:
     request_id = lifecycle.new_request_id()
     fields = {
         "partnerId": "P001", "partnerName": "바다뷰 펜션",
@@ -28,7 +29,7 @@ def new_request(text: str = "체크인 시간을 오후 5시로 바꿀 수 있�
                         "customerName": "김민지"},
     }
     fields.update(extra)
-    lifecycle.create(request_id, intent="ChangeReservation",
+    lifecycle.create(request_id, intent=intent,
                          reservation_number="RS2025110301", customer_phone="+821012345678",
                          text=text, **fields)
     return request_id

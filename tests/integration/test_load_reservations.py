@@ -53,6 +53,6 @@ def test_partner_ids_are_short_keys(stack_env):
     assert reservations.MAX_PARTNER_ID_BYTES == 16
     record = {"reservationNumber": "ZZ99887766", "customerPhone": "010-1111-2222",
               "partnerId": "P" * 17, "partnerPhone": "010-3333-4444"}
-    with pytest.raises(ValueError, match="파트너 ID"):
+    with pytest.raises(ValueError, match="제휴점 ID"):
         reservations.load([record])
     assert reservations.get("ZZ99887766") is None

@@ -28,6 +28,9 @@ def soon_kst(hours=3):
     return (clock.now() + timedelta(hours=hours)).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
 
 
+ANSWERED = {"accept": "변경할게요", "reject": "변경할 수 없어요", "propose": "다른 시간 제안"}
+
+
 @pytest.mark.parametrize("decision", ["accept", "reject", "propose"])
 def test_each_answer_reaches_responded_and_the_customer_step(
         decision, stack_env, client, sqs_dispatcher, emulator):
@@ -69,8 +72,12 @@ def test_each_answer_reaches_responded_and_the_customer_step(
 
     again = client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=reject")
     assert again.status_code == 409 and "링크가 이미 사용되었습니다" in again.body.decode()
+    # Opening the link again (a reload) shows the answer, calmly: a 200, no error.
     later = client.http.get(f"/r/{token}")
-    assert later.status_code == 409 and "링크가 이미 사용되었습니다" in later.body.decode()
+    assert later.status_code == 200, later.body.decode()
+    assert "이 요청에는 이미 응답했어요" in later.body.decode()
+    assert "전달한 응답: " + ANSWERED[decision] in later.body.decode()
+    assert 'class="error"' not in later.body.decode()
     assert lifecycle.get(request_id)["partnerDecision"] == decision
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import re
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import lifecycle, links, partner
+from chalicelib import clock, lifecycle, links, partner
+from chalicelib.korean import KST
 from chalicelib.links import keys, tokens
 from tests.integration import partner_support as ps
 
@@ -119,8 +122,8 @@ def test_failed_events_are_capped(client, sent):
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    (b"", "수락, 거절, 다른 시간 제안 중 하나를 골라 주세요."),
-    (b"decision=maybe", "수락, 거절, 다른 시간 제안 중 하나를 골라 주세요."),
+    (b"", "화면의 버튼 중 하나를 골라 주세요."),
+    (b"decision=maybe", "화면의 버튼 중 하나를 골라 주세요."),
     (b"decision=propose", "제안할 시간을 골라 주세요."),
     (b"decision=propose&alternativeTime=tomorrow", "시간 형식이 올바르지 않아요."),
     (b"decision=propose&alternativeTime=2020-01-01T10:00", "지금 이후의 시간을 골라 주세요."),
@@ -135,6 +138,35 @@ def test_bad_form_gets_the_page_back_with_a_korean_error_and_nothing_changes(
     request = lifecycle.get(request_id)
     assert request["status"] == lifecycle.SMS_SENT and "partnerDecision" not in request
     assert lifecycle.link(request_id).get("usedAt") is None
+
+
+def test_a_time_error_sits_next_to_the_time_field(client, sent):
+    _, token = sent
+    page = html(client.http.post(f"/r/{token}", headers=ps.FORM, body=b"decision=propose"))
+    field = re.search(r'<input type="datetime-local"[^>]*>', page).group(0)
+    assert 'aria-describedby="alternativeTime-hint alternativeTime-error"' in field
+    assert 'aria-invalid="true"' in field
+    error = page.index('id="alternativeTime-error"')
+    assert page.index(field) < error < page.index('value="propose"')
+    assert 'class="error"' not in page  # not a banner far above the field
+
+
+def test_a_time_proposed_for_an_add_on_is_refused_and_nothing_changes(client, stack_env):
+    """An add-on service offers no time (chalicelib/partner/choices.py)."""
+    request_id = ps.new_request("수건 두 장 더 주세요", intent="RequestAddOnService")
+    assert partner.handle_link_message(
+        {"requestId": request_id, "taskToken": "task-token-of-" + request_id}) == "sent"
+    token, _ = links.issue(request_id)
+    page = html(client.http.get(f"/r/{token}"))
+    assert 'value="propose"' not in page and "준비할게요" in page
+    when = (clock.now() + timedelta(hours=3)).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+    response = client.http.post(f"/r/{token}", headers=ps.FORM,
+                                body=f"decision=propose&alternativeTime={when}".encode())
+    assert response.status_code == 400
+    assert "이 요청에는 시간을 제안할 수 없어요" in html(response)
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.SMS_SENT and "partnerDecision" not in request
+    assert request["taskToken"] == "task-token-of-" + request_id
 
 
 def test_only_form_posts_are_accepted(client, sent):

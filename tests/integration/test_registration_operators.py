@@ -55,7 +55,7 @@ def test_draw_picks_distinct_registered_numbers_and_records_who_and_when(event_i
 def test_a_second_draw_is_refused_unless_it_is_a_redraw_with_a_reason(event_id):
     register_many(event_id, 5)
     first = draw(event_id, 2, "kim")
-    with pytest.raises(DrawRefused, match="이미 추첨했습니다"):
+    with pytest.raises(DrawRefused, match="이미 추첨했어요"):
         draw(event_id, 2, "lee")
     with pytest.raises(DrawRefused, match="사유"):
         draw(event_id, 2, "lee", redraw=True, reason="  ")
@@ -112,7 +112,7 @@ def test_draw_command_prints_the_winners_and_refuses_a_silent_redraw(event_id, c
     out = capsys.readouterr().out
     assert "1회차" in out and "park" in out and out.count("사번") == 2
     assert operators.main(["draw", "2", "--by", "park"]) == 2
-    assert "이미 추첨했습니다" in capsys.readouterr().err
+    assert "이미 추첨했어요" in capsys.readouterr().err
     assert operators.main(["draw"]) == 2
     assert operators.main(["draw", "1", "--redraw", "--reason", "재확인", "--by", "park"]) == 0
     assert "2회차" in capsys.readouterr().out

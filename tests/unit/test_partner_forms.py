@@ -55,3 +55,22 @@ def test_body_parsing():
     for bad in (b"\xff\xfe", b"a=1&" * 600, "&".join(f"f{i}=1" for i in range(20)).encode()):
         with pytest.raises(forms.FormError):
             forms.parse_body(bad)
+
+
+def test_a_decision_the_request_does_not_offer_is_refused():
+    with pytest.raises(forms.FormError) as refused:
+        forms.validate("propose", "2026-03-01T14:30", NOW, intent="RequestAddOnService")
+    assert refused.value.message == forms.NOT_OFFERED
+    assert forms.validate("accept", None, NOW, intent="RequestAddOnService").decision == "accept"
+    assert forms.validate("propose", "2026-03-01T14:30", NOW,
+                          intent="ReportTrouble").decision == "propose"
+
+
+def test_time_errors_name_their_field():
+    for value in (None, "내일", "2020-01-01T10:00"):
+        with pytest.raises(forms.FormError) as refused:
+            forms.validate("propose", value, NOW)
+        assert refused.value.field == forms.TIME_FIELD
+    with pytest.raises(forms.FormError) as refused:
+        forms.validate("maybe", None, NOW)
+    assert refused.value.field is None

@@ -77,3 +77,81 @@ def test_korean_time_formats():
     assert partner_pages.korean_time("2026-01-05T12:05:00+09:00") == (
         "2026년 1월 5일 (월) 오후 12:05")
     assert partner_pages.korean_time("nonsense") == "nonsense"
+
+
+def choices_of(intent):
+    html = partner_pages.request_page(dict(REQUEST, intent=intent),
+                                      now=datetime(2026, 12, 1, tzinfo=UTC),
+                                      expires_at=None).html
+    sent = re.findall(r'<button type="submit" name="decision" value="(\w+)"', html)
+    shown = re.findall(r"<summary>(.*?)</summary>", html)
+    return html, sent, shown
+
+
+def test_choices_follow_the_kind_of_request():
+    _, sent, shown = choices_of("ReportTrouble")
+    assert sent == ["accept", "reject", "propose"]
+    assert shown == ["처리할게요", "처리할 수 없어요", "방문 시간 제안"]
+    _, sent, shown = choices_of("RequestAddOnService")
+    assert sent == ["accept", "reject"] and shown == ["준비할게요", "준비할 수 없어요"]
+    html, _, _ = choices_of("RequestAddOnService")
+    assert 'type="datetime-local"' not in html
+    _, sent, shown = choices_of("ChangeReservation")
+    assert shown == ["변경할게요", "변경할 수 없어요", "다른 시간 제안"]
+    for intent in ("ReportTrouble", "RequestAddOnService"):
+        assert "거절" not in choices_of(intent)[0]
+
+
+def test_no_answer_is_one_tap_away():
+    """Every button that sends an answer sits inside a closed <details>, after
+    its question; the form's default button (Enter) is a disabled one."""
+    html = render().html
+    form = re.search(r"<form.*?</form>", html, re.S).group(0)
+    assert form.index('<button type="submit" disabled hidden') < form.index("<details")
+    chunks = re.findall(r"<details[^>]*>(.*?)</details>", form, re.S)
+    assert len(chunks) == 3
+    for chunk in chunks:
+        assert chunk.startswith("<summary>") and chunk.count('name="decision"') == 1
+        assert chunk.index("</summary>") < chunk.index('name="decision"')
+    outside = re.sub(r"<details.*?</details>", "", form, flags=re.S)
+    assert 'name="decision"' not in outside
+    assert all(" open" not in tag for tag in re.findall(r"<details[^>]*>", form))
+
+
+def test_the_picker_starts_at_the_booked_time():
+    field = re.search(r'<input type="datetime-local"[^>]*>', render().html).group(0)
+    assert 'value="2026-12-24T15:00"' in field and " required" in field
+    assert 'min="2026-12-01T09:00"' in field and 'max="2027-12-02T09:00"' in field
+    sends = re.findall(r'<button type="submit" name="decision" value="\w+"[^>]*>', render().html)
+    assert [" formnovalidate" in b for b in sends] == [True, True, False]
+    assert "예약된 시간: 2026년 12월 24일 (목) 오후 3:00" in render().html
+    typed = re.search(r'<input type="datetime-local"[^>]*>',
+                      render(proposed="2026-12-26T10:00").html).group(0)
+    assert 'value="2026-12-26T10:00"' in typed
+    late = partner_pages.request_page(REQUEST, now=datetime(2027, 1, 1, tzinfo=UTC),
+                                      expires_at=None).html
+    assert 'value=""' in re.search(r'<input type="datetime-local"[^>]*>', late).group(0)
+
+
+def test_a_time_error_is_tied_to_the_field_and_opens_its_choice():
+    html = render(error="제안할 시간을 골라 주세요.", error_field="alternativeTime").html
+    field = re.search(r'<input type="datetime-local"[^>]*>', html).group(0)
+    assert 'aria-describedby="alternativeTime-hint alternativeTime-error"' in field
+    assert '<p id="alternativeTime-error" class="field-error" role="alert">' in html
+    assert 'class="error"' not in html
+    assert '<details class="choice propose" name="choice" open>' in html
+    whole_form = render(error="화면의 버튼 중 하나를 골라 주세요.").html
+    assert '<div class="error" role="alert">' in whole_form
+    assert "alternativeTime-error" not in whole_form
+
+
+def test_after_answering_the_page_is_calm_and_names_the_answer():
+    answered = dict(REQUEST, intent="ReportTrouble", status="Responded",
+                    partnerDecision="propose", alternativeTime="2026-12-24T18:00:00+09:00")
+    page = partner_pages.answered_page(answered)
+    assert page.status == 200
+    assert "전달한 응답: 방문 시간 제안, 2026년 12월 24일 (목) 오후 6:00" in page.html
+    assert 'class="error"' not in page.html and "card done" in page.html
+    assert "사용되었습니다" not in page.html
+    done = partner_pages.confirmation_page("reject", None, {"intent": "ReportTrouble"})
+    assert "전달한 응답: 처리할 수 없어요" in done.html
