@@ -43,12 +43,16 @@ PROFILES: dict[str, dict[str, Any]] = {
     "caller_once": {"connect_timeout": 0.5, "read_timeout": 1.0,
                     "retries": {"mode": "standard", "total_max_attempts": 1}},
     # An HTTP route: the answer (a Korean 503 at worst) is promised within 3 s
-    # when AWS is unreachable or stalls, so one call gives up after 2.4 s at
-    # worst (worst_case_seconds) and leaves the rest for the answer itself.
+    # when AWS is unreachable or stalls, so one call gives up after 2.3 s at
+    # worst (worst_case_seconds; with the one short try below, 2.9 s).
     # Inside a route, "default" and "interactive" clients are made with this
     # profile (see serving_route).
-    "api": {"connect_timeout": 0.25, "read_timeout": 0.85,
+    "api": {"connect_timeout": 0.25, "read_timeout": 0.8,
             "retries": {"mode": "standard", "total_max_attempts": 2}},
+    # After an outage in a route, its one compensating write (e.g. giving a
+    # claimed link back) gets a single short try (see serving_route).
+    "api_last": {"connect_timeout": 0.25, "read_timeout": 0.35,
+                 "retries": {"mode": "standard", "total_max_attempts": 1}},
 }
 # Profiles a route's calls give way to "api" (their worst case is longer).
 ROUTE_PROFILES = {"default": "api", "interactive": "api"}
@@ -69,6 +73,7 @@ class RouteCalls:
 
     writes: list[str] = field(default_factory=list)
     outage: BaseException | None = None
+    after_outage: int = 0  # calls made after it (at most one write)
 
 
 _route: contextvars.ContextVar[RouteCalls | None] = contextvars.ContextVar(
@@ -78,9 +83,10 @@ _route: contextvars.ContextVar[RouteCalls | None] = contextvars.ContextVar(
 @contextmanager
 def serving_route() -> Iterator[RouteCalls]:
     """The AWS calls made in this block serve an HTTP request: clients with the
-    "api" profile, and once one call met an outage every later call fails at
-    once (a second stalled call would break the 3 s promise, and the answer is
-    a 503 either way)."""
+    "api" profile. Once one call met an outage, later reads fail at once (a
+    second stalled call would break the 3 s promise, and the answer is a 503
+    either way) and one write -- a compensation such as giving a claimed link
+    back -- gets a single short try ("api_last"); any further call fails."""
     calls = RouteCalls()
     token = _route.set(calls)
     try:
@@ -104,10 +110,14 @@ def _before_call(model: Any = None, **_: Any) -> None:
     calls = _route.get()
     if calls is None:
         return
+    name = model.name if model is not None else ""
+    is_write = not name.startswith(_READS)
     if calls.outage is not None:
-        raise ServiceUnreachable(model.name if model is not None else "")
-    if model is not None and not model.name.startswith(_READS):
-        calls.writes.append(model.name)
+        if not is_write or calls.after_outage:
+            raise ServiceUnreachable(name)
+        calls.after_outage += 1
+    if is_write:
+        calls.writes.append(name)
 
 
 def _after_call_error(exception: BaseException | None = None, **_: Any) -> None:
@@ -130,8 +140,10 @@ def client(service: str, profile: str = "default", region: str | None = None) ->
     """The cached client for ``service``; ``region`` only where a service must be
     reached outside the function's own region (SMS: see ``sms_region``).
     Within ``serving_route`` the slow profiles give way to "api"."""
-    if _route.get() is not None:
-        profile = ROUTE_PROFILES.get(profile, profile)
+    calls = _route.get()
+    if calls is not None:
+        profile = "api_last" if calls.outage is not None else ROUTE_PROFILES.get(profile,
+                                                                                 profile)
     key = (service, profile, region)
     found = _clients.get(key)
     if found is not None:

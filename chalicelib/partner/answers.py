@@ -185,6 +185,11 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
                          "answer_not_delivered")
         logs.record("partner_answer_undelivered", level=40, requestId=request_id,
                     code=code, error=repr(exc)[:200])
+        if aws.is_outage(exc):
+            # No answer from Step Functions: it may have taken the answer. The
+            # link is given back; answering again is safe (a second
+            # SendTaskSuccess after the first landed finds it landed, above).
+            return pages.unavailable_page(answer_unknown=True)
         return pages.temporary_error_page()
     return _delivered(request_id, chosen)
 

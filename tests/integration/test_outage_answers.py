@@ -177,5 +177,27 @@ def test_a_read_in_an_outage_says_only_to_come_back(client, emulator, arranged):
 
 def test_the_route_profile_gives_up_within_the_budget():
     assert aws.worst_case_seconds("api") <= 2.5
+    assert aws.worst_case_seconds("api") + aws.worst_case_seconds("api_last") < BUDGET_SECONDS
     for profile in ("caller", "caller_once"):  # the registration caller's, unchanged
         assert aws.PROFILES[profile]["retries"]["total_max_attempts"] <= 2
+
+
+def test_a_stalled_hand_over_to_the_workflow_is_unknown_within_3s(client, emulator,
+                                                                  stack_env):
+    """The claim lands, SendTaskSuccess stalls: the later calls of the request
+    (the history read, the link given back) must not add their own stalls."""
+    from chalicelib import lifecycle, partner
+    from tests.integration import partner_support as ps
+
+    request_id = new_request()
+    ps.start(request_id, 60)
+    message = ps.take_link_message(request_id)
+    assert partner.handle_link_message(message["Body"]) == "sent"
+    token, _ = links.issue(request_id)
+    with faults.injected(emulator.url, {"service": "states", "fault": "delay", "seconds": 4,
+                                        "ttl": 60}):
+        response, elapsed = call(client, "POST", f"/r/{token}", FORM, "decision=accept")
+    assert response.status_code == 503 and elapsed < BUDGET_SECONDS, round(elapsed, 2)
+    page = response.body.decode()
+    assert "확인하지 못했어요" in page and "반영되지 않았어요" not in page
+    assert lifecycle.get(request_id)["status"] in (lifecycle.SMS_SENT, lifecycle.RESPONDED)
