@@ -96,12 +96,12 @@ def answers_in_korean(view):
     return answer
 
 
-def outage_answer(exc: BaseException) -> errors.ApiError:
+def outage_answer(exc: BaseException, path: str | None = None) -> errors.ApiError:
     """AWS unreachable or stalled: a Korean 503; "not known" when one of this
     request's writes went out unanswered (it may have landed)."""
     calls = aws.route_calls()
     writes = list(calls.writes) if calls else []
-    logs.record("aws_unavailable", level=30, path=app.current_request.path,
+    logs.record("aws_unavailable", level=30, path=path or app.current_request.path,
                 writes=writes, error=type(exc).__name__)
     return errors.service_unavailable(outcome_unknown=bool(writes))
 
@@ -109,9 +109,20 @@ def outage_answer(exc: BaseException) -> errors.ApiError:
 @app.middleware("http")
 def aws_calls_within_budget(event, get_response):
     """Every HTTP request's AWS calls run with the route's client profile and
-    stop at the first outage (chalicelib.aws.serving_route): 503 within 3 s."""
+    stop at the first outage (chalicelib.aws.serving_route): 503 within 3 s.
+    Views answer their own outages (answers_in_korean); this catches one met
+    by a middleware before the view (e.g. a secret read for the admin check)."""
     with aws.serving_route():
-        return get_response(event)
+        try:
+            return get_response(event)
+        except Exception as exc:
+            if not aws.is_outage(exc):
+                raise
+            if event.path.startswith("/r/"):
+                from chalicelib.pages import partner as pages
+
+                return _html(pages.unavailable_page())
+            return json_error(outage_answer(exc, event.path))
 
 
 # Chalice answers a few requests itself, before any view runs, as

@@ -202,3 +202,31 @@ def test_a_stalled_hand_over_to_the_workflow_is_unknown_within_3s(client, emulat
     page = response.body.decode()
     assert "확인하지 못했어요" in page and "반영되지 않았어요" not in page
     assert lifecycle.get(request_id)["status"] in (lifecycle.SMS_SENT, lifecycle.RESPONDED)
+
+
+def test_an_outage_before_the_view_is_a_korean_503_too(client, emulator, stack_env,
+                                                        monkeypatch):
+    """As on dev/prod, the admin token is an SSM parameter read before the view."""
+    import secrets as random_secrets
+
+    import boto3
+
+    from chalicelib import secrets as app_secrets
+    from provision import secrets as secret_names
+
+    parameter = secret_names.parameter_name("local", "ADMIN_TOKEN")
+    token = "outage-" + random_secrets.token_urlsafe(16)
+    boto3.client("ssm").put_parameter(Name=parameter, Value=token, Type="SecureString",
+                                      Overwrite=True)
+    monkeypatch.delenv("ADMIN_TOKEN")
+    monkeypatch.setenv("ADMIN_TOKEN_PARAM", parameter)
+    app_secrets.reset()
+    try:
+        with faults.injected(emulator.url, {"service": "ssm", "fault": "error", "ttl": 60}):
+            response, elapsed = call(client, "GET", "/api/admin/requests",
+                                     {"Authorization": f"Bearer {token}"}, None)
+        assert_unavailable(response, elapsed, "/api/admin/requests")
+        assert client.http.get("/api/admin/requests", headers={
+            "Authorization": f"Bearer {token}"}).status_code == 200
+    finally:
+        app_secrets.reset()
