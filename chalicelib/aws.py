@@ -193,7 +193,7 @@ def error_code(exc: BaseException) -> str:
     return str(response.get("Error", {}).get("Code", ""))
 
 
-# Error codes AWS services answer when they shed load (after botocore's own
+# Error codes AWS services answer when they shed load or fail inside (after botocore's own
 # retries: the caller should come back later).
 THROTTLING_CODES = frozenset({
     "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
