@@ -9,7 +9,7 @@ import sys
 
 from chalice import Chalice, Response
 
-from chalicelib import errors, logs, names, settings, warmup
+from chalicelib import aws, errors, logs, names, settings, warmup
 
 
 def refuse_old_runtime(argv: list[str] = sys.argv) -> None:
@@ -87,11 +87,42 @@ def answers_in_korean(view):
         except errors.ApiError as exc:
             return json_error(exc)
         except Exception as exc:  # noqa: BLE001 - the edge of the system
+            if aws.is_outage(exc):
+                return json_error(outage_answer(exc))
             logs.record("unhandled_error", level=40, path=app.current_request.path,
                         error=repr(exc)[:300])
             return json_error(errors.ApiError(500, "INTERNAL_ERROR", UNEXPECTED))
 
     return answer
+
+
+def outage_answer(exc: BaseException, path: str | None = None) -> errors.ApiError:
+    """AWS unreachable or stalled: a Korean 503; "not known" when one of this
+    request's writes went out unanswered (it may have landed)."""
+    calls = aws.route_calls()
+    writes = list(calls.writes) if calls else []
+    logs.record("aws_unavailable", level=30, path=path or app.current_request.path,
+                writes=writes, error=type(exc).__name__)
+    return errors.service_unavailable(outcome_unknown=bool(writes))
+
+
+@app.middleware("http")
+def aws_calls_within_budget(event, get_response):
+    """Every HTTP request's AWS calls run with the route's client profile and
+    stop at the first outage (chalicelib.aws.serving_route): 503 within 3 s.
+    Views answer their own outages (answers_in_korean); this catches one met
+    by a middleware before the view (e.g. a secret read for the admin check)."""
+    with aws.serving_route():
+        try:
+            return get_response(event)
+        except Exception as exc:
+            if not aws.is_outage(exc):
+                raise
+            if event.path.startswith("/r/"):
+                from chalicelib.pages import partner as pages
+
+                return _html(pages.unavailable_page())
+            return json_error(outage_answer(exc, event.path))
 
 
 # Chalice answers a few requests itself, before any view runs, as
@@ -173,9 +204,16 @@ def handle_registration_log(event):
            content_types=["application/json", "text/plain"])
 @answers_in_korean
 def create_request():
-    from chalicelib import intake
+    from chalicelib import client_limits, intake
 
+    client_limits.admit(_source_ip())
     return _json(intake.submit(app.current_request.raw_body), 201)
+
+
+def _source_ip() -> str:
+    """The caller's address as the gateway saw it (not a header it could write)."""
+    identity = (app.current_request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
 
 
 @app.route("/api/requests/{request_id}", methods=["GET"], cors=True)

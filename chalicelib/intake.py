@@ -20,6 +20,7 @@ from typing import Any
 from chalicelib import (
     aws,
     clock,
+    errors,
     lifecycle,
     logs,
     nlu,
@@ -32,6 +33,10 @@ from chalicelib.errors import ApiError, bad_request, not_found
 
 MAX_TEXT = 1000
 SESSION_TTL_SECONDS = 15 * 60
+# A request that failed the reservation lookup (a typo, or someone probing
+# numbers) is kept this long, then the table's TTL removes it: probes cannot
+# grow the table without bound (and the per-client limit caps their rate).
+FAILED_LOOKUP_TTL_SECONDS = 7 * 24 * 3600
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 ASK_NUMBER = "예약번호를 알려 주세요. 예: RS-2025110301"
@@ -42,6 +47,8 @@ RESERVATION_NOT_FOUND = "예약을 찾을 수 없습니다"
 RESERVATION_MISMATCH = "예약 정보가 일치하지 않습니다"
 WORKFLOW_UNAVAILABLE = "제휴점에 확인을 요청하지 못했어요. 잠시 후 다시 시도해 주세요."
 ACCEPTED = "제휴점에 확인을 요청했어요. 답이 오면 알려 드릴게요."
+# The request's write or the workflow's start went out and no answer came back.
+SUBMIT_UNKNOWN = "문의가 접수됐는지 확인하지 못했어요. 잠시 후 다시 확인해 주세요."
 
 RESERVATION_FIELDS = ("serviceName", "startsAt", "partySize", "customerName")
 
@@ -197,12 +204,30 @@ def open_request(intent: str, number: str, customer_phone: str, text: str,
     request_id = lifecycle.new_request_id()
     extra: dict[str, Any] = {"sessionId": session_id} if session_id else {}
     reservation = reservations.get(number)
+    try:
+        return _write_request(request_id, intent, number, customer_phone, text,
+                              reservation, extra)
+    except Exception as exc:
+        if not aws.is_outage(exc):
+            raise
+        # The write or the start may have landed: not "failed". The request id
+        # lets the chat look (GET /api/requests/{id}); the start is named after
+        # the request, so starting it again can never run two.
+        logs.record("request_outcome_unknown", level=30, requestId=request_id,
+                    error=type(exc).__name__)
+        raise errors.service_unavailable(message=SUBMIT_UNKNOWN, requestId=request_id) from exc
+
+
+def _write_request(request_id: str, intent: str, number: str, customer_phone: str,
+                   text: str, reservation: dict[str, Any] | None,
+                   extra: dict[str, Any]) -> dict[str, Any]:
     failure = _lookup_failure(reservation, customer_phone)
     if failure:
         code, status, message = failure
         lifecycle.create(request_id, intent=intent, reservation_number=number,
                              customer_phone=customer_phone, text=text,
-                             failure_reason=code, **extra)
+                             failure_reason=code,
+                             expiresAt=clock.epoch() + FAILED_LOOKUP_TTL_SECONDS, **extra)
         logs.record("request_failed", requestId=request_id, reason=code,
                     customerPhone=customer_phone)
         raise ApiError(status, code, message, requestId=request_id)
@@ -218,6 +243,8 @@ def open_request(intent: str, number: str, customer_phone: str, text: str,
     try:
         workflow.start_partner_confirmation(request_id)
     except Exception as exc:  # noqa: BLE001 - nobody would ever advance this request
+        if aws.is_outage(exc):
+            raise  # it may have started: not Failed (see open_request)
         logs.record("partner_confirmation_not_started", level=40, requestId=request_id,
                     error=aws.error_code(exc) or type(exc).__name__)
         raise _fail(request_id, "WORKFLOW_UNAVAILABLE", 503, WORKFLOW_UNAVAILABLE) from exc

@@ -74,6 +74,9 @@ class Settings:
     employee_id_leading_zeros: str = "significant"
     employee_roster_key: str = ""
     employee_roster_ttl_seconds: int = 300
+    # New chat requests one client (source IP) may make per minute, as a
+    # burst or spread out (chalicelib/client_limits.py); 0 = no limit.
+    requests_per_minute_per_client: int = 0
 
     @property
     def is_local(self) -> bool:
@@ -149,6 +152,12 @@ def _seconds_or_zero(raw: str) -> int:
     return int(raw)
 
 
+def _whole_number(raw: str) -> int:
+    if not raw.strip().isdigit():
+        raise ValueError("a whole number (0 or more)")
+    return int(raw)
+
+
 def _one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw not in allowed:
@@ -174,6 +183,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "employee_id_leading_zeros": lambda raw: _one_of(LEADING_ZEROS)(raw.strip().lower()),
     "employee_roster_ttl_seconds": _seconds_or_zero,
     "employee_roster_key": _matching(_ROSTER_KEY, f"a key under {ROSTER_PREFIX}"),
+    "requests_per_minute_per_client": _whole_number,
     "sms_region": _matching(_REGION, "an AWS region such as ap-northeast-1"),
     "confirm_base_url": _matching(_URL, "an http(s) URL without spaces"),
 }

@@ -31,7 +31,8 @@ Client = tuple[str, str]  # (service, chalicelib.aws profile)
 # path (POST /api/requests), the first call a customer makes, and its NLU
 # backend (the classifier built from lex/ locally; Lex's client in AWS).
 PLAN: dict[str, tuple[tuple[str, ...], tuple[Client, ...]]] = {
-    "app": (("chalicelib.intake",), (("dynamodb", "default"), ("stepfunctions", "default"))),
+    # Routes make their clients with the "api" profile (chalicelib.aws.serving_route).
+    "app": (("chalicelib.intake",), (("dynamodb", "api"), ("stepfunctions", "api"))),
     "connect_event_registration": (("chalicelib.registration",),
                                    (("dynamodb", "caller"), ("sqs", "caller_once"))),
     "handle_registration_log": (("chalicelib.registration",),

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 
+from devstack.health_watch import EmulatorWatch
 from devstack.stack import LocalStack, PortTaken
 
 
@@ -51,6 +52,7 @@ def main() -> int:
 전화 등록을 시험하려면: make call DIGITS=1234
 멈추려면 Ctrl-C를 누르세요.
 """, flush=True)
+    watch = EmulatorWatch(stack.endpoint, lambda line: print(line, flush=True)).start()
     try:
         while not stop.is_set():
             if stack.chalice and stack.chalice.poll() is not None:
@@ -61,6 +63,7 @@ def main() -> int:
         pass
     finally:
         print("\n로컬 스택을 멈춥니다...", flush=True)
+        watch.stop()
         stack.stop()
     return 0
 

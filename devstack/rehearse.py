@@ -169,6 +169,10 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
             elif integrations.get(target, {}).get("IntegrationUri") != fn_arn(
                     lambdas.API_HANDLER):
                 gaps.append(f"HTTP API 경로 {key}가 API 함수로 가지 않아요")
+        default_stage = next((s for s in apigw2.get_stages(ApiId=api["ApiId"]).get("Items", [])
+                              if s["StageName"] == http_api.STAGE_NAME), None)
+        if default_stage is None or http_api.throttling_of(default_stage) != http_api.THROTTLING:
+            gaps.append("HTTP API 스테이지에 요청 제한(throttling)이 없어요")
         if not _may_invoke(lam, lambdas.function_name(stage), "apigateway.amazonaws.com",
                            f"arn:aws:execute-api:{REGION}:{account}:{api['ApiId']}/*"):
             gaps.append("HTTP API가 API 함수를 호출할 권한이 없어요")

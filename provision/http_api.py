@@ -28,6 +28,14 @@ STAGE_NAME = "$default"
 PAYLOAD_FORMAT = "1.0"
 PERMISSION_SID = "partnerline-http-api"
 
+# The stage's default route throttling (apigatewayv2 DefaultRouteSettings, a
+# token bucket): every route of the stage, all clients together -- HTTP APIs
+# have no per-client throttling (no usage plans; AWS WAF does not attach to
+# HTTP APIs). It caps what a flood can cost (Lambda, DynamoDB writes of failed
+# lookups); a person chatting never comes near it. The per-client limit is
+# the app's (chalicelib/client_limits.py); docs/_pending/outage-abuse.md.
+THROTTLING = {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50.0}
+
 
 def api_name(stage: str) -> str:
     return f"{names.prefix(stage)}-http"
@@ -81,16 +89,39 @@ def ensure_api(prov: Any) -> str:
     api_id = api["ApiId"]
     stages_ = {s["StageName"]: s for s in apigw.get_stages(ApiId=api_id).get("Items", [])}
     if STAGE_NAME not in stages_:
-        apigw.create_stage(ApiId=api_id, StageName=STAGE_NAME, AutoDeploy=True)
-        prov.changed(f"HTTP API {name}: stage {STAGE_NAME} (auto-deploy)")
-    elif not stages_[STAGE_NAME].get("AutoDeploy"):
-        apigw.update_stage(ApiId=api_id, StageName=STAGE_NAME, AutoDeploy=True)
-        prov.changed(f"HTTP API {name}: auto-deploy")
+        apigw.create_stage(ApiId=api_id, StageName=STAGE_NAME, AutoDeploy=True,
+                           DefaultRouteSettings=dict(THROTTLING))
+        prov.changed(f"HTTP API {name}: stage {STAGE_NAME} (auto-deploy, throttling "
+                     f"{THROTTLING['ThrottlingRateLimit']:g}/s, burst "
+                     f"{THROTTLING['ThrottlingBurstLimit']})")
+    else:
+        _keep_stage(prov, apigw, api_id, name, stages_[STAGE_NAME])
     url = api.get("ApiEndpoint") or (
         f"https://{api_id}.execute-api.{prov.region}.amazonaws.com")
     prov.env["API_URL"] = url
     prov.http_api_id = api_id
     return url
+
+
+def throttling_of(stage: dict[str, Any]) -> dict[str, Any]:
+    settings = stage.get("DefaultRouteSettings") or {}
+    return {k: settings.get(k) for k in THROTTLING}
+
+
+def _keep_stage(prov: Any, apigw: Any, api_id: str, name: str, stage: dict[str, Any]) -> None:
+    """An existing stage: auto-deploy and the throttling put back if changed."""
+    changes: dict[str, Any] = {}
+    if not stage.get("AutoDeploy"):
+        changes["AutoDeploy"] = True
+    if throttling_of(stage) != THROTTLING:
+        # DefaultRouteSettings is replaced as a whole: keep its other fields.
+        changes["DefaultRouteSettings"] = {**(stage.get("DefaultRouteSettings") or {}),
+                                           **THROTTLING}
+    if changes:
+        apigw.update_stage(ApiId=api_id, StageName=STAGE_NAME, **changes)
+        prov.changed(f"HTTP API {name}: " + ", ".join(
+            {"AutoDeploy": "auto-deploy", "DefaultRouteSettings": "throttling"}[k]
+            for k in changes))
 
 
 PLACEHOLDER_HOSTS = (".example", "example.com", "localhost", "127.0.0.1")

@@ -214,6 +214,18 @@ def temporary_error_page() -> Page:
                         "잠시 후 같은 링크에서 다시 눌러 주세요.")
 
 
+def unavailable_page(answer_unknown: bool = False) -> Page:
+    """The service could not be reached. After an answer went out unanswered
+    it may have been taken: say so, never that it failed."""
+    if answer_unknown:
+        return message_page(503, "응답이 전달되었는지 확인하지 못했어요",
+                            "일시적인 장애로 응답이 반영되었는지 확인하지 못했어요.",
+                            "잠시 후 같은 링크를 다시 열어 확인해 주세요.")
+    return message_page(503, "잠시 후 다시 시도해 주세요",
+                        "일시적인 장애로 지금은 요청을 처리할 수 없어요.",
+                        "잠시 후 같은 링크를 다시 열어 주세요.")
+
+
 def unexpected_error_page() -> Page:
     return message_page(500, "일시적인 오류가 발생했어요",
                         "잠시 후 다시 시도해 주세요.")

@@ -34,12 +34,26 @@ def _guarded(action: Callable[..., Page]) -> Callable[..., Page]:
         try:
             return action(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the edge of the system
+            if aws.is_outage(exc):
+                return _unavailable(exc, answering=action.__name__ != "open_link")
             logs.record("partner_page_error", level=40, error=repr(exc)[:300])
             return pages.unexpected_error_page()
 
     run.__name__ = action.__name__
     run.__doc__ = action.__doc__
     return run
+
+
+def _unavailable(exc: BaseException, answering: bool) -> Page:
+    """AWS unreachable or stalled: the 503 page. An answer whose write went out
+    unanswered may have been taken: the page says it is not known, and the
+    partner checks by opening the link again (GET never consumes it). The
+    writes of a GET (counting the open) change nothing the partner sees."""
+    calls = aws.route_calls()
+    writes = list(calls.writes) if calls else []
+    logs.record("partner_page_unavailable", level=30, writes=writes,
+                error=type(exc).__name__)
+    return pages.unavailable_page(answer_unknown=answering and bool(writes))
 
 
 def _refused(verdict: Verdict) -> Page:
@@ -181,6 +195,11 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
                          "answer_not_delivered")
         logs.record("partner_answer_undelivered", level=40, requestId=request_id,
                     code=code, error=repr(exc)[:200])
+        if aws.is_outage(exc):
+            # No answer from Step Functions: it may have taken the answer. The
+            # link is given back; answering again is safe (a second
+            # SendTaskSuccess after the first landed finds it landed, above).
+            return pages.unavailable_page(answer_unknown=True)
         return pages.temporary_error_page()
     return _delivered(request_id, chosen, intent)
 

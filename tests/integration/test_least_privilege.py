@@ -108,7 +108,7 @@ def test_an_answer_of_unknown_fate_is_looked_up_in_the_execution_history(trace, 
     message = ps.take_link_message(request_id)
     assert partner.handle_link_message(message["Body"]) == "sent"
     token, _ = links.issue(request_id)
-    sfn = aws.client("stepfunctions", "interactive")
+    sfn = aws.client("stepfunctions", "api")  # a route's client (chalicelib.aws)
 
     def unreachable(request, **_):
         raise EndpointConnectionError(endpoint_url=request.url)

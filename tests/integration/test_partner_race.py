@@ -27,7 +27,7 @@ def test_thirty_simultaneous_posts_one_winner(stack_env, app_module):
     # (chalice.test.Client swaps os.environ per request, which is not thread-safe).
     config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="local")
     gateway = LocalGateway(app_module.app, config)
-    sfn = aws.client("stepfunctions", "interactive")
+    sfn = aws.client("stepfunctions", "api")  # a route's client (chalicelib.aws)
     calls = []
     count = calls.append  # list.append is atomic
 

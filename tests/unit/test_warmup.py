@@ -78,8 +78,8 @@ def test_the_api_function_loads_the_chat_path_and_its_nlu_backend():
     got = in_lambda(lambdas.API_HANDLER, NLU_BACKEND="lex")
     assert "chalicelib.intake" in got["modules"]
     assert "chalicelib.nlu.lex" in got["modules"]
-    assert got["clients"] == [["dynamodb", "default"], ["lexv2-runtime", "interactive"],
-                              ["stepfunctions", "default"]]
+    assert got["clients"] == [["dynamodb", "api"], ["lexv2-runtime", "interactive"],
+                              ["stepfunctions", "api"]]
 
 
 def test_settings_decide_the_backend_and_secret_clients():
