@@ -19,7 +19,9 @@ from typing import Any
 from chalicelib.lifecycle.change import Attempt
 from chalicelib.lifecycle.memory import MemoryStore
 from chalicelib.lifecycle.operations import (
+    ANSWER_ATTEMPT,
     ANSWER_FIELDS,
+    ANSWER_TOKEN,
     COMPLETED,
     FAILED_CAP,
     INPROGRESS,
@@ -33,6 +35,7 @@ from chalicelib.lifecycle.operations import (
     link_view,
     new_request_id,
     public_view,
+    same_answer,
 )
 from chalicelib.lifecycle.rules import (
     ANSWER_NOT_DELIVERED,
@@ -50,11 +53,12 @@ from chalicelib.lifecycle.rules import (
 from chalicelib.lifecycle.store import DynamoStore, RequestStore
 
 __all__ = [
-    "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "COMPLETED", "CREATED", "EVENTS", "FAILED",
+    "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TOKEN", "COMPLETED",
+    "CREATED", "EVENTS", "FAILED",
     "FAILED_CAP", "INPROGRESS", "NOTIFIED", "OPENED", "OPENED_CAP", "PUBLIC_FIELDS",
     "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN", "TIMEOUT", "USED_AT", "WAITING",
     "Attempt", "Claim", "DynamoStore", "MemoryStore", "RequestStore", "Requests",
-    "event", "link_view", "new_request_id", "public_view", "requests", "using",
+    "event", "link_view", "new_request_id", "public_view", "requests", "same_answer", "using",
 ]
 
 _requests: Requests | None = None
@@ -130,8 +134,9 @@ def record_refusal(request_id: str, reason: str) -> bool | None:
 
 
 def record_answer(request_id: str, decision: str, alternative_time: str | None,
-                  responded_at: str) -> Attempt:
-    return requests().record_answer(request_id, decision, alternative_time, responded_at)
+                  responded_at: str, attempt: str | None = None) -> Attempt:
+    return requests().record_answer(request_id, decision, alternative_time, responded_at,
+                                    attempt)
 
 
 def reopen(request_id: str, responded_at: str, status_before: str, task_token: str,

@@ -19,6 +19,12 @@ one conditional write can both act on the request and carry the link:
                    leaves an INPROGRESS whose lock runs out, so a later
                    delivery may retake it.
     linkSentAt, linkUsedAt, linkReboundAt   when it was sent, answered, re-bound.
+    answerTaskToken, answerAttempt   the claim moves the task token here (out
+                   of ``taskToken``, so no second answer can take it) next to
+                   the attempt id of the page that answered: a retry of that
+                   same answer -- its first try's write landed but the answer
+                   was lost -- is recognised and can still resume the workflow.
+                   The notification removes both.
 """
 
 from __future__ import annotations
@@ -71,6 +77,8 @@ LOCK_UNTIL = "linkLockUntil"
 SENT_AT = "linkSentAt"
 USED_AT = "linkUsedAt"
 REBOUND_AT = "linkReboundAt"
+ANSWER_TOKEN = "answerTaskToken"
+ANSWER_ATTEMPT = "answerAttempt"
 # Link field on the request -> its name in `link_view`.
 _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUntil",
               SENT_AT: "sentAt", USED_AT: "usedAt", REBOUND_AT: "reboundAt"}
@@ -280,17 +288,23 @@ class Requests:
         return None
 
     def record_answer(self, request_id: str, decision: str,
-                      alternative_time: str | None, responded_at: str) -> Attempt:
+                      alternative_time: str | None, responded_at: str,
+                      attempt: str | None = None) -> Attempt:
         """The partner's answer: the first one claims the waiting request
-        (``Responded``) and removes its task token in the same write, which
-        returns the request as it was before (with the token: no read before,
-        no clean-up after). Refused: the request as it stood."""
+        (``Responded``) and moves its task token out of ``taskToken`` (to
+        ``answerTaskToken``, with the page's ``attempt`` id) in the same write,
+        which returns the request as it was before (with the token: no read
+        before, no clean-up after). Refused: the request as it stood, so a
+        retry of this very answer can tell it won (`same_answer`)."""
         fields = {"partnerDecision": decision, "respondedAt": responded_at,
                   USED_AT: responded_at}
         if alternative_time:
             fields["alternativeTime"] = alternative_time
+        if attempt:
+            fields[ANSWER_ATTEMPT] = attempt
         return self.store.apply(request_id, _change(
-            "record_answer", fields=fields, remove=(TASK_TOKEN,), returned="old",
+            "record_answer", fields=fields, moves=((ANSWER_TOKEN, TASK_TOKEN),),
+            remove=(TASK_TOKEN,), returned="old",
             events=(event(RESPONDED, decision=decision),),
             require=Present(TASK_TOKEN)))
 
@@ -302,13 +316,15 @@ class Requests:
         ``AnswerNotDelivered``, not ``Failed``: the request goes on."""
         return bool(self.store.apply(request_id, _change(
             "reopen", to=status_before, fields={TASK_TOKEN: task_token},
-            remove=ANSWER_FIELDS + (USED_AT,), require=Equals("respondedAt", responded_at),
+            remove=ANSWER_FIELDS + (USED_AT, ANSWER_TOKEN, ANSWER_ATTEMPT),
+            require=Equals("respondedAt", responded_at),
             events=(event(ANSWER_NOT_DELIVERED, reason=reason),))))
 
     def answer_too_late(self, request_id: str, responded_at: str, reason: str) -> bool:
         """Take back our own answer: the workflow's wait was already over."""
         return bool(self.store.apply(request_id, _change(
-            "answer_too_late", remove=ANSWER_FIELDS, require=Equals("respondedAt", responded_at),
+            "answer_too_late", remove=ANSWER_FIELDS + (ANSWER_TOKEN,),
+            require=Equals("respondedAt", responded_at),
             events=(event(TIMEOUT, reason=reason),))))
 
     def mark_timeout(self, request_id: str) -> bool:
@@ -342,9 +358,20 @@ class Requests:
         notification = {"message": message, "source": source, "at": clock.iso()}
         done = self.store.apply(request_id, _change(
             "notify", fields={"notification": notification},
-            remove=(NOTIFY_CLAIM_UNTIL, NOTIFY_CLAIM_BY, TASK_TOKEN),
+            remove=(NOTIFY_CLAIM_UNTIL, NOTIFY_CLAIM_BY, TASK_TOKEN, ANSWER_TOKEN),
             require=Missing("notification"), events=(event(NOTIFIED, source=source),)))
         return done.item if done else None
+
+
+def same_answer(request: dict[str, Any] | None, decision: str,
+                alternative_time: str | None, attempt: str | None) -> bool:
+    """Is ``request`` (as a refused claim found it) already answered by this
+    very answer -- same page attempt, same choice? Then the refused claim was
+    a retry of a claim that landed and whose reply was lost."""
+    return bool(attempt and request and request.get("status") == RESPONDED
+                and request.get(ANSWER_ATTEMPT) == attempt
+                and request.get("partnerDecision") == decision
+                and request.get("alternativeTime") == alternative_time)
 
 
 def _held(task_token: str) -> AllOf:

@@ -3,6 +3,7 @@ choices, the confirmation, and the error pages, in short polite Korean."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +67,9 @@ def request_page(request: dict[str, Any], *, now: datetime, expires_at: int | No
         f"<h1>{esc(partner)}님, 고객 요청을 확인해 주세요</h1>"
         f"{alert}{_details(request)}"
         '<form method="post" class="card">'
+        # An id for this answer, so its retry is known as the same answer
+        # (chalicelib/partner/forms.py ATTEMPT_FIELD).
+        f'<input type="hidden" name="attempt" value="{secrets.token_urlsafe(16)}">'
         '<button type="submit" name="decision" value="accept" class="accept">수락할게요</button>'
         '<button type="submit" name="decision" value="reject" class="reject">거절할게요</button>'
         '<label for="alternativeTime">다른 시간을 제안하려면 시간을 고르세요</label>'
