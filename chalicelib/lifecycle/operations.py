@@ -89,6 +89,9 @@ _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUnt
 OPENED_CAP = 3
 FAILED_CAP = 5
 OPENED_COUNT = "openedCount"
+# ``audience`` of an event the customer's view leaves out: a refused link says
+# nothing about the customer's request (a stranger can forge one).
+OPERATORS = "operators"
 FAILED_COUNT = "failedCount"
 
 # -- the notification ------------------------------------------------------------
@@ -280,7 +283,8 @@ class Requests:
         ``Failed`` event while fewer than ``FAILED_CAP`` were counted. True if
         appended, False if only counted, None if the request does not exist."""
         if self.store.apply(request_id, _change(
-                "record_refusal", events=(event(FAILED, reason=reason),), count=FAILED_COUNT,
+                "record_refusal", events=(event(FAILED, reason=reason, audience=OPERATORS),),
+                count=FAILED_COUNT,
                 require=below_cap(FAILED_COUNT, FAILED_CAP))):
             return True
         if self.store.apply(request_id, Change(count=FAILED_COUNT)):
@@ -380,7 +384,12 @@ def _held(task_token: str) -> AllOf:
 
 
 def public_view(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: item[k] for k in PUBLIC_FIELDS if k in item}
+    """What the customer sees. Events only operators should see (a refused
+    link: anyone can forge one naming the request) are left out."""
+    view = {k: item[k] for k in PUBLIC_FIELDS if k in item}
+    if "events" in view:
+        view["events"] = [e for e in view["events"] if e.get("audience") != OPERATORS]
+    return view
 
 
 def link_view(request: dict[str, Any] | None) -> dict[str, Any] | None:
