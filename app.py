@@ -337,6 +337,23 @@ def admin_registrations():
 # --- end section: admin ------------------------------------------------------
 
 
+@app.middleware("http")
+def hostile_bodies_refused(event, get_response):
+    """Every JSON route at once (today's and tomorrow's): a body too large,
+    too deeply nested, not UTF-8 or holding a lone surrogate is a Korean 400
+    before any view runs, so nothing is written (chalicelib/safe_json.py)."""
+    if event.path.startswith("/api/") and event.method in ("POST", "PUT", "PATCH"):
+        from chalicelib import safe_json
+
+        raw = event.raw_body
+        if raw:
+            try:
+                safe_json.loads(raw)
+            except safe_json.Rejected as exc:
+                return json_error(errors.bad_request(exc.message))
+    return get_response(event)
+
+
 # In Lambda only: this function's modules and AWS clients load now, at init
 # (see chalicelib/warmup.py); elsewhere `import app` stays cheap.
 warmup.at_init()
