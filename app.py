@@ -341,8 +341,11 @@ def admin_registrations():
 def hostile_bodies_refused(event, get_response):
     """Every JSON route at once (today's and tomorrow's): a body too large,
     too deeply nested, not UTF-8 or holding a lone surrogate is a Korean 400
-    before any view runs, so nothing is written (chalicelib/safe_json.py)."""
-    if event.path.startswith("/api/") and event.method in ("POST", "PUT", "PATCH"):
+    before any view runs, so nothing is written (chalicelib/safe_json.py).
+    Other content types are left to Chalice's own 415."""
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if (event.path.startswith("/api/") and event.method in ("POST", "PUT", "PATCH")
+            and content_type in ("application/json", "text/plain")):
         from chalicelib import safe_json
 
         raw = event.raw_body
