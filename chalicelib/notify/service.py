@@ -35,6 +35,7 @@ class Outcome(StrEnum):
     UNKNOWN_REQUEST = "unknown_request"
     BAD_MESSAGE = "bad_message"
     REQUEST_FAILED = "request_failed"
+    NOT_ANSWERED = "not_answered"
 
 
 class InProgress(RuntimeError):
@@ -99,7 +100,13 @@ def handle_message(body: Any) -> Outcome:
         # although the chat answered 503): a later "no answer" would contradict it.
         logs.record("notification_skipped_failed_request", level=30, requestId=request_id)
         return Outcome.REQUEST_FAILED
-    case = cases.from_message(message, item)
+    try:
+        case = cases.from_message(message, item)
+    except cases.NotAnswered:
+        # A forged or stray message: nobody is told anything.
+        logs.record("notification_not_answered", level=40, requestId=request_id,
+                    status=item.get("status"))
+        return Outcome.NOT_ANSWERED
     text, source = compose(case)
     if lifecycle.notify(request_id, text, source) is None:
         return Outcome.ALREADY_NOTIFIED
