@@ -157,10 +157,14 @@ def connect_event_registration(event, context):
                     maximum_concurrency=2)
 def handle_registration_log(event):
     """Rebuilds axcl_event.txt from the table; raising leaves the batch for
-    redelivery."""
-    from chalicelib import registration
+    redelivery. A message outside its schema is set aside to the DLQ (and
+    deleted) first, so it never takes its batch-mates with it."""
+    from chalicelib import queues, registration
 
-    registration.handle_log_records(record.to_dict() for record in event)
+    registration.handle_log_records(
+        (record.to_dict() for record in event),
+        set_aside=lambda record, reason: queues.set_aside(
+            "registration-log", record.get("body", ""), reason, record.get("receiptHandle")))
 
 # --- end section: registration -----------------------------------------------
 
@@ -192,10 +196,11 @@ def get_request(request_id):
 
 @app.on_sqs_message(queue=names.queue_name("partner-links", STAGE), batch_size=1)
 def handle_partner_link(event):
-    from chalicelib import partner
+    from chalicelib import partner, queues
 
     for record in event:
-        partner.handle_link_message(record.body)
+        if partner.handle_link_message(record.body) == "invalid":
+            queues.set_aside("partner-links", record.body, "invalid message")
 
 
 def _html(page) -> Response:
@@ -223,10 +228,12 @@ def partner_link_answer(token):
 
 @app.on_sqs_message(queue=names.queue_name("customer-notify", STAGE), batch_size=1)
 def handle_customer_notification(event):
-    from chalicelib import notify
+    from chalicelib import notify, queues
 
     for record in event:
-        notify.handle_message(record.body)
+        outcome = notify.handle_message(record.body)
+        if outcome in (notify.Outcome.BAD_MESSAGE, notify.Outcome.NOT_ANSWERED):
+            queues.set_aside("customer-notify", record.body, outcome.value)
 
 # --- end section: notify -----------------------------------------------------
 

@@ -17,12 +17,11 @@ ask for a notification. So:
 
 from __future__ import annotations
 
-import json
 import secrets
 from enum import StrEnum
 from typing import Any
 
-from chalicelib import lifecycle, logs, settings
+from chalicelib import lifecycle, logs, safe_json, settings
 from chalicelib.notify import case as cases
 from chalicelib.notify.base import Notifier, ProviderError
 from chalicelib.notify.bedrock import BedrockNotifier
@@ -70,9 +69,9 @@ def compose(case: cases.Case) -> tuple[str, str]:
 def _decode(body: Any) -> dict[str, Any]:
     if isinstance(body, str | bytes):
         try:
-            body = json.loads(body)
-        except ValueError as exc:
-            raise cases.BadMessage("body is not JSON") from exc
+            body = safe_json.loads(body, max_bytes=64 * 1024, max_depth=8)
+        except safe_json.Rejected as exc:
+            raise cases.BadMessage("body is not acceptable JSON") from exc
     return cases.parse_message(body)
 
 

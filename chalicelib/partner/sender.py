@@ -14,11 +14,11 @@ on rather than raised, so it cannot open that window.
 
 from __future__ import annotations
 
-import json
+import re
 import time
 from typing import Any
 
-from chalicelib import aws, lifecycle, links, logs, phone
+from chalicelib import aws, lifecycle, links, logs, phone, safe_json
 from chalicelib.partner import sms
 
 
@@ -26,15 +26,23 @@ class LinkInProgress(RuntimeError):
     """Another delivery of this link is sending right now: retry later."""
 
 
+# The message's schema: the request id (ours: base64url) and Step Functions'
+# task token; nothing else in it is read.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_TASK_TOKEN = 8192
+
+
 def _parse(body: str | dict[str, Any]) -> tuple[str, str] | None:
     try:
-        data = json.loads(body) if isinstance(body, str) else body
-    except ValueError:
+        data = safe_json.loads(body) if isinstance(body, str) else body
+    except safe_json.Rejected:
         return None
     if not isinstance(data, dict):
         return None
     request_id, task_token = data.get("requestId"), data.get("taskToken")
-    if not isinstance(request_id, str) or not isinstance(task_token, str) or not task_token:
+    if not isinstance(request_id, str) or not _REQUEST_ID.match(request_id):
+        return None
+    if not isinstance(task_token, str) or not 0 < len(task_token) <= MAX_TASK_TOKEN:
         return None
     return request_id, task_token
 
