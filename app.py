@@ -198,8 +198,10 @@ def get_request(request_id):
 def handle_partner_link(event):
     from chalicelib import partner, queues
 
+    remaining = getattr(event.context, "get_remaining_time_in_millis", None)
     for record in event:
-        if partner.handle_link_message(record.body) == "invalid":
+        if partner.handle_link_message(record.body, remaining() if remaining else None) \
+                == "invalid":
             queues.set_aside("partner-links", record.body, "invalid message")
 
 

@@ -25,6 +25,7 @@ from chalicelib.lifecycle.operations import (
     COMPLETED,
     FAILED_CAP,
     INPROGRESS,
+    LOCK_SECONDS,
     OPENED_CAP,
     PUBLIC_FIELDS,
     TASK_TOKEN,
@@ -55,7 +56,7 @@ from chalicelib.lifecycle.store import DynamoStore, RequestStore
 __all__ = [
     "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TOKEN", "COMPLETED",
     "CREATED", "EVENTS", "FAILED",
-    "FAILED_CAP", "INPROGRESS", "NOTIFIED", "OPENED", "OPENED_CAP", "PUBLIC_FIELDS",
+    "FAILED_CAP", "INPROGRESS", "LOCK_SECONDS", "NOTIFIED", "OPENED", "OPENED_CAP", "PUBLIC_FIELDS",
     "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN", "TIMEOUT", "USED_AT", "WAITING",
     "Attempt", "Claim", "DynamoStore", "MemoryStore", "RequestStore", "Requests",
     "event", "link_view", "new_request_id", "public_view", "requests", "same_answer", "using",
@@ -105,8 +106,9 @@ def fail(request_id: str, reason: str) -> dict[str, Any] | None:
     return requests().fail(request_id, reason)
 
 
-def claim_link(request_id: str, task_token: str, *, now: int | None = None) -> Claim:
-    return requests().claim_link(request_id, task_token, now=now)
+def claim_link(request_id: str, task_token: str, *, now: int | None = None,
+               lock_seconds: int = LOCK_SECONDS) -> Claim:
+    return requests().claim_link(request_id, task_token, now=now, lock_seconds=lock_seconds)
 
 
 def mark_sent(request_id: str, task_token: str) -> bool:

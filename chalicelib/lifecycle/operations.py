@@ -69,8 +69,12 @@ ANSWER_FIELDS = ("partnerDecision", "alternativeTime", "respondedAt")
 # -- the link ------------------------------------------------------------------
 INPROGRESS = "INPROGRESS"
 COMPLETED = "COMPLETED"
-# Longer than the link handler can run (its Lambda timeout is 30 s).
-LOCK_SECONDS = 60
+# The link handler's Lambda timeout in dev/prod (.chalice/config.json): a
+# claim's lock never outlives the invocation that took it (the handler passes
+# its remaining time, see `sender`), so a crashed holder's redelivery -- due
+# after the queue's visibility timeout, 15 s (provision/stages.py
+# queue_visibility) -- finds the lock expired and sends the SMS.
+LOCK_SECONDS = 10
 TASK_TOKEN = "taskToken"
 LINK_STATE = "linkState"
 LOCK_UNTIL = "linkLockUntil"
@@ -195,13 +199,16 @@ class Requests:
 
     # -- the partner link (link handler) -----------------------------------------
 
-    def claim_link(self, request_id: str, task_token: str, *, now: int | None = None) -> Claim:
+    def claim_link(self, request_id: str, task_token: str, *, now: int | None = None,
+                   lock_seconds: int = LOCK_SECONDS) -> Claim:
         """Take the link for this delivery, only while the request waits and no
-        other delivery holds it (or its lock ran out)."""
+        other delivery holds it (or its lock ran out). ``lock_seconds``: how
+        long the holder may still run (at most its invocation's remaining time)."""
         now = clock.epoch() if now is None else now
+        lock_seconds = max(1, min(LOCK_SECONDS, lock_seconds))
         done = self.store.apply(request_id, _change(
             "claim_link",
-            fields={LINK_STATE: INPROGRESS, TASK_TOKEN: task_token, LOCK_UNTIL: now + LOCK_SECONDS},
+            fields={LINK_STATE: INPROGRESS, TASK_TOKEN: task_token, LOCK_UNTIL: now + lock_seconds},
             require=AnyOf((Missing(LINK_STATE),
                            AllOf((Equals(LINK_STATE, INPROGRESS), Below(LOCK_UNTIL, now)))))))
         if done:

@@ -14,6 +14,7 @@ on rather than raised, so it cannot open that window.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from typing import Any
@@ -76,19 +77,22 @@ def _mark_sent(request_id: str, task_token: str) -> None:
             time.sleep(0.2 * attempt)
 
 
-def handle_link_message(body: str | dict[str, Any]) -> str:
+def handle_link_message(body: str | dict[str, Any], remaining_ms: int | None = None) -> str:
     """Returns what happened: sent, duplicate, rebound, closed, unknown, invalid.
 
     Raises (so SQS redelivers) only for what a retry can fix: another delivery
-    in progress, or SNS/DynamoDB failing.
+    in progress, or SNS/DynamoDB failing. ``remaining_ms``: the invocation's
+    remaining time (Lambda's context); the link's lock ends with it, so if
+    this invocation dies the next delivery can take the link.
     """
     parsed = _parse(body)
     if parsed is None:
         logs.record("partner_link_invalid_message", level=30)
         return "invalid"  # a retry cannot repair it: let it go
     request_id, task_token = parsed
+    lock = lifecycle.LOCK_SECONDS if remaining_ms is None else math.ceil(remaining_ms / 1000)
     # One write takes the link and returns the request (or, refused, says why).
-    claim = lifecycle.claim_link(request_id, task_token)
+    claim = lifecycle.claim_link(request_id, task_token, lock_seconds=lock)
     request = claim.request
     if request is None:
         logs.record("partner_link_unknown_request", level=30, requestId=request_id)
