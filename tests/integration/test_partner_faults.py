@@ -47,6 +47,23 @@ def post(client, token, body: str):
     return client.http.post(f"/r/{token}", headers=ps.FORM, body=body.encode())
 
 
+def customer_told(app_module, request_id) -> str:
+    """Deliver the notify queue as Lambda does; the customer's message."""
+    import boto3
+
+    from devstack.dispatcher import Dispatcher, subscriptions
+
+    dispatcher = Dispatcher(subscriptions(app_module.app, app_module), boto3.client("sqs"),
+                            retry_after=1).start()
+    try:
+        item = ps.wait_for(lambda: (lambda r: r if r and r.get("notification") else None)(
+            lifecycle.get(request_id)), timeout=20)
+    finally:
+        dispatcher.stop()
+    assert ps.event_types(request_id, ignore=()).count("Notified") == 1
+    return item["notification"]["message"]
+
+
 def assert_delivered_once(request_id, arn, decision):
     execution = ps.wait_execution(arn)
     assert execution["status"] == "SUCCEEDED"
@@ -62,7 +79,7 @@ def assert_delivered_once(request_id, arn, decision):
 
 
 def test_claim_applied_reply_lost_botocore_retry_is_the_same_answer(
-        client, stack_env, emulator):
+        client, stack_env, emulator, app_module):
     """The claim's UpdateItem lands, its reply is dropped; botocore's own retry
     is refused (the request is Responded) -- by this very answer."""
     request_id, arn, token = waiting_request(emulator)
@@ -73,10 +90,11 @@ def test_claim_applied_reply_lost_botocore_retry_is_the_same_answer(
     assert faults.status(emulator.url)["fired"] == {"dynamodb.UpdateItem.drop": 1}
     assert done.status_code == 200 and "응답이 전달되었어요" in done.body.decode()
     assert_delivered_once(request_id, arn, "accept")
+    assert "수락했어요" in customer_told(app_module, request_id)
 
 
 def test_claim_applied_every_reply_lost_the_partners_retry_completes(
-        client, stack_env, emulator):
+        client, stack_env, emulator, app_module):
     """Every try of the claim loses its reply (the first one landed): the
     partner sees an error page; resubmitting the same page completes it.
     Another page (another attempt id) is still told the link was used."""
@@ -92,6 +110,7 @@ def test_claim_applied_every_reply_lost_the_partners_retry_completes(
     again = post(client, token, f"decision=reject&attempt={attempt}")
     assert again.status_code == 200 and "응답이 전달되었어요" in again.body.decode()
     assert_delivered_once(request_id, arn, "reject")
+    assert "받아들이기 어렵다고" in customer_told(app_module, request_id)
 
     other = post(client, token, "decision=accept&attempt=" + "x" * 22)
     assert other.status_code == 409 and USED in other.body.decode()
@@ -101,7 +120,7 @@ def test_claim_applied_every_reply_lost_the_partners_retry_completes(
 
 
 def test_send_task_success_applied_reply_lost_the_retry_keeps_the_answer(
-        client, stack_env, emulator):
+        client, stack_env, emulator, app_module):
     """SendTaskSuccess lands but no reply comes back (every try), and its
     history cannot be read either: the claim is kept (not undone), and the
     partner's retry learns the workflow has it -- never 'used', never
@@ -122,3 +141,4 @@ def test_send_task_success_applied_reply_lost_the_retry_keeps_the_answer(
     again = post(client, token, f"decision=accept&attempt={attempt}")
     assert again.status_code == 200 and "응답이 전달되었어요" in again.body.decode()
     assert_delivered_once(request_id, arn, "accept")
+    assert "수락했어요" in customer_told(app_module, request_id)
