@@ -188,10 +188,14 @@ def connect_event_registration(event, context):
                     maximum_concurrency=2)
 def handle_registration_log(event):
     """Rebuilds axcl_event.txt from the table; raising leaves the batch for
-    redelivery."""
-    from chalicelib import registration
+    redelivery. A message outside its schema is set aside to the DLQ (and
+    deleted) first, so it never takes its batch-mates with it."""
+    from chalicelib import queues, registration
 
-    registration.handle_log_records(record.to_dict() for record in event)
+    registration.handle_log_records(
+        (record.to_dict() for record in event),
+        set_aside=lambda record, reason: queues.set_aside(
+            "registration-log", record.get("body", ""), reason, record.get("receiptHandle")))
 
 # --- end section: registration -----------------------------------------------
 
@@ -230,10 +234,13 @@ def get_request(request_id):
 
 @app.on_sqs_message(queue=names.queue_name("partner-links", STAGE), batch_size=1)
 def handle_partner_link(event):
-    from chalicelib import partner
+    from chalicelib import partner, queues
 
+    remaining = getattr(event.context, "get_remaining_time_in_millis", None)
     for record in event:
-        partner.handle_link_message(record.body)
+        if partner.handle_link_message(record.body, remaining() if remaining else None) \
+                == "invalid":
+            queues.set_aside("partner-links", record.body, "invalid message")
 
 
 def _html(page) -> Response:
@@ -261,10 +268,12 @@ def partner_link_answer(token):
 
 @app.on_sqs_message(queue=names.queue_name("customer-notify", STAGE), batch_size=1)
 def handle_customer_notification(event):
-    from chalicelib import notify
+    from chalicelib import notify, queues
 
     for record in event:
-        notify.handle_message(record.body)
+        outcome = notify.handle_message(record.body)
+        if outcome in (notify.Outcome.BAD_MESSAGE, notify.Outcome.NOT_ANSWERED):
+            queues.set_aside("customer-notify", record.body, outcome.value)
 
 # --- end section: notify -----------------------------------------------------
 
@@ -373,6 +382,26 @@ def admin_registrations():
     return dashboard.registrations()
 
 # --- end section: admin ------------------------------------------------------
+
+
+@app.middleware("http")
+def hostile_bodies_refused(event, get_response):
+    """Every JSON route at once (today's and tomorrow's): a body too large,
+    too deeply nested, not UTF-8 or holding a lone surrogate is a Korean 400
+    before any view runs, so nothing is written (chalicelib/safe_json.py).
+    Other content types are left to Chalice's own 415."""
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if (event.path.startswith("/api/") and event.method in ("POST", "PUT", "PATCH")
+            and content_type in ("application/json", "text/plain")):
+        from chalicelib import safe_json
+
+        raw = event.raw_body
+        if raw:
+            try:
+                safe_json.loads(raw)
+            except safe_json.Rejected as exc:
+                return json_error(errors.bad_request(exc.message))
+    return get_response(event)
 
 
 # In Lambda only: this function's modules and AWS clients load now, at init

@@ -11,7 +11,6 @@ the number and still complete the first one.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from chalicelib import (
     nlu,
     phone,
     reservations,
+    safe_json,
     table,
     workflow,
 )
@@ -66,9 +66,9 @@ class Message:
 def parse(raw: bytes | str | None) -> Message:
     """The body as the contract takes it; anything else is a Korean 400."""
     try:
-        body = json.loads(raw or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("보낸 내용을 읽지 못했어요. 다시 보내 주세요.") from None
+        body = safe_json.loads(raw or b"")
+    except safe_json.Rejected as exc:
+        raise bad_request(exc.message) from None
     if not isinstance(body, dict):
         raise bad_request("보낸 내용을 읽지 못했어요. 다시 보내 주세요.")
     text = body.get("text")

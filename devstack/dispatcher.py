@@ -8,6 +8,7 @@ redrive policy then moves a message that keeps failing to its dead-letter queue.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 import uuid
@@ -22,6 +23,8 @@ class Subscription:
     function_name: str
     handler: Callable[[dict, Any], Any]
     batch_size: int
+    # The function's Lambda timeout in the stage: its context's remaining time.
+    timeout_seconds: float = 60
 
 
 class LambdaContext:
@@ -37,6 +40,16 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def _function_timeout(function: str) -> float:
+    """As deployed in the running stage (.chalice/config.json), else Lambda-ish 60 s."""
+    try:
+        from provision import stages
+
+        return float(stages.function_timeout(os.environ.get("STAGE") or "local", function))
+    except Exception:  # noqa: BLE001 - a dev tool: a missing config is not fatal
+        return 60.0
+
+
 def subscriptions(app: Any, module: Any) -> list[Subscription]:
     from chalice.app import SQSEventConfig
 
@@ -45,7 +58,8 @@ def subscriptions(app: Any, module: Any) -> list[Subscription]:
         if isinstance(source, SQSEventConfig):
             queue = source.queue or source.queue_arn.rsplit(":", 1)[-1]
             handler = getattr(module, source.name)
-            subs.append(Subscription(queue, source.name, handler, source.batch_size))
+            subs.append(Subscription(queue, source.name, handler, source.batch_size,
+                                     _function_timeout(source.name)))
     return subs
 
 
@@ -120,7 +134,7 @@ class Dispatcher:
         started = time.monotonic()
         ids = ", ".join(m["MessageId"][:8] for m in got)
         try:
-            sub.handler(event, LambdaContext(sub.function_name))
+            sub.handler(event, LambdaContext(sub.function_name, sub.timeout_seconds))
         except Exception as exc:  # noqa: BLE001 - a failing handler is a normal outcome
             self.failed += len(got)
             receives = max(int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1))

@@ -20,7 +20,6 @@ from provision.errors import StepFailed
 STEPFUNCTIONS_DIR = stages.PROJECT_DIR / "stepfunctions"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
-VISIBILITY_FACTOR = 6  # AWS's advice for queues behind Lambda
 
 
 class Provisioner:
@@ -178,7 +177,6 @@ class Provisioner:
         return f"arn:aws:sqs:{self.region}:{self.account_id()}:{name}"
 
     def ensure_queues(self) -> dict[str, str]:
-        visibility = VISIBILITY_FACTOR * stages.handler_timeout(self.stage, self.config)
         urls = {}
         for kind in names.QUEUE_KINDS:
             dlq = names.dead_letter_queue_name(kind, self.stage)
@@ -186,7 +184,7 @@ class Provisioner:
                                      "SqsManagedSseEnabled": "true"})
             name = names.queue_name(kind, self.stage)
             urls[kind] = self._ensure_queue(name, {
-                "VisibilityTimeout": str(visibility),
+                "VisibilityTimeout": str(stages.queue_visibility(kind, self.stage, self.config)),
                 "SqsManagedSseEnabled": "true",
                 "RedrivePolicy": json.dumps({
                     "deadLetterTargetArn": self.queue_arn(dlq),

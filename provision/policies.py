@@ -125,6 +125,11 @@ def _consume(arns: Arns, kind: str) -> dict[str, Any]:
                    "sqs:ChangeMessageVisibility"], [arns.queue(kind)])
 
 
+def _set_aside(arns: Arns, kind: str) -> dict[str, Any]:
+    # chalicelib.queues.set_aside: a poison message to the queue's DLQ.
+    return _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], [arns.queue(kind) + "-dlq"])
+
+
 def _secret(arns: Arns, *secret: str) -> dict[str, Any]:
     # SecureStrings under the AWS managed key aws/ssm: its key policy lets any
     # principal of the account decrypt through SSM, no kms:Decrypt needed here.
@@ -157,6 +162,7 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
     if handler == "handle_partner_link":
         return [
             _consume(arns, "partner-links"),
+            _set_aside(arns, "partner-links"),
             # Every read is the item an UpdateItem returns (ALL_NEW / ALL_OLD).
             _allow(["dynamodb:UpdateItem"], table),
             {**_allow(["sns:Publish"], ANY),
@@ -166,12 +172,17 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
     if handler == "handle_customer_notification":
         return [
             _consume(arns, "customer-notify"),
+            _set_aside(arns, "customer-notify"),
             _allow(["dynamodb:UpdateItem"], table),
             _allow(["bedrock:InvokeModel"], arns.models()),
         ]
     if handler == "handle_registration_log":
         return [
             _consume(arns, "registration-log"),
+            # set_aside deletes the poison message itself (DeleteMessage: above)
+            # and needs the source queue's URL.
+            _set_aside(arns, "registration-log"),
+            _allow(["sqs:GetQueueUrl"], [arns.queue("registration-log")]),
             _allow(["dynamodb:Query"], table),
             # HeadObject is authorised as GetObject; without ListBucket a missing
             # file answers 403 instead of 404 and the first write never happens.

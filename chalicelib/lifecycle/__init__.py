@@ -19,10 +19,13 @@ from typing import Any
 from chalicelib.lifecycle.change import Attempt
 from chalicelib.lifecycle.memory import MemoryStore
 from chalicelib.lifecycle.operations import (
+    ANSWER_ATTEMPT,
     ANSWER_FIELDS,
+    ANSWER_TOKEN,
     COMPLETED,
     FAILED_CAP,
     INPROGRESS,
+    LOCK_SECONDS,
     OPENED_CAP,
     PUBLIC_FIELDS,
     TASK_TOKEN,
@@ -33,6 +36,7 @@ from chalicelib.lifecycle.operations import (
     link_view,
     new_request_id,
     public_view,
+    same_answer,
 )
 from chalicelib.lifecycle.rules import (
     ANSWER_NOT_DELIVERED,
@@ -50,11 +54,12 @@ from chalicelib.lifecycle.rules import (
 from chalicelib.lifecycle.store import DynamoStore, RequestStore
 
 __all__ = [
-    "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "COMPLETED", "CREATED", "EVENTS", "FAILED",
-    "FAILED_CAP", "INPROGRESS", "NOTIFIED", "OPENED", "OPENED_CAP", "PUBLIC_FIELDS",
+    "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TOKEN", "COMPLETED",
+    "CREATED", "EVENTS", "FAILED",
+    "FAILED_CAP", "INPROGRESS", "LOCK_SECONDS", "NOTIFIED", "OPENED", "OPENED_CAP", "PUBLIC_FIELDS",
     "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN", "TIMEOUT", "USED_AT", "WAITING",
     "Attempt", "Claim", "DynamoStore", "MemoryStore", "RequestStore", "Requests",
-    "event", "link_view", "new_request_id", "public_view", "requests", "using",
+    "event", "link_view", "new_request_id", "public_view", "requests", "same_answer", "using",
 ]
 
 _requests: Requests | None = None
@@ -101,8 +106,9 @@ def fail(request_id: str, reason: str) -> dict[str, Any] | None:
     return requests().fail(request_id, reason)
 
 
-def claim_link(request_id: str, task_token: str, *, now: int | None = None) -> Claim:
-    return requests().claim_link(request_id, task_token, now=now)
+def claim_link(request_id: str, task_token: str, *, now: int | None = None,
+               lock_seconds: int = LOCK_SECONDS) -> Claim:
+    return requests().claim_link(request_id, task_token, now=now, lock_seconds=lock_seconds)
 
 
 def mark_sent(request_id: str, task_token: str) -> bool:
@@ -130,8 +136,9 @@ def record_refusal(request_id: str, reason: str) -> bool | None:
 
 
 def record_answer(request_id: str, decision: str, alternative_time: str | None,
-                  responded_at: str) -> Attempt:
-    return requests().record_answer(request_id, decision, alternative_time, responded_at)
+                  responded_at: str, attempt: str | None = None) -> Attempt:
+    return requests().record_answer(request_id, decision, alternative_time, responded_at,
+                                    attempt)
 
 
 def reopen(request_id: str, responded_at: str, status_before: str, task_token: str,

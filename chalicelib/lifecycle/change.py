@@ -85,6 +85,9 @@ class Change:
 
     fields: dict[str, Any] = field(default_factory=dict)
     remove: tuple[str, ...] = ()
+    # (to, from): ``to`` takes the value ``from`` had before the change (the
+    # item's own value, not one the caller knows); ``from`` may be removed.
+    moves: tuple[tuple[str, str], ...] = ()
     events: tuple[dict[str, Any], ...] = ()
     count: str | None = None
     expect_status: tuple[str, ...] | None = None

@@ -43,6 +43,9 @@ class MemoryStore:
             before = copy.deepcopy(item)
             item["updatedAt"] = clock.iso()
             item.update(copy.deepcopy(change.fields))
+            for to, source in change.moves:
+                if source in before:
+                    item[to] = copy.deepcopy(before[source])
             if change.events:
                 item["events"] = item.get("events", []) + copy.deepcopy(list(change.events))
             if change.count:

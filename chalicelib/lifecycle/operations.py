@@ -19,6 +19,12 @@ one conditional write can both act on the request and carry the link:
                    leaves an INPROGRESS whose lock runs out, so a later
                    delivery may retake it.
     linkSentAt, linkUsedAt, linkReboundAt   when it was sent, answered, re-bound.
+    answerTaskToken, answerAttempt   the claim moves the task token here (out
+                   of ``taskToken``, so no second answer can take it) next to
+                   the attempt id of the page that answered: a retry of that
+                   same answer -- its first try's write landed but the answer
+                   was lost -- is recognised and can still resume the workflow.
+                   The notification removes both.
 """
 
 from __future__ import annotations
@@ -63,14 +69,20 @@ ANSWER_FIELDS = ("partnerDecision", "alternativeTime", "respondedAt")
 # -- the link ------------------------------------------------------------------
 INPROGRESS = "INPROGRESS"
 COMPLETED = "COMPLETED"
-# Longer than the link handler can run (its Lambda timeout is 30 s).
-LOCK_SECONDS = 60
+# The link handler's Lambda timeout in dev/prod (.chalice/config.json): a
+# claim's lock never outlives the invocation that took it (the handler passes
+# its remaining time, see `sender`), so a crashed holder's redelivery -- due
+# after the queue's visibility timeout, 15 s (provision/stages.py
+# queue_visibility) -- finds the lock expired and sends the SMS.
+LOCK_SECONDS = 10
 TASK_TOKEN = "taskToken"
 LINK_STATE = "linkState"
 LOCK_UNTIL = "linkLockUntil"
 SENT_AT = "linkSentAt"
 USED_AT = "linkUsedAt"
 REBOUND_AT = "linkReboundAt"
+ANSWER_TOKEN = "answerTaskToken"
+ANSWER_ATTEMPT = "answerAttempt"
 # Link field on the request -> its name in `link_view`.
 _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUntil",
               SENT_AT: "sentAt", USED_AT: "usedAt", REBOUND_AT: "reboundAt"}
@@ -81,6 +93,9 @@ _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUnt
 OPENED_CAP = 3
 FAILED_CAP = 5
 OPENED_COUNT = "openedCount"
+# ``audience`` of an event the customer's view leaves out: a refused link says
+# nothing about the customer's request (a stranger can forge one).
+OPERATORS = "operators"
 FAILED_COUNT = "failedCount"
 
 # -- the notification ------------------------------------------------------------
@@ -184,13 +199,16 @@ class Requests:
 
     # -- the partner link (link handler) -----------------------------------------
 
-    def claim_link(self, request_id: str, task_token: str, *, now: int | None = None) -> Claim:
+    def claim_link(self, request_id: str, task_token: str, *, now: int | None = None,
+                   lock_seconds: int = LOCK_SECONDS) -> Claim:
         """Take the link for this delivery, only while the request waits and no
-        other delivery holds it (or its lock ran out)."""
+        other delivery holds it (or its lock ran out). ``lock_seconds``: how
+        long the holder may still run (at most its invocation's remaining time)."""
         now = clock.epoch() if now is None else now
+        lock_seconds = max(1, min(LOCK_SECONDS, lock_seconds))
         done = self.store.apply(request_id, _change(
             "claim_link",
-            fields={LINK_STATE: INPROGRESS, TASK_TOKEN: task_token, LOCK_UNTIL: now + LOCK_SECONDS},
+            fields={LINK_STATE: INPROGRESS, TASK_TOKEN: task_token, LOCK_UNTIL: now + lock_seconds},
             require=AnyOf((Missing(LINK_STATE),
                            AllOf((Equals(LINK_STATE, INPROGRESS), Below(LOCK_UNTIL, now)))))))
         if done:
@@ -272,7 +290,8 @@ class Requests:
         ``Failed`` event while fewer than ``FAILED_CAP`` were counted. True if
         appended, False if only counted, None if the request does not exist."""
         if self.store.apply(request_id, _change(
-                "record_refusal", events=(event(FAILED, reason=reason),), count=FAILED_COUNT,
+                "record_refusal", events=(event(FAILED, reason=reason, audience=OPERATORS),),
+                count=FAILED_COUNT,
                 require=below_cap(FAILED_COUNT, FAILED_CAP))):
             return True
         if self.store.apply(request_id, Change(count=FAILED_COUNT)):
@@ -280,17 +299,23 @@ class Requests:
         return None
 
     def record_answer(self, request_id: str, decision: str,
-                      alternative_time: str | None, responded_at: str) -> Attempt:
+                      alternative_time: str | None, responded_at: str,
+                      attempt: str | None = None) -> Attempt:
         """The partner's answer: the first one claims the waiting request
-        (``Responded``) and removes its task token in the same write, which
-        returns the request as it was before (with the token: no read before,
-        no clean-up after). Refused: the request as it stood."""
+        (``Responded``) and moves its task token out of ``taskToken`` (to
+        ``answerTaskToken``, with the page's ``attempt`` id) in the same write,
+        which returns the request as it was before (with the token: no read
+        before, no clean-up after). Refused: the request as it stood, so a
+        retry of this very answer can tell it won (`same_answer`)."""
         fields = {"partnerDecision": decision, "respondedAt": responded_at,
                   USED_AT: responded_at}
         if alternative_time:
             fields["alternativeTime"] = alternative_time
+        if attempt:
+            fields[ANSWER_ATTEMPT] = attempt
         return self.store.apply(request_id, _change(
-            "record_answer", fields=fields, remove=(TASK_TOKEN,), returned="old",
+            "record_answer", fields=fields, moves=((ANSWER_TOKEN, TASK_TOKEN),),
+            remove=(TASK_TOKEN,), returned="old",
             events=(event(RESPONDED, decision=decision),),
             require=Present(TASK_TOKEN)))
 
@@ -302,13 +327,15 @@ class Requests:
         ``AnswerNotDelivered``, not ``Failed``: the request goes on."""
         return bool(self.store.apply(request_id, _change(
             "reopen", to=status_before, fields={TASK_TOKEN: task_token},
-            remove=ANSWER_FIELDS + (USED_AT,), require=Equals("respondedAt", responded_at),
+            remove=ANSWER_FIELDS + (USED_AT, ANSWER_TOKEN, ANSWER_ATTEMPT),
+            require=Equals("respondedAt", responded_at),
             events=(event(ANSWER_NOT_DELIVERED, reason=reason),))))
 
     def answer_too_late(self, request_id: str, responded_at: str, reason: str) -> bool:
         """Take back our own answer: the workflow's wait was already over."""
         return bool(self.store.apply(request_id, _change(
-            "answer_too_late", remove=ANSWER_FIELDS, require=Equals("respondedAt", responded_at),
+            "answer_too_late", remove=ANSWER_FIELDS + (ANSWER_TOKEN,),
+            require=Equals("respondedAt", responded_at),
             events=(event(TIMEOUT, reason=reason),))))
 
     def mark_timeout(self, request_id: str) -> bool:
@@ -342,9 +369,20 @@ class Requests:
         notification = {"message": message, "source": source, "at": clock.iso()}
         done = self.store.apply(request_id, _change(
             "notify", fields={"notification": notification},
-            remove=(NOTIFY_CLAIM_UNTIL, NOTIFY_CLAIM_BY, TASK_TOKEN),
+            remove=(NOTIFY_CLAIM_UNTIL, NOTIFY_CLAIM_BY, TASK_TOKEN, ANSWER_TOKEN),
             require=Missing("notification"), events=(event(NOTIFIED, source=source),)))
         return done.item if done else None
+
+
+def same_answer(request: dict[str, Any] | None, decision: str,
+                alternative_time: str | None, attempt: str | None) -> bool:
+    """Is ``request`` (as a refused claim found it) already answered by this
+    very answer -- same page attempt, same choice? Then the refused claim was
+    a retry of a claim that landed and whose reply was lost."""
+    return bool(attempt and request and request.get("status") == RESPONDED
+                and request.get(ANSWER_ATTEMPT) == attempt
+                and request.get("partnerDecision") == decision
+                and request.get("alternativeTime") == alternative_time)
 
 
 def _held(task_token: str) -> AllOf:
@@ -353,7 +391,12 @@ def _held(task_token: str) -> AllOf:
 
 
 def public_view(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: item[k] for k in PUBLIC_FIELDS if k in item}
+    """What the customer sees. Events only operators should see (a refused
+    link: anyone can forge one naming the request) are left out."""
+    view = {k: item[k] for k in PUBLIC_FIELDS if k in item}
+    if "events" in view:
+        view["events"] = [e for e in view["events"] if e.get("audience") != OPERATORS]
+    return view
 
 
 def link_view(request: dict[str, Any] | None) -> dict[str, Any] | None:

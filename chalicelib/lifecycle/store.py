@@ -83,6 +83,8 @@ def update_arguments(change: Change) -> dict[str, Any]:
     sets = [f"{ex.name('updatedAt')} = {ex.value(clock.iso())}"]
     for name, value in change.fields.items():
         sets.append(f"{ex.name(name)} = {ex.value(value)}")
+    for to, source in change.moves:
+        sets.append(f"{ex.name(to)} = {ex.name(source)}")
     if change.events:
         events = ex.name("events")
         sets.append(f"{events} = list_append(if_not_exists({events}, {ex.value([])}), "

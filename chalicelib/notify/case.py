@@ -1,9 +1,8 @@
 """What happened to a request, in the terms a notification needs.
 
-Built from the notify-queue message and the stored request. The stored
-request wins where both speak: when the timeout fires a moment after the
-partner's click, the state machine still says ``timeout`` but the record says
-``Responded`` -- the customer must hear the partner's answer.
+Built from the notify-queue message and the stored request. The message
+only says which path the workflow took (answered or timeout) and names the
+request; what the partner answered is read from the request alone.
 """
 
 from __future__ import annotations
@@ -67,15 +66,22 @@ def _text(value: Any, limit: int = 200) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
+class NotAnswered(BadMessage):
+    """The message says the partner answered; the request says not."""
+
+
 def from_message(body: dict[str, Any], item: dict[str, Any]) -> Case:
-    answer = body.get("answer") or {}
-    decision = item.get("partnerDecision") or answer.get("decision")
-    alternative = item.get("alternativeTime") or answer.get("alternativeTime")
-    # The state machine's outcome decides: a timeout is a timeout even if a
-    # click claimed the request whose answer never reached the workflow
-    # (MarkTimeout then removed that claim's decision).
+    """The answer comes from the request's own state, never from the message:
+    anyone who can send to the queue could otherwise tell a customer
+    "accepted" for a request the partner never answered."""
+    decision = item.get("partnerDecision")
+    alternative = item.get("alternativeTime")
+    # A timeout is a timeout even if a click claimed the request whose answer
+    # never reached the workflow (MarkTimeout then removed that claim's decision).
     if body.get("outcome") == "answered":
-        kind = _DECISIONS.get(decision or "", TIMED_OUT)
+        if item.get("status") != "Responded" or decision not in _DECISIONS:
+            raise NotAnswered("the request holds no partner's answer")
+        kind = _DECISIONS[decision]
     else:
         kind = TIMED_OUT
     reservation = item.get("reservation") or {}

@@ -17,12 +17,11 @@ ask for a notification. So:
 
 from __future__ import annotations
 
-import json
 import secrets
 from enum import StrEnum
 from typing import Any
 
-from chalicelib import lifecycle, logs, settings
+from chalicelib import lifecycle, logs, safe_json, settings
 from chalicelib.notify import case as cases
 from chalicelib.notify.base import Notifier, ProviderError
 from chalicelib.notify.bedrock import BedrockNotifier
@@ -35,6 +34,7 @@ class Outcome(StrEnum):
     UNKNOWN_REQUEST = "unknown_request"
     BAD_MESSAGE = "bad_message"
     REQUEST_FAILED = "request_failed"
+    NOT_ANSWERED = "not_answered"
 
 
 class InProgress(RuntimeError):
@@ -69,9 +69,9 @@ def compose(case: cases.Case) -> tuple[str, str]:
 def _decode(body: Any) -> dict[str, Any]:
     if isinstance(body, str | bytes):
         try:
-            body = json.loads(body)
-        except ValueError as exc:
-            raise cases.BadMessage("body is not JSON") from exc
+            body = safe_json.loads(body, max_bytes=64 * 1024, max_depth=8)
+        except safe_json.Rejected as exc:
+            raise cases.BadMessage("body is not acceptable JSON") from exc
     return cases.parse_message(body)
 
 
@@ -99,7 +99,13 @@ def handle_message(body: Any) -> Outcome:
         # although the chat answered 503): a later "no answer" would contradict it.
         logs.record("notification_skipped_failed_request", level=30, requestId=request_id)
         return Outcome.REQUEST_FAILED
-    case = cases.from_message(message, item)
+    try:
+        case = cases.from_message(message, item)
+    except cases.NotAnswered:
+        # A forged or stray message: nobody is told anything.
+        logs.record("notification_not_answered", level=40, requestId=request_id,
+                    status=item.get("status"))
+        return Outcome.NOT_ANSWERED
     text, source = compose(case)
     if lifecycle.notify(request_id, text, source) is None:
         return Outcome.ALREADY_NOTIFIED

@@ -9,6 +9,7 @@ added -- with or without JavaScript (the pages have no script at all)."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -134,6 +135,9 @@ def request_page(request: dict[str, Any], *, now: datetime, expires_at: int | No
         f"<h1>{esc(partner)}님, 고객 요청을 확인해 주세요</h1>"
         f"{alert}{_details(request)}"
         '<form method="post" class="card">'
+        # An id for this answer, so its retry is known as the same answer
+        # (chalicelib/partner/forms.py ATTEMPT_FIELD).
+        f'<input type="hidden" name="attempt" value="{secrets.token_urlsafe(16)}">'
         # The form's default button (Enter in the time field) is this disabled
         # one, so a key press never sends the first choice.
         '<button type="submit" disabled hidden aria-hidden="true"></button>'

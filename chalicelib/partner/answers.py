@@ -120,12 +120,13 @@ def answer_form(token: str, raw_body: bytes | str | None) -> Page:
     except forms.FormError as exc:
         fields = {"__error__": exc.message}
     return answer(token, fields.get("decision"), fields.get("alternativeTime"),
-                  form_error=fields.get("__error__"))
+                  form_error=fields.get("__error__"),
+                  attempt=forms.attempt_id(fields.get(forms.ATTEMPT_FIELD)))
 
 
 @_guarded
 def answer(token: str, decision: str | None, alternative_time: str | None,
-           form_error: str | None = None) -> Page:
+           form_error: str | None = None, attempt: str | None = None) -> Page:
     """POST: validate, claim the request and take its task token in one
     conditional write (first click wins), resume the workflow."""
     verdict = links.verify(token)
@@ -157,8 +158,11 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
     # The claim removes the task token and returns it (the request as it was
     # before): no read before, and no clean-up write after SendTaskSuccess.
     won = lifecycle.record_answer(request_id, chosen.decision, chosen.alternative_time,
-                                  responded_at)
+                                  responded_at, attempt)
     if not won:
+        if lifecycle.same_answer(won.item, chosen.decision, chosen.alternative_time, attempt):
+            # Our own earlier try won (its reply was lost): finish it.
+            return _finish_retry(request_id, won.item or {}, chosen)
         why = _explain(verdict, won.item)
         if why:
             return why
@@ -168,11 +172,27 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
         return pages.temporary_error_page()
     before = won.item or {}
     return _resume(request_id, before[lifecycle.TASK_TOKEN], before.get("status") or
-                   lifecycle.SMS_SENT, chosen, responded_at, intent=before.get("intent"))
+                   lifecycle.SMS_SENT, chosen, responded_at, attempt,
+                   intent=before.get("intent"))
+
+
+def _finish_retry(request_id: str, request: dict[str, Any], chosen: forms.Answer) -> Page:
+    """A retry of the answer that claimed ``request``: hand it to the workflow
+    with the claim's own timestamp (so `_answer_landed` recognises a delivery
+    whose reply was lost). No task token left: the notification already went,
+    so the answer was delivered."""
+    logs.record("partner_answer_retried", requestId=request_id)
+    task_token = request.get(lifecycle.ANSWER_TOKEN)
+    if not task_token:
+        return _delivered(request_id, chosen, request.get("intent"))
+    status_before = lifecycle.SMS_SENT if request.get("linkSentAt") else lifecycle.CREATED
+    return _resume(request_id, task_token, status_before, chosen, request["respondedAt"],
+                   request.get(lifecycle.ANSWER_ATTEMPT), intent=request.get("intent"))
 
 
 def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
-            responded_at: str, intent: str | None = None) -> Page:
+            responded_at: str, attempt: str | None = None,
+            intent: str | None = None) -> Page:
     """The claim is ours: hand the answer to the waiting execution."""
     output = json.dumps(chosen.output(responded_at), ensure_ascii=False)
     try:
@@ -180,15 +200,22 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
             taskToken=task_token, output=output)
     except Exception as exc:
         code = aws.error_code(exc)
-        retried = (getattr(exc, "response", None) or {}).get(
-            "ResponseMetadata", {}).get("RetryAttempts", 0)
-        # After a retry, "not waiting any more" may mean our first attempt landed.
-        if (retried or code not in WAIT_OVER) and _answer_landed(request_id, responded_at):
+        # "Not waiting any more" may mean an earlier try of this very answer
+        # landed (botocore's retry, or the partner's): never undo that.
+        if _answer_landed(request_id, responded_at):
             return _delivered(request_id, chosen, intent)
         if code in WAIT_OVER:
             lifecycle.answer_too_late(request_id, responded_at, "late_answer")
             logs.record("partner_answer_late", requestId=request_id, code=code)
             return pages.request_expired_page()
+        if attempt and _maybe_sent(exc, code):
+            # Sent, but no reply: Step Functions may have taken it. Undoing the
+            # claim could undo a delivered answer, so it stays; the partner's
+            # retry (same attempt id) resends it with the same respondedAt and
+            # learns the truth. Unanswered, the wait's timeout closes it.
+            logs.record("partner_answer_unconfirmed", level=30, requestId=request_id,
+                        error=repr(exc)[:200])
+            return pages.temporary_error_page()
         # The wait goes on: reopen the request and give the token back, so
         # the partner can answer again.
         lifecycle.reopen(request_id, responded_at, status_before, task_token,
@@ -202,6 +229,13 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
             return pages.unavailable_page(answer_unknown=True)
         return pages.temporary_error_page()
     return _delivered(request_id, chosen, intent)
+
+
+def _maybe_sent(exc: Exception, code: str | None) -> bool:
+    """No answer from the service, for a request that may have reached it."""
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+    return not code and not isinstance(exc, ConnectTimeoutError | EndpointConnectionError)
 
 
 def _delivered(request_id: str, chosen: forms.Answer, intent: str | None = None) -> Page:

@@ -13,6 +13,11 @@ from chalicelib.korean import KST
 from chalicelib.partner import choices
 
 DECISIONS = choices.DECISIONS
+# The page's hidden attempt id (made when the page is rendered): a retry of the
+# same form post carries the same one, so an answer whose first try landed
+# without a reply is recognised as the same answer, not a second one.
+ATTEMPT_FIELD = "attempt"
+_ATTEMPT = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_BODY_BYTES = 2048
 MAX_AHEAD = timedelta(days=366)
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
@@ -66,6 +71,11 @@ def parse_body(raw: bytes | str | None) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise FormError(BAD_FORM) from exc
     return {k: v[0] for k, v in fields.items() if v}
+
+
+def attempt_id(value: str | None) -> str | None:
+    """The form's attempt id, or None when absent or not one we make."""
+    return value if isinstance(value, str) and _ATTEMPT.match(value) else None
 
 
 def validate(decision: str | None, alternative_time: str | None, now: datetime,

@@ -14,11 +14,12 @@ on rather than raised, so it cannot open that window.
 
 from __future__ import annotations
 
-import json
+import math
+import re
 import time
 from typing import Any
 
-from chalicelib import aws, lifecycle, links, logs, phone
+from chalicelib import aws, lifecycle, links, logs, phone, safe_json
 from chalicelib.partner import sms
 
 
@@ -26,15 +27,23 @@ class LinkInProgress(RuntimeError):
     """Another delivery of this link is sending right now: retry later."""
 
 
+# The message's schema: the request id (ours: base64url) and Step Functions'
+# task token; nothing else in it is read.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_TASK_TOKEN = 8192
+
+
 def _parse(body: str | dict[str, Any]) -> tuple[str, str] | None:
     try:
-        data = json.loads(body) if isinstance(body, str) else body
-    except ValueError:
+        data = safe_json.loads(body) if isinstance(body, str) else body
+    except safe_json.Rejected:
         return None
     if not isinstance(data, dict):
         return None
     request_id, task_token = data.get("requestId"), data.get("taskToken")
-    if not isinstance(request_id, str) or not isinstance(task_token, str) or not task_token:
+    if not isinstance(request_id, str) or not _REQUEST_ID.match(request_id):
+        return None
+    if not isinstance(task_token, str) or not 0 < len(task_token) <= MAX_TASK_TOKEN:
         return None
     return request_id, task_token
 
@@ -68,19 +77,22 @@ def _mark_sent(request_id: str, task_token: str) -> None:
             time.sleep(0.2 * attempt)
 
 
-def handle_link_message(body: str | dict[str, Any]) -> str:
+def handle_link_message(body: str | dict[str, Any], remaining_ms: int | None = None) -> str:
     """Returns what happened: sent, duplicate, rebound, closed, unknown, invalid.
 
     Raises (so SQS redelivers) only for what a retry can fix: another delivery
-    in progress, or SNS/DynamoDB failing.
+    in progress, or SNS/DynamoDB failing. ``remaining_ms``: the invocation's
+    remaining time (Lambda's context); the link's lock ends with it, so if
+    this invocation dies the next delivery can take the link.
     """
     parsed = _parse(body)
     if parsed is None:
         logs.record("partner_link_invalid_message", level=30)
         return "invalid"  # a retry cannot repair it: let it go
     request_id, task_token = parsed
+    lock = lifecycle.LOCK_SECONDS if remaining_ms is None else math.ceil(remaining_ms / 1000)
     # One write takes the link and returns the request (or, refused, says why).
-    claim = lifecycle.claim_link(request_id, task_token)
+    claim = lifecycle.claim_link(request_id, task_token, lock_seconds=lock)
     request = claim.request
     if request is None:
         logs.record("partner_link_unknown_request", level=30, requestId=request_id)

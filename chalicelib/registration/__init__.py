@@ -8,11 +8,11 @@ Modules: ``validation`` (what the caller keyed), ``answers`` (what they hear),
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from chalicelib import settings
+from chalicelib import safe_json, settings
 from chalicelib.registration import draws, event_log, store
 from chalicelib.registration.calls import answer_call
 from chalicelib.registration.draws import DrawRefused, draw
@@ -25,7 +25,7 @@ from chalicelib.registration.store import (
 )
 
 __all__ = [
-    "AlreadyRegistered", "DrawRefused", "NumbersExhausted", "Registration",
+    "AlreadyRegistered", "BadLogMessage", "DrawRefused", "NumbersExhausted", "Registration",
     "answer_call", "draw", "handle_log_records", "rebuild_logs", "register_employee",
     "registration_summary",
     "registrations",
@@ -42,32 +42,73 @@ def registration_summary(event_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def handle_log_records(records: Iterable[dict[str, Any]]) -> dict[str, int | None]:
-    """Lambda's SQS records of the ``registration-log`` queue -> rebuilt files."""
-    records = list(records)
-    sent = [str(r.get("attributes", {}).get("SentTimestamp", "")) for r in records]
+# A registration-log message may name the employee just registered (so the
+# rebuild can tell a stale file from a fresh one) and nothing else that is
+# acted on: the event and the file are the stage's settings. ``eventId`` and
+# ``logKey`` are accepted only when they say exactly that (older senders).
+_LOG_MESSAGE_FIELDS = {"eventId", "logKey", "employeeId"}
+_EMPLOYEE_ID = re.compile(r"^\d{4,8}$")
+
+
+class BadLogMessage(ValueError):
+    """A registration-log message outside its schema; retrying cannot fix it."""
+
+
+def parse_log_message(body: str) -> str | None:
+    """The employee ID a valid message names (None: none), or BadLogMessage."""
+    try:
+        message = safe_json.loads(body, max_bytes=1024, max_depth=1)
+    except safe_json.Rejected as exc:
+        raise BadLogMessage("not acceptable JSON") from exc
+    if not isinstance(message, dict) or set(message) - _LOG_MESSAGE_FIELDS:
+        raise BadLogMessage("unexpected fields")
+    event_id = settings.current().event_id
+    if "eventId" in message and message["eventId"] != event_id:
+        raise BadLogMessage("another event")
+    if "logKey" in message and message["logKey"] != event_log.log_key(event_id):
+        raise BadLogMessage("another file")
+    employee = message.get("employeeId")
+    if employee is None:
+        return None
+    if not isinstance(employee, str) or not _EMPLOYEE_ID.match(employee):
+        raise BadLogMessage("bad employeeId")
+    return employee
+
+
+def handle_log_records(records: Iterable[dict[str, Any]],
+                       set_aside: Callable[[dict[str, Any], str], Any] | None = None,
+                       ) -> dict[str, int | None]:
+    """Lambda's SQS records of the ``registration-log`` queue -> the rebuilt
+    file of the stage's event. A record outside the schema is handed to
+    ``set_aside`` (the app sends it to the DLQ) and the rest go on: one
+    poison message never fails its batch-mates."""
+    good, wanted = [], set()
+    for record in records:
+        try:
+            employee = parse_log_message(str(record.get("body", "")))
+        except BadLogMessage as exc:
+            if set_aside is not None:
+                set_aside(record, str(exc))
+            continue
+        good.append(record)
+        if employee:
+            wanted.add(employee)
+    if not good:
+        return {}
+    sent = [str(r.get("attributes", {}).get("SentTimestamp", "")) for r in good]
     newest = max(int(s) for s in sent) if sent and all(s.isdigit() for s in sent) else None
-    return rebuild_logs((str(r.get("body", "")) for r in records), sent_at_ms=newest)
+    event_id = settings.current().event_id
+    key = event_log.log_key(event_id)
+    return {key: event_log.rebuild(event_id, key, must_include=wanted, sent_at_ms=newest)}
 
 
 def rebuild_logs(message_bodies: Iterable[str],
                  sent_at_ms: int | None = None) -> dict[str, int | None]:
-    """The ``registration-log`` consumer: one rebuild per event named in the
-    batch (ten messages cost one rebuild, not ten), none for a file that
-    already covers the batch (``sent_at_ms``: the newest SQS SentTimestamp of
-    the batch). Returns lines per file (None: already covered)."""
-    targets: dict[tuple[str, str], set[str]] = {}
-    for body in message_bodies:
-        try:
-            message = json.loads(body)
-        except (TypeError, ValueError):
-            message = {}
-        if not isinstance(message, dict):
-            message = {}
-        event_id = str(message.get("eventId") or settings.current().event_id)
-        wanted = targets.setdefault(
-            (event_id, event_log.safe_key(message.get("logKey"), event_id)), set())
-        if message.get("employeeId"):
-            wanted.add(str(message["employeeId"]))
-    return {key: event_log.rebuild(event_id, key, must_include=wanted, sent_at_ms=sent_at_ms)
-            for (event_id, key), wanted in targets.items()}
+    """The ``registration-log`` consumer over bare bodies (bench, tests): one
+    rebuild of the stage's event file for the batch, none for a file that
+    already covers it (``sent_at_ms``: the newest SQS SentTimestamp of the
+    batch); bodies outside the schema are skipped. Returns lines per file
+    (None: already covered)."""
+    records = [{"body": body, "attributes": {"SentTimestamp": str(sent_at_ms)}
+                if sent_at_ms is not None else {}} for body in message_bodies]
+    return handle_log_records(records)

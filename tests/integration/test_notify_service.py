@@ -303,3 +303,21 @@ def test_the_notification_drops_a_task_token_left_by_a_timeout(template_only):
     assert notify.handle_message(body) == notify.Outcome.NOTIFIED
     item = lifecycle.get(request_id)
     assert "taskToken" not in item and item["notification"]["source"] == "template"
+
+
+def test_a_forged_answered_message_tells_the_customer_nothing(stack_env):
+    """Anyone able to send to the notify queue could claim the partner
+    accepted; the request says the partner never answered: nobody is told."""
+    request_id = make_request(status="SMS Sent")
+    outcome = notify.handle_message(answered(request_id, "accept"))
+    item = lifecycle.get(request_id)
+    assert "notification" not in item and not notified_events(item)
+    assert item["status"] == "SMS Sent"
+    assert outcome == "not_answered"
+
+
+def test_the_answer_told_is_the_requests_not_the_messages(stack_env):
+    request_id = make_request(status="Responded", decision="reject")
+    assert notify.handle_message(answered(request_id, "accept")) == "notified"
+    message = lifecycle.get(request_id)["notification"]["message"]
+    assert "받아들이기 어렵다고" in message and "수락" not in message

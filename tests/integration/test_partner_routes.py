@@ -238,3 +238,25 @@ def test_any_number_of_gets_leaves_the_link_usable(client, stack_env, opens):
     assert answered.status_code == 200
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     assert lifecycle.get(request_id)["partnerDecision"] == "accept"
+
+
+def test_forged_link_failures_stay_out_of_the_customers_view_operators_see_them(client, sent):
+    """A stranger can forge links naming a request; the customer's timeline
+    (GET /api/requests/{id}) must not fill with Failed events for it. The
+    operators' list still shows them."""
+    import os
+
+    request_id, _ = sent
+    token = forged_tokens(request_id)["flipped"][0]
+    for _ in range(3):
+        assert client.http.get(f"/r/{token}").status_code == 400
+    public = client.http.get(f"/api/requests/{request_id}")
+    assert public.status_code == 200
+    view = public.json_body
+    assert [e["type"] for e in view["events"]] == ["Created", "SMS Sent"]
+    assert view["status"] == lifecycle.SMS_SENT
+    admin = client.http.get("/api/admin/requests",
+                            headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"})
+    assert admin.status_code == 200
+    mine = [r for r in admin.json_body["requests"] if r["requestId"] == request_id]
+    assert [e["type"] for e in mine[0]["events"]].count("Failed") == 3

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib import names
 from provision import stages
-from provision.core import VISIBILITY_FACTOR, Provisioner
+from provision.core import Provisioner
 
 pytestmark = pytest.mark.stack
 
@@ -39,7 +39,12 @@ def test_queues_have_dead_letter_queues_and_long_visibility(stack_env, kind):
     redrive = json.loads(attrs["RedrivePolicy"])
     assert redrive["deadLetterTargetArn"].endswith(names.dead_letter_queue_name(kind, "local"))
     assert int(redrive["maxReceiveCount"]) == 3
-    assert int(attrs["VisibilityTimeout"]) >= VISIBILITY_FACTOR * stages.handler_timeout("local")
+    visibility = int(attrs["VisibilityTimeout"])
+    assert visibility == stages.queue_visibility(kind, "local")
+    # Lambda's rule: the consuming function's timeout fits in the visibility.
+    assert visibility >= stages.function_timeout("local", stages.QUEUE_HANDLERS[kind])
+    if kind not in stages.PROMPT_REDELIVERY:
+        assert visibility >= stages.VISIBILITY_FACTOR * stages.handler_timeout("local")
 
 
 def test_buckets_encrypted_and_website(stack_env):

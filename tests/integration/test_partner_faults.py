@@ -1,0 +1,144 @@
+"""The partner's answer when a write lands but its reply is lost (faults
+injected in the emulator, devstack/faults.py): the partner who won is never
+told the link was used, the workflow gets the answer once, and the customer
+hears it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from chalicelib import lifecycle
+from devstack import faults
+from tests.integration import partner_support as ps
+
+pytestmark = pytest.mark.stack
+
+ATTEMPT = re.compile(r'name="attempt" value="([A-Za-z0-9_-]+)"')
+USED = "링크가 이미 사용되었습니다"
+
+
+@pytest.fixture(autouse=True)
+def no_rules_left(emulator):
+    faults.clear(emulator.url)
+    yield
+    faults.clear(emulator.url)
+
+
+def waiting_request(emulator):
+    """A request whose SMS went out, its execution waiting; (id, arn, token)."""
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 60)
+    from chalicelib import partner
+
+    assert partner.handle_link_message(ps.take_link_message(request_id)["Body"]) == "sent"
+    token = ps.sms_for(emulator.url, request_id)[0][2]
+    return request_id, arn, token
+
+
+def page_attempt(client, token) -> str:
+    page = client.http.get(f"/r/{token}")
+    assert page.status_code == 200
+    return ATTEMPT.search(page.body.decode()).group(1)
+
+
+def post(client, token, body: str):
+    return client.http.post(f"/r/{token}", headers=ps.FORM, body=body.encode())
+
+
+def customer_told(app_module, request_id) -> str:
+    """Deliver the notify queue as Lambda does; the customer's message."""
+    import boto3
+
+    from devstack.dispatcher import Dispatcher, subscriptions
+
+    dispatcher = Dispatcher(subscriptions(app_module.app, app_module), boto3.client("sqs"),
+                            retry_after=1).start()
+    try:
+        item = ps.wait_for(lambda: (lambda r: r if r and r.get("notification") else None)(
+            lifecycle.get(request_id)), timeout=20)
+    finally:
+        dispatcher.stop()
+    assert ps.event_types(request_id, ignore=()).count("Notified") == 1
+    return item["notification"]["message"]
+
+
+def assert_delivered_once(request_id, arn, decision):
+    execution = ps.wait_execution(arn)
+    assert execution["status"] == "SUCCEEDED"
+    succeeded = [e for e in ps.history(arn) if e["type"] == "TaskSucceeded"
+                 and '"respondedAt"' in e["taskSucceededEventDetails"].get("output", "")]
+    assert len(succeeded) == 1  # the answer reached the workflow once
+    notified = ps.notify_messages(arn)
+    assert [(n["outcome"], n["answer"]["decision"]) for n in notified] == [("answered", decision)]
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.RESPONDED and request["partnerDecision"] == decision
+    assert ps.event_types(request_id).count("Responded") == 1
+    assert "AnswerNotDelivered" not in ps.event_types(request_id)
+
+
+def test_claim_applied_reply_lost_botocore_retry_is_the_same_answer(
+        client, stack_env, emulator, app_module):
+    """The claim's UpdateItem lands, its reply is dropped; botocore's own retry
+    is refused (the request is Responded) -- by this very answer."""
+    request_id, arn, token = waiting_request(emulator)
+    attempt = page_attempt(client, token)
+    faults.inject(emulator.url, {"service": "dynamodb", "operation": "UpdateItem",
+                                 "fault": "drop", "count": 1, "match": "partnerDecision"})
+    done = post(client, token, f"decision=accept&attempt={attempt}")
+    assert faults.status(emulator.url)["fired"] == {"dynamodb.UpdateItem.drop": 1}
+    assert done.status_code == 200 and "응답이 전달되었어요" in done.body.decode()
+    assert_delivered_once(request_id, arn, "accept")
+    assert "수락했어요" in customer_told(app_module, request_id)
+
+
+def test_claim_applied_every_reply_lost_the_partners_retry_completes(
+        client, stack_env, emulator, app_module):
+    """Every try of the claim loses its reply (the first one landed): the
+    partner sees an error page; resubmitting the same page completes it.
+    Another page (another attempt id) is still told the link was used."""
+    request_id, arn, token = waiting_request(emulator)
+    attempt = page_attempt(client, token)
+    faults.inject(emulator.url, {"service": "dynamodb", "operation": "UpdateItem",
+                                 "fault": "drop", "count": 3, "match": "partnerDecision"})
+    first = post(client, token, f"decision=reject&attempt={attempt}")
+    assert first.status_code >= 500 and USED not in first.body.decode()
+    assert faults.status(emulator.url)["fired"] == {"dynamodb.UpdateItem.drop": 3}
+    assert lifecycle.get(request_id)["status"] == lifecycle.RESPONDED  # landed
+
+    again = post(client, token, f"decision=reject&attempt={attempt}")
+    assert again.status_code == 200 and "응답이 전달되었어요" in again.body.decode()
+    assert_delivered_once(request_id, arn, "reject")
+    assert "받아들이기 어렵다고" in customer_told(app_module, request_id)
+
+    other = post(client, token, "decision=accept&attempt=" + "x" * 22)
+    assert other.status_code == 409 and USED in other.body.decode()
+    changed = post(client, token, f"decision=accept&attempt={attempt}")  # not the same answer
+    assert changed.status_code == 409 and USED in changed.body.decode()
+    assert lifecycle.get(request_id)["partnerDecision"] == "reject"
+
+
+def test_send_task_success_applied_reply_lost_the_retry_keeps_the_answer(
+        client, stack_env, emulator, app_module):
+    """SendTaskSuccess lands but no reply comes back (every try), and its
+    history cannot be read either: the claim is kept (not undone), and the
+    partner's retry learns the workflow has it -- never 'used', never
+    taken back, the customer hears the answer once."""
+    request_id, arn, token = waiting_request(emulator)
+    attempt = page_attempt(client, token)
+    faults.inject(emulator.url,
+                  {"service": "states", "operation": "SendTaskSuccess", "fault": "drop",
+                   "count": 2},
+                  {"service": "states", "operation": "GetExecutionHistory", "fault": "error",
+                   "count": 2})
+    first = post(client, token, f"decision=accept&attempt={attempt}")
+    assert first.status_code == 503 and USED not in first.body.decode()
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.RESPONDED and request["partnerDecision"] == "accept"
+    assert ps.wait_execution(arn)["status"] == "SUCCEEDED"  # Step Functions took it
+
+    again = post(client, token, f"decision=accept&attempt={attempt}")
+    assert again.status_code == 200 and "응답이 전달되었어요" in again.body.decode()
+    assert_delivered_once(request_id, arn, "accept")
+    assert "수락했어요" in customer_told(app_module, request_id)
