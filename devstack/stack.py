@@ -39,6 +39,7 @@ def local_environment(port: int, endpoint: str, base: dict[str, str] | None = No
         "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
         "CONFIRM_BASE_URL": f"http://127.0.0.1:{port}",
         "PARTNER_TIMEOUT_SECONDS": "300", "LINK_TTL_SECONDS": "600",
+        "REMINDER_SECONDS": "180",
     }
     for key in list(env) + ["ADMIN_TOKEN", "LINK_SIGNING_KEYS"]:
         if base.get(key):

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import names, settings
-from provision import lambdas, secrets, stages
+from provision import alarms, lambdas, secrets, stages
 
 CHALICE_DIR = stages.PROJECT_DIR / ".chalice"
 ANY = "*"
@@ -62,6 +62,9 @@ class Arns:
 
     def queue(self, kind: str) -> str:
         return self._arn("sqs", names.queue_name(kind, self.stage))
+
+    def alarms_topic(self) -> str:
+        return self._arn("sns", alarms.topic_name(self.stage))
 
     def state_machine(self) -> str:
         return self._arn("states", "stateMachine:" + names.state_machine_name(
@@ -160,8 +163,11 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
     if handler == "handle_customer_notification":
         return [
             _consume(arns, "customer-notify"),
+            # The request's writes, and the escalation page's rate limiter item.
             _allow(["dynamodb:UpdateItem"], table),
             _allow(["bedrock:InvokeModel"], arns.models()),
+            # chalicelib.escalation pages the stage's alarms topic.
+            _allow(["sns:Publish"], [arns.alarms_topic()]),
         ]
     if handler == "handle_registration_log":
         return [

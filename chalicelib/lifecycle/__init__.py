@@ -21,8 +21,11 @@ from chalicelib.lifecycle.memory import MemoryStore
 from chalicelib.lifecycle.operations import (
     ANSWER_FIELDS,
     COMPLETED,
+    DEADLINE,
+    ESCALATED_AT,
     FAILED_CAP,
     INPROGRESS,
+    LINK_EXPIRES_AT,
     OPENED_CAP,
     PUBLIC_FIELDS,
     TASK_TOKEN,
@@ -33,14 +36,17 @@ from chalicelib.lifecycle.operations import (
     link_view,
     new_request_id,
     public_view,
+    waiting_deadline,
 )
 from chalicelib.lifecycle.rules import (
     ANSWER_NOT_DELIVERED,
     CREATED,
+    ESCALATED,
     EVENTS,
     FAILED,
     NOTIFIED,
     OPENED,
+    REMINDER_SENT,
     RESPONDED,
     SMS_SENT,
     STATUSES,
@@ -50,11 +56,13 @@ from chalicelib.lifecycle.rules import (
 from chalicelib.lifecycle.store import DynamoStore, RequestStore
 
 __all__ = [
-    "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "COMPLETED", "CREATED", "EVENTS", "FAILED",
+    "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "COMPLETED", "CREATED", "DEADLINE", "ESCALATED",
+    "ESCALATED_AT", "EVENTS", "FAILED", "LINK_EXPIRES_AT", "REMINDER_SENT",
     "FAILED_CAP", "INPROGRESS", "NOTIFIED", "OPENED", "OPENED_CAP", "PUBLIC_FIELDS",
     "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN", "TIMEOUT", "USED_AT", "WAITING",
     "Attempt", "Claim", "DynamoStore", "MemoryStore", "RequestStore", "Requests",
     "event", "link_view", "new_request_id", "public_view", "requests", "using",
+    "waiting_deadline",
 ]
 
 _requests: Requests | None = None
@@ -101,12 +109,13 @@ def fail(request_id: str, reason: str) -> dict[str, Any] | None:
     return requests().fail(request_id, reason)
 
 
-def claim_link(request_id: str, task_token: str, *, now: int | None = None) -> Claim:
-    return requests().claim_link(request_id, task_token, now=now)
+def claim_link(request_id: str, task_token: str, *, now: int | None = None,
+               deadline: str | None = None) -> Claim:
+    return requests().claim_link(request_id, task_token, now=now, deadline=deadline)
 
 
-def mark_sent(request_id: str, task_token: str) -> bool:
-    return requests().mark_sent(request_id, task_token)
+def mark_sent(request_id: str, task_token: str, link_expires_at: int | None = None) -> bool:
+    return requests().mark_sent(request_id, task_token, link_expires_at)
 
 
 def release_link(request_id: str, task_token: str) -> bool:
@@ -117,8 +126,8 @@ def fail_unreachable(request_id: str, task_token: str) -> bool:
     return requests().fail_unreachable(request_id, task_token)
 
 
-def rebind_link(request_id: str, task_token: str) -> bool:
-    return requests().rebind_link(request_id, task_token)
+def rebind_link(request_id: str, task_token: str, deadline: str | None = None) -> bool:
+    return requests().rebind_link(request_id, task_token, deadline)
 
 
 def record_open(request_id: str) -> Attempt:
@@ -149,3 +158,23 @@ def claim_notification(request_id: str, holder: str, now: int | None = None) -> 
 
 def notify(request_id: str, message: str, source: str) -> dict[str, Any] | None:
     return requests().notify(request_id, message, source)
+
+
+def claim_reminder(request_id: str, holder: str, now: int | None = None) -> Attempt:
+    return requests().claim_reminder(request_id, holder, now)
+
+
+def mark_reminded(request_id: str, holder: str) -> bool:
+    return requests().mark_reminded(request_id, holder)
+
+
+def release_reminder(request_id: str, holder: str) -> bool:
+    return requests().release_reminder(request_id, holder)
+
+
+def claim_escalation_alarm(request_id: str) -> bool:
+    return requests().claim_escalation_alarm(request_id)
+
+
+def release_escalation_alarm(request_id: str) -> bool:
+    return requests().release_escalation_alarm(request_id)

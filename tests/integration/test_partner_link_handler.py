@@ -26,7 +26,8 @@ def test_one_sms_and_a_redelivery_sends_none(stack_env, app_module, emulator):
     arn = ps.start(request_id, 30)
     message = ps.take_link_message(request_id)
     body = json.loads(message["Body"])
-    assert set(body) == {"requestId", "taskToken"}
+    # The wait's own start and timeout come along: the request's deadline.
+    assert set(body) == {"requestId", "taskToken", "waitStartedAt", "timeoutSeconds"}
 
     app_module.handle_partner_link(sqs_event(message), LambdaContext("handle_partner_link"))
     sent = ps.sms_for(emulator.url, request_id)
