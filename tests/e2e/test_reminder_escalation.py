@@ -64,12 +64,15 @@ def alarm_messages(endpoint: str) -> list[tuple[str, str]]:
     return []
 
 
-def wait_entered(request_id: str):
-    """When the execution entered WaitPartner, from its history."""
+def history(request_id: str) -> list[dict]:
     arn = settings.current().partner_confirmation_arn.replace(
         ":stateMachine:", ":execution:") + ":" + request_id
-    history = boto3.client("stepfunctions").get_execution_history(executionArn=arn)
-    for event in history["events"]:
+    return boto3.client("stepfunctions").get_execution_history(executionArn=arn)["events"]
+
+
+def wait_entered(request_id: str):
+    """When the execution entered WaitPartner, from its history."""
+    for event in history(request_id):
         details = event.get("stateEnteredEventDetails") or {}
         if details.get("name") == "WaitPartner":
             return event["timestamp"]
@@ -117,6 +120,10 @@ def test_one_reminder_with_the_same_link_and_one_deadline_everywhere(local_stack
     assert len(ps.sms_for(emulator.url, request_id)) == 2
     assert types(url, request_id).count("ReminderSent") == 1
     assert "deadline" not in view(url, request_id)
+    # The workflow really timed out at the deadline it gave (whole seconds, rounded down).
+    (timed_out,) = [e["timestamp"] for e in history(request_id) if e["type"] == "TaskTimedOut"]
+    late = (timed_out - parse_time(deadline)).total_seconds()
+    assert 0 <= late < 2.0, late
 
 
 def test_no_reminder_after_an_answer(local_stack, emulator):
