@@ -35,8 +35,12 @@ def segments(text: str) -> int:
     return 1 if n <= 70 else math.ceil(n / 67)
 
 
-def build(partner_name: str, service_name: str,
-          base_url: str = EXECUTE_API_URL) -> tuple[str, str]:
+# The deadline every SMS names (the workflow's, HH:MM): a two-digit hour.
+DEADLINE = "2026-12-24T23:59:00+09:00"
+
+
+def build(partner_name: str, service_name: str, base_url: str = EXECUTE_API_URL,
+          reminder: bool = False) -> tuple[str, str]:
     """(SMS text, token) as the link handler would send them in production."""
     from chalicelib import lifecycle, links, settings
     from chalicelib.partner import sms
@@ -46,7 +50,8 @@ def build(partner_name: str, service_name: str,
     settings.rebuild()
     try:
         token, _ = links.issue(lifecycle.new_request_id())
-        return sms.compose(partner_name, service_name, links.link_url(token)), token
+        return sms.compose(partner_name, service_name, links.link_url(token),
+                           deadline=DEADLINE, reminder=reminder), token
     finally:
         if saved is None:
             os.environ.pop("CONFIRM_BASE_URL", None)
@@ -69,6 +74,8 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
     long_text, _ = build("산과 바다가 보이는 아주 긴 이름의 펜션 본관",
                          "프리미엄 오션뷰 스위트 디럭스 패밀리 룸 3박 조식 포함")
     custom, _ = build(partner, service, PROD_BASE_URL)
+    reminder, _ = build("산과 바다가 보이는 아주 긴 이름의 펜션 본관",
+                        "프리미엄 오션뷰 스위트 디럭스 패밀리 룸 3박 조식 포함", reminder=True)
     rows = [
         Row(NAME, "sample reservation, HTTP API URL: characters / UCS-2 segments",
             f"{units(text)} / {segments(text)}", "limit 134 / 2",
@@ -81,5 +88,8 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
         Row(NAME, "sample reservation, custom domain: characters / segments",
             f"{units(custom)} / {segments(custom)}", "limit 134 / 2",
             f"{PROD_BASE_URL}: both names kept"),
+        Row(NAME, "the reminder, long names, HTTP API URL: characters / segments",
+            f"{units(reminder)} / {segments(reminder)}", "limit 134 / 2",
+            "same link, same deadline"),
     ]
     return rows, []

@@ -38,6 +38,8 @@ ROSTER_PREFIX = "rosters/"
 _ROSTER_KEY = re.compile(r"^rosters/\S+$")
 _STAGE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+# SQS's longest message delay (the reminder is a delayed message).
+MAX_REMINDER_SECONDS = 900
 _URL = re.compile(r"^https?://[^/\s]+(/[^\s]*)?$")
 
 
@@ -55,11 +57,19 @@ class Settings:
     lex_bot_id: str | None = None
     lex_bot_alias_id: str | None = None
     web_url: str | None = None
+    # The stage's alarms topic (provision/alarms.py): escalations page it.
+    alarms_topic_arn: str | None = None
     # The product's defaults.
     event_id: str = "axcl"
     event_log_key: str = "axcl_event.txt"
     partner_timeout_seconds: int = 300
     link_ttl_seconds: int = 600
+    # One reminder SMS this long into the partner's wait (an SQS delay: at
+    # most 900 s). Not below the wait: no reminder is sent after the deadline.
+    reminder_seconds: int = 180
+    # At most one escalation page per this many seconds per stage; the
+    # escalations in between are counted and named in the next page.
+    escalation_alarm_interval_seconds: int = 900
     confirm_base_url: str = "https://confirm.example"
     nlu_backend: str = "lex"
     lex_locale_id: str = "ko_KR"
@@ -146,6 +156,13 @@ def _seconds(raw: str) -> int:
     return int(raw)
 
 
+def _seconds_up_to(raw: str, most: int) -> int:
+    value = _seconds(raw)
+    if value > most:
+        raise ValueError(f"at most {most} seconds")
+    return value
+
+
 def _seconds_or_zero(raw: str) -> int:
     if not raw.strip().isdigit():
         raise ValueError("a whole number of seconds")
@@ -177,6 +194,8 @@ def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "partner_timeout_seconds": _seconds,
     "link_ttl_seconds": _seconds,
+    "reminder_seconds": lambda raw: _seconds_up_to(raw, MAX_REMINDER_SECONDS),
+    "escalation_alarm_interval_seconds": _seconds_or_zero,
     "nlu_backend": _one_of(NLU_BACKENDS),
     "notifier_backend": _one_of(NOTIFIER_BACKENDS),
     "log_level": _one_of(LOG_LEVELS),

@@ -13,6 +13,16 @@ import json
 from chalicelib import aws, logs, settings
 
 
+def workflow_input(request_id: str) -> dict[str, object]:
+    """The execution's input: the wait's timeout (WaitPartner's
+    TimeoutSecondsPath, also carried to the link handler, which stores the
+    deadline from it) and when the reminder is due (ScheduleReminder's
+    DelaySeconds)."""
+    current = settings.current()
+    return {"requestId": request_id, "timeoutSeconds": current.partner_timeout_seconds,
+            "reminderSeconds": current.reminder_seconds}
+
+
 def start_partner_confirmation(request_id: str) -> str | None:
     """Start the execution; its ARN, or None when it already existed. Any other
     failure raises."""
@@ -20,8 +30,7 @@ def start_partner_confirmation(request_id: str) -> str | None:
         out = aws.client("stepfunctions").start_execution(
             stateMachineArn=settings.current().require("partner_confirmation_arn"),
             name=request_id,
-            input=json.dumps({"requestId": request_id,
-                              "timeoutSeconds": settings.current().partner_timeout_seconds}),
+            input=json.dumps(workflow_input(request_id)),
         )
     except Exception as exc:
         if aws.error_code(exc) == "ExecutionAlreadyExists":

@@ -48,7 +48,8 @@ def main() -> int:
   상태 확인         {stack.url}/api/health
   AWS 에뮬레이터    {stack.endpoint}  (보낸 SMS: {stack.endpoint}/moto-api/data.json)
   관리자 토큰       {env['ADMIN_TOKEN']}
-  파트너 대기 {env['PARTNER_TIMEOUT_SECONDS']}초, 링크 유효 {env['LINK_TTL_SECONDS']}초
+  파트너 대기 {env['PARTNER_TIMEOUT_SECONDS']}초, 다시 알림 {env['REMINDER_SECONDS']}초 뒤
+  링크 유효 {env['LINK_TTL_SECONDS']}초
 전화 등록을 시험하려면: make call DIGITS=1234
 멈추려면 Ctrl-C를 누르세요.
 """, flush=True)

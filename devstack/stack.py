@@ -41,6 +41,7 @@ def local_environment(port: int, endpoint: str, base: dict[str, str] | None = No
         "PARTNER_TIMEOUT_SECONDS": "300", "LINK_TTL_SECONDS": "600",
         # One client's new chat requests per minute (chalicelib/client_limits.py).
         "REQUESTS_PER_MINUTE_PER_CLIENT": "30",
+        "REMINDER_SECONDS": "180",
     }
     for key in list(env) + ["ADMIN_TOKEN", "LINK_SIGNING_KEYS"]:
         if base.get(key):

@@ -69,7 +69,8 @@ class Provisioner:
         steps = [("DynamoDB 테이블", self.ensure_table),
                  ("SQS 큐", self.ensure_queues),
                  ("S3 버킷", self.ensure_buckets),
-                 ("Step Functions", self.ensure_state_machines)]
+                 ("Step Functions", self.ensure_state_machines),
+                 ("SNS 경보 주제", self.ensure_alarm_topic)]
         if self.options["aws"]:
             steps += self.aws_steps()
         for i, (label, step) in enumerate(steps, 1):
@@ -111,6 +112,17 @@ class Provisioner:
         else:
             self._step("[4/4] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
         return dict(self.env)
+
+    # -- the alarms topic ---------------------------------------------------------
+    def ensure_alarm_topic(self) -> str:
+        """The stage's alarms topic, in every stage: CloudWatch alarms (AWS
+        stages) and escalated requests (chalicelib/escalation.py, all stages;
+        locally its messages are read back from the emulator) notify it."""
+        from provision import alarms
+
+        arn = alarms.ensure_topic(self)
+        self.env["ALARMS_TOPIC_ARN"] = arn
+        return arn
 
     # -- DynamoDB -----------------------------------------------------------
     def ensure_table(self) -> str:

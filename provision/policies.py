@@ -32,7 +32,7 @@ from typing import Any
 
 from chalicelib import names, settings
 from chalicelib.settings import ROSTER_PREFIX
-from provision import lambdas, secrets, stages
+from provision import alarms, lambdas, secrets, stages
 
 CHALICE_DIR = stages.PROJECT_DIR / ".chalice"
 ANY = "*"
@@ -63,6 +63,9 @@ class Arns:
 
     def queue(self, kind: str) -> str:
         return self._arn("sqs", names.queue_name(kind, self.stage))
+
+    def alarms_topic(self) -> str:
+        return self._arn("sns", alarms.topic_name(self.stage))
 
     def state_machine(self) -> str:
         return self._arn("states", "stateMachine:" + names.state_machine_name(
@@ -173,8 +176,11 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
         return [
             _consume(arns, "customer-notify"),
             _set_aside(arns, "customer-notify"),
+            # The request's writes, and the escalation page's rate limiter item.
             _allow(["dynamodb:UpdateItem"], table),
             _allow(["bedrock:InvokeModel"], arns.models()),
+            # chalicelib.escalation pages the stage's alarms topic.
+            _allow(["sns:Publish"], [arns.alarms_topic()]),
         ]
     if handler == "handle_registration_log":
         return [

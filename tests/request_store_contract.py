@@ -181,8 +181,64 @@ def test_mark_timeout_closes_every_waiting_or_claimed_request(reqs, status):
     assert reqs.mark_timeout(rid)
     item = reqs.get(rid)
     assert item["status"] == "Timeout" and "partnerDecision" not in item
-    assert types(reqs, rid)[-1] == "Timeout"
+    assert types(reqs, rid)[-2:] == ["Timeout", "Escalated"]
+    assert item["escalatedAt"] == reqs.get(rid)["events"][-1]["at"]
     assert not reqs.mark_timeout(rid)  # once
+    assert types(reqs, rid).count("Escalated") == 1
+
+
+def test_one_reminder_only_while_unanswered(reqs):
+    rid = new(reqs)
+    assert not reqs.claim_reminder(rid, "h0")  # no SMS yet: nothing to remind of
+    rid = sent(reqs)
+    first = reqs.claim_reminder(rid, "h1", now=1000)
+    assert first and first.item["reminderState"] == ops.INPROGRESS
+    assert not reqs.claim_reminder(rid, "h2", now=1001)  # held
+    assert not reqs.mark_reminded(rid, "h2")  # not the holder: no event
+    assert reqs.mark_reminded(rid, "h1")
+    assert not reqs.claim_reminder(rid, "h3", now=10**9)  # sent: never again
+    assert types(reqs, rid).count("ReminderSent") == 1
+
+
+def test_a_failed_reminder_is_released_and_a_dead_holder_times_out(reqs):
+    rid = sent(reqs)
+    assert reqs.claim_reminder(rid, "h1", now=1000)
+    assert reqs.release_reminder(rid, "h1")
+    assert reqs.claim_reminder(rid, "h2", now=1001)  # released: retaken
+    assert reqs.claim_reminder(rid, "h3", now=1001 + ops.LOCK_SECONDS + 1)  # lock ran out
+    assert not reqs.mark_reminded(rid, "h2") and reqs.mark_reminded(rid, "h3")
+
+
+def test_no_reminder_after_an_answer_or_a_timeout(reqs):
+    rid = sent(reqs)
+    assert reqs.record_answer(rid, "accept", None, clock.iso())
+    assert not reqs.claim_reminder(rid, "h1")
+    rid = sent(reqs)
+    assert reqs.mark_timeout(rid)
+    assert not reqs.claim_reminder(rid, "h1")
+    assert "ReminderSent" not in types(reqs, rid)
+
+
+def test_the_escalation_page_is_taken_once(reqs):
+    rid = sent(reqs)
+    assert not reqs.claim_escalation_alarm(rid)  # not escalated
+    assert reqs.mark_timeout(rid)
+    assert reqs.claim_escalation_alarm(rid)
+    assert not reqs.claim_escalation_alarm(rid)
+    assert reqs.release_escalation_alarm(rid) and reqs.claim_escalation_alarm(rid)
+
+
+def test_the_deadline_is_public_only_while_waiting(reqs):
+    rid = new(reqs)
+    assert reqs.claim_link(rid, "tt", deadline="2026-12-01T10:05:00+09:00").taken
+    assert reqs.mark_sent(rid, "tt", link_expires_at=2_000_000_000)
+    item = reqs.get(rid)
+    assert item["linkExpiresAt"] == 2_000_000_000
+    assert ops.public_view(item)["deadline"] == "2026-12-01T10:05:00+09:00"
+    assert reqs.rebind_link(rid, "t2", deadline="2026-12-01T10:06:00+09:00")
+    assert ops.public_view(reqs.get(rid))["deadline"] == "2026-12-01T10:06:00+09:00"
+    assert reqs.record_answer(rid, "accept", None, clock.iso())
+    assert "deadline" not in ops.public_view(reqs.get(rid))
 
 
 def test_a_failed_request_stays_failed(reqs):

@@ -23,8 +23,11 @@ from chalicelib.lifecycle.operations import (
     ANSWER_FIELDS,
     ANSWER_TOKEN,
     COMPLETED,
+    DEADLINE,
+    ESCALATED_AT,
     FAILED_CAP,
     INPROGRESS,
+    LINK_EXPIRES_AT,
     LOCK_SECONDS,
     OPENED_CAP,
     PUBLIC_FIELDS,
@@ -37,14 +40,17 @@ from chalicelib.lifecycle.operations import (
     new_request_id,
     public_view,
     same_answer,
+    waiting_deadline,
 )
 from chalicelib.lifecycle.rules import (
     ANSWER_NOT_DELIVERED,
     CREATED,
+    ESCALATED,
     EVENTS,
     FAILED,
     NOTIFIED,
     OPENED,
+    REMINDER_SENT,
     RESPONDED,
     SMS_SENT,
     STATUSES,
@@ -55,11 +61,13 @@ from chalicelib.lifecycle.store import DynamoStore, RequestStore
 
 __all__ = [
     "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TOKEN", "COMPLETED",
-    "CREATED", "EVENTS", "FAILED",
-    "FAILED_CAP", "INPROGRESS", "LOCK_SECONDS", "NOTIFIED", "OPENED", "OPENED_CAP", "PUBLIC_FIELDS",
-    "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN", "TIMEOUT", "USED_AT", "WAITING",
+    "CREATED", "DEADLINE", "ESCALATED", "ESCALATED_AT", "EVENTS", "FAILED", "FAILED_CAP",
+    "INPROGRESS", "LINK_EXPIRES_AT", "LOCK_SECONDS", "NOTIFIED", "OPENED", "OPENED_CAP",
+    "PUBLIC_FIELDS", "REMINDER_SENT", "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN",
+    "TIMEOUT", "USED_AT", "WAITING",
     "Attempt", "Claim", "DynamoStore", "MemoryStore", "RequestStore", "Requests",
     "event", "link_view", "new_request_id", "public_view", "requests", "same_answer", "using",
+    "waiting_deadline",
 ]
 
 _requests: Requests | None = None
@@ -107,12 +115,13 @@ def fail(request_id: str, reason: str) -> dict[str, Any] | None:
 
 
 def claim_link(request_id: str, task_token: str, *, now: int | None = None,
-               lock_seconds: int = LOCK_SECONDS) -> Claim:
-    return requests().claim_link(request_id, task_token, now=now, lock_seconds=lock_seconds)
+               lock_seconds: int = LOCK_SECONDS, deadline: str | None = None) -> Claim:
+    return requests().claim_link(request_id, task_token, now=now, lock_seconds=lock_seconds,
+                                 deadline=deadline)
 
 
-def mark_sent(request_id: str, task_token: str) -> bool:
-    return requests().mark_sent(request_id, task_token)
+def mark_sent(request_id: str, task_token: str, link_expires_at: int | None = None) -> bool:
+    return requests().mark_sent(request_id, task_token, link_expires_at)
 
 
 def release_link(request_id: str, task_token: str) -> bool:
@@ -123,8 +132,8 @@ def fail_unreachable(request_id: str, task_token: str) -> bool:
     return requests().fail_unreachable(request_id, task_token)
 
 
-def rebind_link(request_id: str, task_token: str) -> bool:
-    return requests().rebind_link(request_id, task_token)
+def rebind_link(request_id: str, task_token: str, deadline: str | None = None) -> bool:
+    return requests().rebind_link(request_id, task_token, deadline)
 
 
 def record_open(request_id: str) -> Attempt:
@@ -156,3 +165,23 @@ def claim_notification(request_id: str, holder: str, now: int | None = None) -> 
 
 def notify(request_id: str, message: str, source: str) -> dict[str, Any] | None:
     return requests().notify(request_id, message, source)
+
+
+def claim_reminder(request_id: str, holder: str, now: int | None = None) -> Attempt:
+    return requests().claim_reminder(request_id, holder, now)
+
+
+def mark_reminded(request_id: str, holder: str) -> bool:
+    return requests().mark_reminded(request_id, holder)
+
+
+def release_reminder(request_id: str, holder: str) -> bool:
+    return requests().release_reminder(request_id, holder)
+
+
+def claim_escalation_alarm(request_id: str) -> bool:
+    return requests().claim_escalation_alarm(request_id)
+
+
+def release_escalation_alarm(request_id: str) -> bool:
+    return requests().release_escalation_alarm(request_id)

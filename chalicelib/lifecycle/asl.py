@@ -16,23 +16,24 @@ STATE = "MarkTimeout"
 COMMENT = (
     "Generated from chalicelib/lifecycle/rules.py (row mark_timeout); do not edit, run "
     "`python -m scripts.generate_lifecycle`. The wait is over without an answer the state "
-    "machine accepted, so the request is {target} whatever it was: {sources} (a click that "
-    "claimed the link but whose SendTaskSuccess never landed; that claim's answer is "
-    "removed). Any other status stays as it is (the condition fails). Every error, the "
-    "refused condition or any other once the retries are spent, is caught: the customer is "
+    "machine accepted, so the request is {target} and escalated to the operators "
+    "(events {events}, escalatedAt) whatever it was: {sources} (a click that claimed "
+    "the link but whose SendTaskSuccess never landed; that claim's answer is removed). "
+    "Any other status stays as it is (the condition fails). Every error, the refused "
+    "condition or any other once the retries are spent, is caught: the customer is "
     "notified whatever the table said.")
 
 
 def mark_timeout_state() -> dict[str, Any]:
     row = rules.transition("mark_timeout")
     (target,) = row.targets
-    (event_type,) = row.events
     sources = row.sources or ()
     source_values = {f":s{i}": {"S": status} for i, status in enumerate(sources)}
     at = {"S.$": "$$.State.EnteredTime"}
     return {
         "Type": "Task",
-        "Comment": COMMENT.format(target=target, sources=", ".join(sources)),
+        "Comment": COMMENT.format(target=target, events=", ".join(row.events),
+                                  sources=", ".join(sources)),
         "Resource": "arn:aws:states:::dynamodb:updateItem",
         "Parameters": {
             "TableName": "${TableName}",
@@ -40,6 +41,7 @@ def mark_timeout_state() -> dict[str, Any]:
                     "sk": {"S": SK}},
             "UpdateExpression": (
                 "SET #status = :to, updatedAt = :at, "
+                + ("escalatedAt = :at, " if rules.ESCALATED in row.events else "") +
                 "events = list_append(if_not_exists(events, :none), :event) "
                 "REMOVE " + ", ".join(ANSWER_FIELDS)),
             "ConditionExpression": f"#status IN ({', '.join(source_values)})",
@@ -49,7 +51,8 @@ def mark_timeout_state() -> dict[str, Any]:
                 **source_values,
                 ":at": at,
                 ":none": {"L": []},
-                ":event": {"L": [{"M": {"type": {"S": event_type}, "at": at}}]},
+                ":event": {"L": [{"M": {"type": {"S": event_type}, "at": at}}
+                                 for event_type in row.events]},
             },
         },
         "ResultPath": None,

@@ -25,6 +25,18 @@ one conditional write can both act on the request and carry the link:
                    same answer -- its first try's write landed but the answer
                    was lost -- is recognised and can still resume the workflow.
                    The notification removes both.
+    linkExpiresAt  the sent link's expiry (epoch seconds): the reminder re-seals
+                   the same link from it, so the partner gets the very same URL.
+    deadline       when the workflow's wait ends (ISO 8601, +09:00): the wait's
+                   start as the state machine entered it plus its timeout,
+                   both carried by the link message, so it is the workflow's
+                   own moment (see `chalicelib.partner.sender`).
+
+The reminder (one per request) follows the link's pattern: reminderState
+INPROGRESS with a lock (reminderLockUntil, reminderBy), the SMS, then
+COMPLETED with ``ReminderSent`` in one write by the lock's holder only.
+A timeout escalates (``Escalated``, escalatedAt, written by the state machine);
+escalationAlarmAt marks the alarm topic's page for it as taken (once).
 """
 
 from __future__ import annotations
@@ -50,18 +62,23 @@ from chalicelib.lifecycle.change import (
 from chalicelib.lifecycle.rules import (
     ANSWER_NOT_DELIVERED,
     CREATED,
+    ESCALATED,
     FAILED,
     NOTIFIED,
     OPENED,
+    REMINDER_SENT,
     RESPONDED,
     SMS_SENT,
     TIMEOUT,
 )
 from chalicelib.lifecycle.store import LIST_PARTITION, RequestStore, pk
 
-# What `GET /api/requests/{id}` shows; everything else stays inside.
+# What `GET /api/requests/{id}` shows; everything else stays inside
+# (``deadline`` only while the partner is waited for: see `public_view`).
 PUBLIC_FIELDS = ("requestId", "status", "intent", "reservationNumber",
-                 "partnerDecision", "alternativeTime", "notification", "events")
+                 "partnerDecision", "alternativeTime", "notification", "events", "deadline")
+DEADLINE = "deadline"
+ESCALATED_AT = "escalatedAt"
 
 # The partner's answer: removed again when it is taken back or times out.
 ANSWER_FIELDS = ("partnerDecision", "alternativeTime", "respondedAt")
@@ -83,6 +100,7 @@ USED_AT = "linkUsedAt"
 REBOUND_AT = "linkReboundAt"
 ANSWER_TOKEN = "answerTaskToken"
 ANSWER_ATTEMPT = "answerAttempt"
+LINK_EXPIRES_AT = "linkExpiresAt"
 # Link field on the request -> its name in `link_view`.
 _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUntil",
               SENT_AT: "sentAt", USED_AT: "usedAt", REBOUND_AT: "reboundAt"}
@@ -104,6 +122,13 @@ FAILED_COUNT = "failedCount"
 NOTIFY_CLAIM_SECONDS = 45
 NOTIFY_CLAIM_UNTIL = "notifyClaimUntil"
 NOTIFY_CLAIM_BY = "notifyClaimBy"
+
+# -- the reminder and the escalation's page ----------------------------------------
+REMINDER_STATE = "reminderState"
+REMINDER_LOCK_UNTIL = "reminderLockUntil"
+REMINDER_BY = "reminderBy"
+REMINDED_AT = "remindedAt"
+ALARM_AT = "escalationAlarmAt"
 
 
 def new_request_id() -> str:
@@ -200,15 +225,19 @@ class Requests:
     # -- the partner link (link handler) -----------------------------------------
 
     def claim_link(self, request_id: str, task_token: str, *, now: int | None = None,
-                   lock_seconds: int = LOCK_SECONDS) -> Claim:
+                   lock_seconds: int = LOCK_SECONDS, deadline: str | None = None) -> Claim:
         """Take the link for this delivery, only while the request waits and no
         other delivery holds it (or its lock ran out). ``lock_seconds``: how
-        long the holder may still run (at most its invocation's remaining time)."""
+        long the holder may still run (at most its invocation's remaining time);
+        ``deadline``: when this wait ends, stored with it."""
         now = clock.epoch() if now is None else now
         lock_seconds = max(1, min(LOCK_SECONDS, lock_seconds))
+        fields = {LINK_STATE: INPROGRESS, TASK_TOKEN: task_token, LOCK_UNTIL: now + lock_seconds}
+        if deadline:
+            fields[DEADLINE] = deadline
         done = self.store.apply(request_id, _change(
             "claim_link",
-            fields={LINK_STATE: INPROGRESS, TASK_TOKEN: task_token, LOCK_UNTIL: now + lock_seconds},
+            fields=fields,
             require=AnyOf((Missing(LINK_STATE),
                            AllOf((Equals(LINK_STATE, INPROGRESS), Below(LOCK_UNTIL, now)))))))
         if done:
@@ -217,12 +246,15 @@ class Requests:
         return Claim(taken=False, state=found.get(LINK_STATE),
                      same_token=found.get(TASK_TOKEN) == task_token, request=done.item)
 
-    def mark_sent(self, request_id: str, task_token: str) -> bool:
+    def mark_sent(self, request_id: str, task_token: str,
+                  link_expires_at: int | None = None) -> bool:
         """The SMS went out: INPROGRESS -> COMPLETED and the request ``Created``
         -> ``SMS Sent`` (with its event) in one write, for the delivery holding
         the link. True when this delivery's write landed."""
         held = _held(task_token)
-        done_fields = {LINK_STATE: COMPLETED, SENT_AT: clock.iso()}
+        done_fields: dict[str, Any] = {LINK_STATE: COMPLETED, SENT_AT: clock.iso()}
+        if link_expires_at is not None:
+            done_fields[LINK_EXPIRES_AT] = link_expires_at
         sent = self.store.apply(request_id, _change(
             "mark_sent", fields=done_fields, remove=(LOCK_UNTIL,), require=held,
             events=(event(SMS_SENT),)))
@@ -254,13 +286,17 @@ class Requests:
             self.release_link(request_id, task_token)
         return bool(failed)
 
-    def rebind_link(self, request_id: str, task_token: str) -> bool:
+    def rebind_link(self, request_id: str, task_token: str,
+                    deadline: str | None = None) -> bool:
         """A new task token for a link already sent (Step Functions retried the
         wait): the partner's link is bound to the request, not the task token,
         so the stored token is swapped and no second SMS goes out. Only while
-        the request waits."""
+        the request waits. The retried wait has its own (later) deadline."""
+        fields = {TASK_TOKEN: task_token, REBOUND_AT: clock.iso()}
+        if deadline:
+            fields[DEADLINE] = deadline
         return bool(self.store.apply(request_id, _change(
-            "rebind_link", fields={TASK_TOKEN: task_token, REBOUND_AT: clock.iso()},
+            "rebind_link", fields=fields,
             require=Equals(LINK_STATE, COMPLETED))))
 
     # -- the partner's page ------------------------------------------------------
@@ -341,10 +377,55 @@ class Requests:
     def mark_timeout(self, request_id: str) -> bool:
         """What the state machine's ``MarkTimeout`` does (generated from the same
         row, see ``asl``): the wait is over, the request is ``Timeout``
-        whatever it was waiting in, and an answer that never reached the
-        workflow is removed."""
+        whatever it was waiting in, escalated to the operators (``Escalated``,
+        escalatedAt), and an answer that never reached the workflow is removed."""
+        at = clock.iso()
         return bool(self.store.apply(request_id, _change(
-            "mark_timeout", remove=ANSWER_FIELDS, events=(event(TIMEOUT),))))
+            "mark_timeout", remove=ANSWER_FIELDS, fields={ESCALATED_AT: at},
+            events=({"type": TIMEOUT, "at": at}, {"type": ESCALATED, "at": at}))))
+
+    # -- the reminder (link handler, the state machine's delayed message) ----------
+
+    def claim_reminder(self, request_id: str, holder: str,
+                       now: int | None = None) -> Attempt:
+        """Take the reminder for this delivery: only while the partner has the
+        SMS and has not answered (the answer removes the task token in its own
+        conditional write, so a reminder can never be claimed after it), and
+        only when no reminder went out and no other delivery holds it. True:
+        the request after; refused: as it stood (None: no such request)."""
+        now = clock.epoch() if now is None else now
+        return self.store.apply(request_id, _change(
+            "claim_reminder",
+            fields={REMINDER_STATE: INPROGRESS, REMINDER_LOCK_UNTIL: now + LOCK_SECONDS,
+                    REMINDER_BY: holder},
+            require=AllOf((Present(TASK_TOKEN), Equals(LINK_STATE, COMPLETED),
+                           AnyOf((Missing(REMINDER_STATE),
+                                  AllOf((Equals(REMINDER_STATE, INPROGRESS),
+                                         Below(REMINDER_LOCK_UNTIL, now)))))))))
+
+    def mark_reminded(self, request_id: str, holder: str) -> bool:
+        """The reminder went out: COMPLETED with ``ReminderSent``, by the
+        delivery holding the lock only (so at most one event)."""
+        return bool(self.store.apply(request_id, _change(
+            "mark_reminded", fields={REMINDER_STATE: COMPLETED, REMINDED_AT: clock.iso()},
+            remove=(REMINDER_LOCK_UNTIL, REMINDER_BY), events=(event(REMINDER_SENT),),
+            require=_reminder_held(holder))))
+
+    def release_reminder(self, request_id: str, holder: str) -> bool:
+        """Give the reminder up after a failed send, so SQS's retry can take it."""
+        return bool(self.store.apply(request_id, _change(
+            "release_reminder", remove=(REMINDER_STATE, REMINDER_LOCK_UNTIL, REMINDER_BY),
+            require=_reminder_held(holder))))
+
+    def claim_escalation_alarm(self, request_id: str) -> bool:
+        """Take the alarm topic's page for this escalation: once per request."""
+        return bool(self.store.apply(request_id, _change(
+            "claim_escalation_alarm", fields={ALARM_AT: clock.iso()},
+            require=AllOf((Present(ESCALATED_AT), Missing(ALARM_AT))))))
+
+    def release_escalation_alarm(self, request_id: str) -> bool:
+        return bool(self.store.apply(request_id, _change(
+            "release_escalation_alarm", remove=(ALARM_AT,), require=Present(ALARM_AT))))
 
     # -- the customer's notification ----------------------------------------------
 
@@ -390,12 +471,27 @@ def _held(task_token: str) -> AllOf:
     return AllOf((Equals(LINK_STATE, INPROGRESS), Equals(TASK_TOKEN, task_token)))
 
 
+def _reminder_held(holder: str) -> AllOf:
+    return AllOf((Equals(REMINDER_STATE, INPROGRESS), Equals(REMINDER_BY, holder)))
+
+
+def waiting_deadline(item: dict[str, Any] | None) -> str | None:
+    """The partner's deadline while the partner is waited for, else None."""
+    if not item or item.get("status") not in rules.WAITING:
+        return None
+    return item.get(DEADLINE) or None
+
+
 def public_view(item: dict[str, Any]) -> dict[str, Any]:
     """What the customer sees. Events only operators should see (a refused
-    link: anyone can forge one naming the request) are left out."""
-    view = {k: item[k] for k in PUBLIC_FIELDS if k in item}
+    link: anyone can forge one naming the request) are left out; the deadline
+    only while the partner is waited for."""
+    view = {k: item[k] for k in PUBLIC_FIELDS if k in item and k != DEADLINE}
     if "events" in view:
         view["events"] = [e for e in view["events"] if e.get("audience") != OPERATORS]
+    deadline = waiting_deadline(item)
+    if deadline:
+        view[DEADLINE] = deadline
     return view
 
 
@@ -411,4 +507,4 @@ def link_view(request: dict[str, Any] | None) -> dict[str, Any] | None:
 # Names of the statuses and events callers compare with.
 __all__ = ["ANSWER_FIELDS", "CREATED", "Claim", "FAILED", "NOTIFIED", "OPENED", "Requests",
            "RESPONDED", "SMS_SENT", "TIMEOUT", "event", "link_view", "new_request_id",
-           "public_view"]
+           "public_view", "waiting_deadline"]

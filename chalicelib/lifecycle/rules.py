@@ -26,8 +26,10 @@ STATUSES = (CREATED, SMS_SENT, RESPONDED, TIMEOUT, FAILED)
 OPENED = "Opened"
 NOTIFIED = "Notified"
 ANSWER_NOT_DELIVERED = "AnswerNotDelivered"
+REMINDER_SENT = "ReminderSent"
+ESCALATED = "Escalated"
 EVENTS = (CREATED, SMS_SENT, OPENED, RESPONDED, TIMEOUT, NOTIFIED, FAILED,
-          ANSWER_NOT_DELIVERED)
+          ANSWER_NOT_DELIVERED, REMINDER_SENT, ESCALATED)
 
 # While the partner is being waited for (the link works, an answer is taken).
 WAITING = (CREATED, SMS_SENT)
@@ -81,9 +83,21 @@ TRANSITIONS: tuple[Transition, ...] = (
                "the answer could not be handed to the workflow, which still waits"),
     Transition("answer_too_late", (RESPONDED,), (TIMEOUT,), (TIMEOUT,),
                "the workflow's wait was over when the answer reached it"),
-    Transition("mark_timeout", (CREATED, SMS_SENT, RESPONDED), (TIMEOUT,), (TIMEOUT,),
-               "the wait ended without an answer the workflow took",
+    Transition("mark_timeout", (CREATED, SMS_SENT, RESPONDED), (TIMEOUT,), (TIMEOUT, ESCALATED),
+               "the wait ended without an answer the workflow took: escalated to the "
+               "operators (escalatedAt) in the same write",
                by="state machine (MarkTimeout)"),
+    Transition("claim_reminder", (SMS_SENT,), (), (),
+               "the reminder's delayed message takes the reminder while the partner has "
+               "the SMS and has not answered (idempotency lock, at most one reminder)"),
+    Transition("release_reminder", ANY, (), (),
+               "the reminder SMS could not be sent: the lock is given up for the retry"),
+    Transition("mark_reminded", ANY, (), (REMINDER_SENT,),
+               "the reminder SMS went out (once: only the delivery holding the lock)"),
+    Transition("claim_escalation_alarm", (TIMEOUT,), (), (),
+               "the escalation's page to the alarms topic is taken, once per request"),
+    Transition("release_escalation_alarm", ANY, (), (),
+               "the page could not be sent: given up for the retry"),
     Transition("claim_notification", ANY, (), (),
                "a delivery of the notify message takes the request for a while"),
     Transition("notify", ANY, (), (NOTIFIED,),

@@ -15,7 +15,8 @@ from chalicelib import clock, settings
 from chalicelib.links import keys, tokens
 from chalicelib.links.tokens import CONFIRM, MAX_TOKEN_CHARS, Outcome, Verdict
 
-__all__ = ["CONFIRM", "MAX_TOKEN_CHARS", "Outcome", "Verdict", "issue", "link_url", "verify"]
+__all__ = ["CONFIRM", "MAX_TOKEN_CHARS", "Outcome", "Verdict", "issue", "link_url", "reissue",
+           "verify"]
 
 
 def ttl_seconds() -> int:
@@ -28,6 +29,13 @@ def issue(request_id: str, *, now: int | None = None,
     start = clock.epoch() if now is None else now
     expires_at = start + (ttl_seconds() if ttl is None else ttl)
     return tokens.seal(keys.current().signing, request_id, expires_at), expires_at
+
+
+def reissue(request_id: str, expires_at: int) -> str:
+    """The token of a link already sent, sealed again from its expiry: the
+    same URL (a token has no nonce) while the signing key is the same; after
+    a key rotation a new URL that works as long as the old one."""
+    return tokens.seal(keys.current().signing, request_id, expires_at)
 
 
 def verify(token: str, *, now: int | None = None) -> Verdict:

@@ -75,6 +75,16 @@ def _decode(body: Any) -> dict[str, Any]:
     return cases.parse_message(body)
 
 
+def _page_if_escalated(message: dict[str, Any], item: dict[str, Any]) -> None:
+    """A timeout escalated the request: page the operators (once, rate-limited;
+    see `chalicelib.escalation`). After the customer's message, so a failing
+    page never holds it up; raising has SQS redeliver for the page alone."""
+    if message.get("outcome") == "timeout" and item.get(lifecycle.ESCALATED_AT):
+        from chalicelib import escalation
+
+        escalation.page_operators(item)
+
+
 def handle_message(body: Any) -> Outcome:
     """Notify the customer of one notify-queue message (a JSON string or dict)."""
     try:
@@ -91,6 +101,8 @@ def handle_message(body: Any) -> Outcome:
             return Outcome.UNKNOWN_REQUEST
         if "notification" in claimed.item:
             logs.record("notification_duplicate", requestId=request_id)
+            # A redelivery after the page failed: the page is tried again (once).
+            _page_if_escalated(message, claimed.item)
             return Outcome.ALREADY_NOTIFIED
         raise InProgress(request_id)
     item = claimed.item or {}
@@ -109,6 +121,7 @@ def handle_message(body: Any) -> Outcome:
     text, source = compose(case)
     if lifecycle.notify(request_id, text, source) is None:
         return Outcome.ALREADY_NOTIFIED
+    _page_if_escalated(message, item)
     logs.record("customer_notified", requestId=request_id, kind=case.kind,
                 source=source, chars=len(text))
     logs.metric("CustomerNotified", source=source)

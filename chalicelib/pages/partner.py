@@ -105,6 +105,19 @@ def _time_field(label: str, value: str, minimum: str, maximum: str, booked: str 
     )
 
 
+def answer_until(request: dict[str, Any], expires_at: int | None) -> datetime | None:
+    """Until when the partner can answer: the workflow's deadline on the
+    request (the wait's end), or the link's expiry if that comes first. None
+    without a deadline: the link's own life says nothing about the wait. The
+    minute shown is rounded down, so the page never promises more."""
+    deadline = parse_time(request.get("deadline"))
+    if deadline is None:
+        return None
+    if expires_at:
+        deadline = min(deadline, datetime.fromtimestamp(expires_at, KST))
+    return deadline.astimezone(KST).replace(second=0, microsecond=0)
+
+
 def request_page(request: dict[str, Any], *, now: datetime, expires_at: int | None,
                  error: str | None = None, proposed: str | None = None,
                  status: int = 200, error_field: str | None = None) -> Page:
@@ -115,11 +128,12 @@ def request_page(request: dict[str, Any], *, now: datetime, expires_at: int | No
     minimum = now.astimezone(KST).strftime("%Y-%m-%dT%H:%M")
     maximum = (now + MAX_AHEAD).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
     deadline = ""
-    if expires_at:
-        until = datetime.fromtimestamp(expires_at, KST)
+    until = answer_until(request, expires_at)
+    if until:
         half = "오전" if until.hour < 12 else "오후"
-        deadline = (f'<p class="note">이 링크는 {half} {until.hour % 12 or 12}:'
-                    f"{until.minute:02d}까지 쓸 수 있어요.</p>")
+        deadline = (f'<p class="note" id="deadline" data-deadline="{esc(until.isoformat())}">'
+                    f"{half} {until.hour % 12 or 12}:{until.minute:02d}까지 답해 주세요. "
+                    "그 뒤에는 이 링크로 답할 수 없어요.</p>")
     on_field = error if error and error_field == TIME_FIELD else None
     alert = (f'<div class="error" role="alert">{esc(error)}</div>'
              if error and not on_field else "")

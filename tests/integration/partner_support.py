@@ -35,10 +35,11 @@ def new_request(text: str = "체크인 시간을 오후 5시로 바꿀 수 있�
     return request_id
 
 
-def start(request_id: str, timeout_seconds: int) -> str:
+def start(request_id: str, timeout_seconds: int, reminder_seconds: int = 900) -> str:
     return boto3.client("stepfunctions").start_execution(
         stateMachineArn=os.environ["PARTNER_CONFIRMATION_ARN"], name=request_id,
-        input=json.dumps({"requestId": request_id, "timeoutSeconds": timeout_seconds}),
+        input=json.dumps({"requestId": request_id, "timeoutSeconds": timeout_seconds,
+                          "reminderSeconds": reminder_seconds}),
     )["executionArn"]
 
 
@@ -52,7 +53,8 @@ def take_link_message(request_id: str, wait: float = 15) -> dict[str, Any]:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
                                   AttributeNames=["All"]).get("Messages", [])
         for message in got:
-            if json.loads(message["Body"]).get("requestId") == request_id:
+            body = json.loads(message["Body"])
+            if body.get("requestId") == request_id and "taskToken" in body:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                 return message
             sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],

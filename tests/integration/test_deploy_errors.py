@@ -66,7 +66,7 @@ def test_a_failing_provisioning_step_prints_no_traceback(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
-    assert "[실패] [1/12] DynamoDB 테이블" in done.stderr
+    assert "[실패] [1/13] DynamoDB 테이블" in done.stderr
     assert "AWS_ENDPOINT_URL" in done.stderr  # what to check
 
 

@@ -98,7 +98,8 @@ def test_201_creates_the_request_with_partner_details_and_starts_the_execution(c
     started = execution(request_id)
     assert started is not None and started["name"] == request_id
     assert json.loads(started["input"]) == {
-        "requestId": request_id, "timeoutSeconds": int(os.environ["PARTNER_TIMEOUT_SECONDS"])}
+        "requestId": request_id, "timeoutSeconds": int(os.environ["PARTNER_TIMEOUT_SECONDS"]),
+        "reminderSeconds": int(os.environ.get("REMINDER_SECONDS", "180"))}
     # The execution really runs: WaitPartner asks for this request's link.
     assert json.loads(take_link_message(request_id)["Body"])["requestId"] == request_id
     stop(request_id)

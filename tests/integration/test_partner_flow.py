@@ -90,7 +90,7 @@ def test_no_answer_times_out_and_a_late_click_changes_nothing(
     assert client.http.get(f"/r/{token}").status_code == 200
 
     timed_out = ps.wait_status(request_id, lifecycle.TIMEOUT, timeout=10)
-    assert ps.event_types(request_id)[-1] == "Timeout"
+    assert ps.event_types(request_id)[-2:] == ["Timeout", "Escalated"]
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "timeout"}]
 
@@ -120,7 +120,7 @@ def test_mark_timeout_closes_a_claim_whose_answer_never_reached_step_functions(s
     request = lifecycle.get(request_id)
     assert request["status"] == lifecycle.TIMEOUT
     assert "partnerDecision" not in request
-    assert ps.event_types(request_id)[-2:] == ["Responded", "Timeout"]
+    assert ps.event_types(request_id)[-3:] == ["Responded", "Timeout", "Escalated"]
     assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "timeout"}]
     ps.take_link_message(request_id)  # tidy the queue
 
@@ -163,7 +163,7 @@ def test_mark_timeout_also_closes_a_request_whose_sms_never_went_out(stack_env):
     ps.take_link_message(request_id)  # nobody sends the SMS
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     assert lifecycle.get(request_id)["status"] == lifecycle.TIMEOUT
-    assert ps.event_types(request_id) == ["Created", "Timeout"]
+    assert ps.event_types(request_id) == ["Created", "Timeout", "Escalated"]
 
 
 def test_a_click_that_beats_the_timeout_in_the_table_but_not_in_step_functions(stack_env):

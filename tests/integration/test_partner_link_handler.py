@@ -26,7 +26,8 @@ def test_one_sms_and_a_redelivery_sends_none(stack_env, app_module, emulator):
     arn = ps.start(request_id, 30)
     message = ps.take_link_message(request_id)
     body = json.loads(message["Body"])
-    assert set(body) == {"requestId", "taskToken"}
+    # The wait's own start and timeout come along: the request's deadline.
+    assert set(body) == {"requestId", "taskToken", "waitStartedAt", "timeoutSeconds"}
 
     app_module.handle_partner_link(sqs_event(message), LambdaContext("handle_partner_link"))
     sent = ps.sms_for(emulator.url, request_id)
@@ -182,3 +183,20 @@ def test_the_sms_goes_out_through_sns_in_the_sms_region(stack_env, emulator, con
     assert published == [sms_region or "ap-northeast-1"]
     assert len(ps.sms_for(emulator.url, request_id)) == 1
     boto_sfn_stop(arn)
+
+
+def test_no_reminder_once_the_deadline_has_passed_or_without_a_sent_link(stack_env, emulator):
+    request_id = ps.new_request()
+    assert lifecycle.claim_link(request_id, "tok", deadline="2020-01-01T09:00:00+09:00").taken
+    assert lifecycle.mark_sent(request_id, "tok", link_expires_at=2_000_000_000)
+    assert partner.handle_link_message({"requestId": request_id, "kind": "reminder"}) \
+        == "skipped"
+    assert ps.sms_for(emulator.url, request_id) == []
+    assert "ReminderSent" not in ps.event_types(request_id)
+    # Given back, not spent: nothing was sent.
+    assert "reminderState" not in lifecycle.get(request_id)
+    # A request whose SMS never went out has nothing to remind of.
+    other = ps.new_request()
+    assert partner.handle_link_message({"requestId": other, "kind": "reminder"}) == "skipped"
+    assert partner.handle_link_message({"requestId": lifecycle.new_request_id(),
+                                        "kind": "reminder"}) == "unknown"

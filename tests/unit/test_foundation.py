@@ -84,6 +84,7 @@ def test_unknown_queue_kind_is_an_error():
 def test_settings_defaults_and_types():
     built = settings.Settings.from_environ({"STAGE": "local"})
     assert built.partner_timeout_seconds == 300 and built.link_ttl_seconds == 600
+    assert built.reminder_seconds == 180 and built.escalation_alarm_interval_seconds == 900
     assert built.table_name == "partnerline-local" and built.sms_region == "ap-northeast-1"
     assert built.queue_name("partner-links") == "partnerline-local-partner-links"
     custom = settings.Settings.from_environ({"STAGE": "local", "PARTNER_TIMEOUT_SECONDS": "5",
@@ -102,6 +103,10 @@ def test_settings_defaults_and_types():
     ({"CONFIRM_BASE_URL": "confirm.example"}, "CONFIRM_BASE_URL"),
     ({"SMS_REGION": "Tokyo"}, "SMS_REGION='Tokyo'"),
     ({"STAGE": "Prod!"}, "STAGE='Prod!'"),
+    # The reminder is an SQS delayed message: 900 s at most.
+    ({"REMINDER_SECONDS": "901"}, "REMINDER_SECONDS='901': at most 900 seconds"),
+    ({"REMINDER_SECONDS": "0"}, "REMINDER_SECONDS='0'"),
+    ({"ESCALATION_ALARM_INTERVAL_SECONDS": "-1"}, "ESCALATION_ALARM_INTERVAL_SECONDS='-1'"),
 ])
 def test_an_invalid_setting_is_a_clear_error_when_built(env, problem):
     with pytest.raises(settings.SettingsError, match=re.escape(problem)):

@@ -78,3 +78,36 @@ def test_names_are_cut_partner_first():
 
 def test_emoji_counts_as_two_units():
     assert sms.length("😀") == 2 and sms.length("가") == 1
+
+
+DEADLINE = "2026-11-30T13:45:59+09:00"
+
+
+@given(st.text(max_size=60), st.text(max_size=60), st.booleans(),
+       st.sampled_from([CUSTOM_BASE, EXECUTE_API_BASE,
+                        "https://abcdefghij.execute-api.ap-southeast-1.amazonaws.com/r/"]))
+def test_the_deadline_and_the_reminder_fit_whatever_the_names(partner, service, reminder, base):
+    url = link(base)
+    text = sms.compose(partner, service, url, deadline=DEADLINE, reminder=reminder)
+    assert sms.length(text) <= sms.LIMIT
+    assert text.endswith(" " + url)  # the link is never cut
+    assert " 13:45까지 답해 주세요 " in text  # the deadline is never cut either
+    assert text.startswith("[다시 알림] " if reminder else "[예약확인] ")
+
+
+def test_worst_case_with_the_deadline_behind_the_execute_api_url():
+    url = link(EXECUTE_API_BASE)
+    for reminder in (False, True):
+        text = sms.compose(LONG_PARTNER, LONG_SERVICE, url, deadline=DEADLINE,
+                           reminder=reminder)
+        print(f"worst-case SMS with deadline: {sms.length(text)} characters: {text}")
+        assert sms.length(text) <= sms.LIMIT and "13:45까지" in text
+    assert sms.MAX_BASE_URL_CHARS >= len(EXECUTE_API)
+
+
+def test_typical_sms_names_the_deadline_rounded_down():
+    url = link(CUSTOM_BASE, RING)
+    text = sms.compose("바다뷰 펜션", "오션뷰 디럭스 2박", url, deadline=DEADLINE)
+    assert text == f"[예약확인] 바다뷰 펜션님, 오션뷰 디럭스 2박 요청에 13:45까지 답해 주세요 {url}"
+    # Given in UTC, shown in Korean time.
+    assert sms.deadline_text("2026-11-30T04:45:59Z") == "13:45"

@@ -155,3 +155,21 @@ def test_after_answering_the_page_is_calm_and_names_the_answer():
     assert "사용되었습니다" not in page.html
     done = partner_pages.confirmation_page("reject", None, {"intent": "ReportTrouble"})
     assert "전달한 응답: 처리할 수 없어요" in done.html
+
+
+def test_the_page_shows_the_workflows_deadline_not_the_links_life():
+    waiting = {**REQUEST, "status": "SMS Sent", "deadline": "2026-12-01T10:05:59+09:00"}
+    html = partner_pages.request_page(waiting, now=datetime(2026, 12, 1, tzinfo=UTC),
+                                      expires_at=1_900_000_000).html
+    assert "오전 10:05까지 답해 주세요" in html
+    assert 'data-deadline="2026-12-01T10:05:00+09:00"' in html
+    # Without the workflow's deadline, no time is promised (the link's own life
+    # may run past the wait).
+    html = partner_pages.request_page(REQUEST, now=datetime(2026, 12, 1, tzinfo=UTC),
+                                      expires_at=1_900_000_000).html
+    assert "까지 답해 주세요" not in html and "쓸 수 있어요" not in html
+    # A link expiring before the wait ends: the earlier moment.
+    early = int(datetime(2026, 12, 1, 0, 58, tzinfo=UTC).timestamp())  # 09:58 KST
+    html = partner_pages.request_page(waiting, now=datetime(2026, 12, 1, tzinfo=UTC),
+                                      expires_at=early).html
+    assert "오전 9:58까지 답해 주세요" in html
