@@ -140,7 +140,47 @@ def keep_lambda_snapstart() -> None:
     LambdaFunction.get_configuration = get_configuration
 
 
+def make_model_data_tolerant() -> None:
+    """``/moto-api/data.json`` (where tests read the SMS sent) serialises every
+    model's public attributes and skips only the ones that are not JSON. A
+    Lambda function's attribute that reaches for Docker raises instead (no
+    Docker here), and then the whole endpoint answers 500 for the rest of the
+    emulator's life. Any attribute that cannot be read is skipped too."""
+    import json
+
+    from moto.core.model_instances import model_data
+    from moto.moto_api._internal.responses import MotoAPIResponse
+
+    if getattr(MotoAPIResponse.model_data, "_tolerant", False):
+        return
+
+    def tolerant(self: Any, request: Any, full_url: str, headers: Any) -> Any:
+        results: dict[str, dict[str, list[Any]]] = {}
+        for service in sorted(model_data):
+            models = model_data[service]
+            results[service] = {}
+            for name in sorted(models):
+                results[service][name] = []
+                for instance in models[name].instances_tracked:
+                    found = {}
+                    for attr in dir(instance):
+                        if attr.startswith("_"):
+                            continue
+                        try:
+                            value = getattr(instance, attr)
+                            json.dumps(value)
+                        except Exception:  # noqa: BLE001 - not data: skipped, as moto does
+                            continue
+                        found[attr] = value
+                    results[service][name].append(found)
+        return 200, {"Content-Type": "application/javascript"}, json.dumps(results)
+
+    tolerant._tolerant = True  # type: ignore[attr-defined]
+    MotoAPIResponse.model_data = tolerant  # type: ignore[method-assign]
+
+
 def main() -> None:
+    make_model_data_tolerant()
     keep_lambda_snapstart()
     make_transactions_cheap()
     make_dynamodb_atomic()  # the lock wraps the cheap transaction too
