@@ -20,25 +20,35 @@ from chalicelib.lifecycle.change import Attempt
 from chalicelib.lifecycle.memory import MemoryStore
 from chalicelib.lifecycle.operations import (
     ANSWER_FIELDS,
+    CLOSED_AT,
     COMPLETED,
+    CUSTOMER_REPLY,
     FAILED_CAP,
     INPROGRESS,
+    LINK_MIN_EXPIRY,
     OPENED_CAP,
+    OPERATOR_ANSWER,
     PUBLIC_FIELDS,
     TASK_TOKEN,
     USED_AT,
     Claim,
     Requests,
     event,
+    link_replaced,
     link_view,
     new_request_id,
     public_view,
 )
 from chalicelib.lifecycle.rules import (
     ANSWER_NOT_DELIVERED,
+    ANSWERED_BY_OPERATOR,
+    CLOSED,
     CREATED,
+    CUSTOMER_ACCEPTED,
+    CUSTOMER_DECLINED,
     EVENTS,
     FAILED,
+    LINK_RESENT,
     NOTIFIED,
     OPENED,
     RESPONDED,
@@ -50,6 +60,8 @@ from chalicelib.lifecycle.rules import (
 from chalicelib.lifecycle.store import DynamoStore, RequestStore
 
 __all__ = [
+    "ANSWERED_BY_OPERATOR", "CLOSED", "CLOSED_AT", "CUSTOMER_ACCEPTED", "CUSTOMER_DECLINED",
+    "CUSTOMER_REPLY", "LINK_MIN_EXPIRY", "LINK_RESENT", "OPERATOR_ANSWER", "link_replaced",
     "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "COMPLETED", "CREATED", "EVENTS", "FAILED",
     "FAILED_CAP", "INPROGRESS", "NOTIFIED", "OPENED", "OPENED_CAP", "PUBLIC_FIELDS",
     "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN", "TIMEOUT", "USED_AT", "WAITING",
@@ -121,8 +133,8 @@ def rebind_link(request_id: str, task_token: str) -> bool:
     return requests().rebind_link(request_id, task_token)
 
 
-def record_open(request_id: str) -> Attempt:
-    return requests().record_open(request_id)
+def record_open(request_id: str, link_expires_at: int | None = None) -> Attempt:
+    return requests().record_open(request_id, link_expires_at)
 
 
 def record_refusal(request_id: str, reason: str) -> bool | None:
@@ -130,8 +142,9 @@ def record_refusal(request_id: str, reason: str) -> bool | None:
 
 
 def record_answer(request_id: str, decision: str, alternative_time: str | None,
-                  responded_at: str) -> Attempt:
-    return requests().record_answer(request_id, decision, alternative_time, responded_at)
+                  responded_at: str, link_expires_at: int | None = None) -> Attempt:
+    return requests().record_answer(request_id, decision, alternative_time, responded_at,
+                                    link_expires_at)
 
 
 def reopen(request_id: str, responded_at: str, status_before: str, task_token: str,
@@ -149,3 +162,31 @@ def claim_notification(request_id: str, holder: str, now: int | None = None) -> 
 
 def notify(request_id: str, message: str, source: str) -> dict[str, Any] | None:
     return requests().notify(request_id, message, source)
+
+
+def resend_link(request_id: str, expires_at: int, operator: str | None) -> Attempt:
+    return requests().resend_link(request_id, expires_at, operator)
+
+
+def undo_resend(request_id: str, expires_at: int, previous: int | None) -> bool:
+    return requests().undo_resend(request_id, expires_at, previous)
+
+
+def operator_answer(request_id: str, decision: str, alternative_time: str | None,
+                    responded_at: str, operator: str, note: str) -> Attempt:
+    return requests().operator_answer(request_id, decision, alternative_time, responded_at,
+                                      operator, note)
+
+
+def operator_answer_late(request_id: str, decision: str, alternative_time: str | None,
+                         responded_at: str, operator: str, note: str) -> Attempt:
+    return requests().operator_answer_late(request_id, decision, alternative_time,
+                                           responded_at, operator, note)
+
+
+def close(request_id: str, operator: str, note: str) -> Attempt:
+    return requests().close(request_id, operator, note)
+
+
+def customer_reply(request_id: str, accept: bool) -> Attempt:
+    return requests().customer_reply(request_id, accept)

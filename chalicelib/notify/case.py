@@ -74,7 +74,10 @@ def from_message(body: dict[str, Any], item: dict[str, Any]) -> Case:
     # The state machine's outcome decides: a timeout is a timeout even if a
     # click claimed the request whose answer never reached the workflow
     # (MarkTimeout then removed that claim's decision).
-    if body.get("outcome") == "answered":
+    # An operator's answer entered after the wait (``operatorAnswer.late``)
+    # wins over the timeout message still in the queue: the customer hears it.
+    late_answer = (item.get("operatorAnswer") or {}).get("late") is True
+    if body.get("outcome") == "answered" or late_answer:
         kind = _DECISIONS.get(decision or "", TIMED_OUT)
     else:
         kind = TIMED_OUT

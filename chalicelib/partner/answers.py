@@ -68,7 +68,14 @@ def _explain(verdict: Verdict, request: dict[str, Any] | None) -> Page | None:
     request's (see `chalicelib.links.tokens`)."""
     if request is None:
         return pages.not_found_page()
-    return _closed(request)
+    closed = _closed(request)
+    if closed is None and lifecycle.link_replaced(request, verdict.expires_at):
+        # An operator sent a newer link: this one no longer answers.
+        lifecycle.record_refusal(verdict.request_id or "", "replaced_token")
+        logs.record("partner_link_refused", level=30, requestId=verdict.request_id,
+                    reason="replaced_token")
+        return pages.link_expired_page()
+    return closed
 
 
 def _closed(request: dict[str, Any]) -> Page | None:
@@ -89,7 +96,7 @@ def open_link(token: str) -> Page:
     verdict = links.verify(token)
     if not verdict.ok:
         return _refused(verdict)
-    opened = lifecycle.record_open(verdict.request_id or "")
+    opened = lifecycle.record_open(verdict.request_id or "", verdict.expires_at)
     if not opened:
         return _explain(verdict, opened.item) or pages.temporary_error_page()
     return pages.request_page(opened.item or {}, now=clock.now(),
@@ -133,7 +140,7 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
     # The claim removes the task token and returns it (the request as it was
     # before): no read before, and no clean-up write after SendTaskSuccess.
     won = lifecycle.record_answer(request_id, chosen.decision, chosen.alternative_time,
-                                  responded_at)
+                                  responded_at, verdict.expires_at)
     if not won:
         why = _explain(verdict, won.item)
         if why:
@@ -147,9 +154,17 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
                    lifecycle.SMS_SENT, chosen, responded_at)
 
 
-def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
-            responded_at: str) -> Page:
-    """The claim is ours: hand the answer to the waiting execution."""
+DELIVERED = "delivered"
+TOO_LATE = "too_late"
+UNDELIVERED = "undelivered"
+
+
+def deliver(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
+            responded_at: str) -> str:
+    """The claim is ours: hand the answer to the waiting execution. The one
+    SendTaskSuccess path, for the partner's click and an operator's answer
+    alike. DELIVERED, TOO_LATE (the claim undone to ``Timeout``) or
+    UNDELIVERED (the request reopened with its token: answer again)."""
     output = json.dumps(chosen.output(responded_at), ensure_ascii=False)
     try:
         aws.client("stepfunctions", "interactive").send_task_success(
@@ -160,17 +175,27 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
             "ResponseMetadata", {}).get("RetryAttempts", 0)
         # After a retry, "not waiting any more" may mean our first attempt landed.
         if (retried or code not in WAIT_OVER) and _answer_landed(request_id, responded_at):
-            return _delivered(request_id, chosen)
+            return DELIVERED
         if code in WAIT_OVER:
             lifecycle.answer_too_late(request_id, responded_at, "late_answer")
             logs.record("partner_answer_late", requestId=request_id, code=code)
-            return pages.request_expired_page()
+            return TOO_LATE
         # The wait goes on: reopen the request and give the token back, so
         # the partner can answer again.
         lifecycle.reopen(request_id, responded_at, status_before, task_token,
                          "answer_not_delivered")
         logs.record("partner_answer_undelivered", level=40, requestId=request_id,
                     code=code, error=repr(exc)[:200])
+        return UNDELIVERED
+    return DELIVERED
+
+
+def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
+            responded_at: str) -> Page:
+    outcome = deliver(request_id, task_token, status_before, chosen, responded_at)
+    if outcome == TOO_LATE:
+        return pages.request_expired_page()
+    if outcome == UNDELIVERED:
         return pages.temporary_error_page()
     return _delivered(request_id, chosen)
 
