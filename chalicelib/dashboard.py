@@ -56,11 +56,10 @@ def parse_status(raw: str | None) -> str | None:
 def status_counts() -> dict[str, Any]:
     """Counts per status over the most recent ``WINDOW`` requests."""
     counts = {s: 0 for s in lifecycle.STATUSES}
-    recent = lifecycle.list_recent(limit=WINDOW)
-    for item in recent:
-        key = item.get("status")
-        if key in counts:
-            counts[key] += 1
+    recent = lifecycle.recent_statuses(WINDOW)
+    for status in recent:
+        if status in counts:
+            counts[status] += 1
     return {"counts": counts, "total": len(recent)}
 
 

@@ -101,6 +101,10 @@ def list_recent(limit: int = 100) -> list[dict[str, Any]]:
     return requests().list_recent(limit)
 
 
+def recent_statuses(limit: int) -> list[str]:
+    return requests().recent_statuses(limit)
+
+
 def link(request_id: str) -> dict[str, Any] | None:
     return requests().link(request_id)
 

@@ -164,6 +164,10 @@ class Requests:
         """The newest requests first (the dashboard's window)."""
         return self.store.list_recent(limit)
 
+    def recent_statuses(self, limit: int) -> list[str]:
+        """The statuses of the newest requests (the dashboard's counts)."""
+        return self.store.recent_statuses(limit)
+
     def link(self, request_id: str) -> dict[str, Any] | None:
         return link_view(self.get(request_id))
 
