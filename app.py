@@ -227,6 +227,15 @@ def get_request(request_id):
 
     return _json(intake.view(request_id))
 
+
+@app.route("/api/requests/{request_id}/reply", methods=["POST"], cors=True,
+           content_types=["application/json", "text/plain"])
+@answers_in_korean
+def reply_to_proposal(request_id):
+    from chalicelib import customer_reply
+
+    return _json(customer_reply.reply(request_id, app.current_request.raw_body))
+
 # --- end section: intake -----------------------------------------------------
 
 
@@ -368,10 +377,18 @@ def admin_only(event, get_response):
 @app.route("/api/admin/requests", authorizer=admin_authorizer)
 @answers_in_korean
 def admin_requests():
-    from chalicelib import dashboard
+    from chalicelib import admin_list
 
-    params = app.current_request.query_params or {}
-    return dashboard.requests_overview(dashboard.parse_status(params.get("status")))
+    return admin_list.search(app.current_request.query_params or {})
+
+
+@app.route("/api/admin/requests/{request_id}/actions", methods=["POST"],
+           authorizer=admin_authorizer, content_types=["application/json"])
+@answers_in_korean
+def admin_request_action(request_id):
+    from chalicelib import operators
+
+    return operators.act(request_id, app.current_request.raw_body)
 
 
 @app.route("/api/admin/registrations", authorizer=admin_authorizer)

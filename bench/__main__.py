@@ -30,6 +30,7 @@ Benchmark = Callable[[Any], tuple[list[Row], list[str]]]
 def _benchmarks() -> list[tuple[str, str, Benchmark, bool]]:
     """(name, label, function, needs the emulator)."""
     from bench import (
+        admin_list,
         classifier,
         cold_start,
         end_to_end,
@@ -50,13 +51,14 @@ def _benchmarks() -> list[tuple[str, str, Benchmark, bool]]:
         ("e2e", end_to_end.NAME, end_to_end.run, True),
         ("classifier", classifier.NAME, classifier.run, True),
         ("growth", registration.GROWTH, registration.run_growth, True),
+        ("list", admin_list.NAME, admin_list.run, True),
     ]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="+", metavar="NAME",
-                        help="cold package burst faults calls sms e2e classifier growth")
+                        help="cold package burst faults calls sms e2e classifier growth list")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, to try the harness (results.md not written)")
     parser.add_argument("--no-write", action="store_true", help="do not write results.md")
@@ -66,10 +68,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def options(quick: bool) -> dict[str, Any]:
     if quick:
         return {"callers": 60, "fault_callers": 60, "threads": 16, "growth_samples": 4,
-                "growth_small": 100, "growth_large": 1_000, "e2e_requests": 4, "cold_runs": 3}
+                "growth_small": 100, "growth_large": 1_000, "e2e_requests": 4, "cold_runs": 3,
+                "list_small": 100, "list_large": 2_000, "list_samples": 2}
     return {"callers": 500, "fault_callers": 200, "threads": 32, "repeat_share": 0.05,
             "growth_samples": 20, "growth_small": 100, "growth_large": 10_000,
-            "e2e_requests": 20, "cold_runs": 6}
+            "e2e_requests": 20, "cold_runs": 6,
+            "list_small": 1_000, "list_large": 100_000, "list_samples": 5}
 
 
 def main(argv: list[str] | None = None) -> int:

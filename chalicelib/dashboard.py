@@ -1,5 +1,5 @@
-"""What the operators' dashboard shows: recent requests, counts per status,
-the phone event's registrations.
+"""What the operators' dashboard shows of a request, counts per status, the
+phone event's registrations (the request list itself: ``admin_list``).
 
 Counts cover the most recent ``WINDOW`` requests (one query of the request
 index): the dashboard is about what is happening now, not an archive.
@@ -13,12 +13,12 @@ from typing import Any
 from chalicelib import clock, errors, lifecycle, phone, settings
 
 WINDOW = 1000
-LIST_LIMIT = 100
 TEXT_LIMIT = 500
 
 _FIELDS = ("requestId", "status", "intent", "reservationNumber", "partnerId", "partnerName",
            "createdAt", "updatedAt", "events", "partnerDecision", "alternativeTime",
-           "respondedAt", "notification")
+           "respondedAt", "notification", "escalatedAt", "closedAt", "closedBy", "closeNote",
+           "operatorAnswer", "customerReply", "deadline")
 
 
 def _age_seconds(created_at: str | None, now: datetime) -> int | None:
@@ -53,22 +53,14 @@ def parse_status(raw: str | None) -> str | None:
     return raw
 
 
-def requests_overview(status: str | None = None, limit: int = LIST_LIMIT) -> dict[str, Any]:
-    recent = lifecycle.list_recent(limit=WINDOW)
+def status_counts() -> dict[str, Any]:
+    """Counts per status over the most recent ``WINDOW`` requests."""
     counts = {s: 0 for s in lifecycle.STATUSES}
-    for item in recent:
-        key = item.get("status")
-        if key in counts:
-            counts[key] += 1
-    now = clock.now()
-    chosen = [i for i in recent if status is None or i.get("status") == status][:limit]
-    return {
-        "requests": [admin_view(i, now) for i in chosen],
-        "counts": counts,
-        "total": len(recent),
-        "status": status,
-        "generatedAt": clock.iso(now),
-    }
+    recent = lifecycle.recent_statuses(WINDOW)
+    for status in recent:
+        if status in counts:
+            counts[status] += 1
+    return {"counts": counts, "total": len(recent)}
 
 
 def registrations() -> dict[str, Any]:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from chalicelib import names
 from chalicelib.aws import error_code
+from chalicelib.lifecycle import indexes
 from provision import stages
 from provision.errors import StepFailed
 
@@ -136,20 +138,15 @@ class Provisioner:
             ddb.create_table(
                 TableName=name,
                 BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[
-                    {"AttributeName": a, "AttributeType": "S"}
-                    for a in ("pk", "sk", "gsi1pk", "gsi1sk")],
+                AttributeDefinitions=_attribute_definitions(),
                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
                            {"AttributeName": "sk", "KeyType": "RANGE"}],
-                GlobalSecondaryIndexes=[{
-                    "IndexName": "gsi1",
-                    "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                                  {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-                    "Projection": {"ProjectionType": "ALL"}}],
+                GlobalSecondaryIndexes=[i.definition() for i in indexes.INDEXES],
                 SSESpecification={"Enabled": True},
             )
             ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
             self.changed(f"table {name}")
+        self._ensure_indexes(ddb, name)
         ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
         if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
             ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
@@ -166,6 +163,20 @@ class Provisioner:
                 self.changed(f"table {name}: point-in-time recovery")
         self.env["TABLE_NAME"] = name
         return name
+
+    def _ensure_indexes(self, ddb: Any, name: str) -> None:
+        """A table made before an index existed gets it, one UpdateTable per
+        index (DynamoDB creates one index per call and takes no other update
+        while the table is UPDATING), waiting for each to be ACTIVE."""
+        for index in indexes.INDEXES:
+            table = ddb.describe_table(TableName=name)["Table"]
+            have = {g["IndexName"] for g in table.get("GlobalSecondaryIndexes", [])}
+            if index.name in have:
+                continue
+            ddb.update_table(TableName=name, AttributeDefinitions=_attribute_definitions(),
+                             GlobalSecondaryIndexUpdates=[{"Create": index.definition()}])
+            _wait_indexes_active(ddb, name)
+            self.changed(f"table {name}: index {index.name}")
 
     # -- SQS ----------------------------------------------------------------
     def _ensure_queue(self, name: str, attributes: dict[str, str]) -> str:
@@ -384,3 +395,22 @@ def _same_attr(current: str | None, wanted: str) -> bool:
         except ValueError:
             return False
     return current == wanted
+
+
+def _attribute_definitions() -> list[dict[str, str]]:
+    return [{"AttributeName": a, "AttributeType": "S"} for a in indexes.key_attributes()]
+
+
+def _wait_indexes_active(ddb: Any, name: str, timeout: float = 1800) -> None:
+    """Backfilling an index on a large table takes minutes; the table takes
+    the next index once it is ACTIVE again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        table = ddb.describe_table(TableName=name)["Table"]
+        busy = [g for g in table.get("GlobalSecondaryIndexes", [])
+                if g.get("IndexStatus", "ACTIVE") != "ACTIVE"]
+        if table.get("TableStatus", "ACTIVE") == "ACTIVE" and not busy:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"table {name}: indexes not active after {timeout:.0f}s")
+        time.sleep(2)

@@ -153,6 +153,11 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
             _allow(["states:SendTaskSuccess"], ANY),
             _allow(["lex:RecognizeText"], [arns.bot_alias()]),
             _secret(arns, "ADMIN_TOKEN", "LINK_SIGNING_KEYS"),
+            # Operators' resend and the customer's reply text the partner.
+            {**_allow(["sns:Publish"], ANY),
+             "Condition": {"StringEquals": {"aws:RequestedRegion": arns.sms_region}}},
+            # An operator's answer after the wait: the customer is notified.
+            _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], [arns.queue("customer-notify")]),
         ]
     if handler == "connect_event_registration":
         return [

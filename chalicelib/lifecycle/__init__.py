@@ -22,20 +22,25 @@ from chalicelib.lifecycle.operations import (
     ANSWER_ATTEMPT,
     ANSWER_FIELDS,
     ANSWER_TOKEN,
+    CLOSED_AT,
     COMPLETED,
+    CUSTOMER_REPLY,
     DEADLINE,
     ESCALATED_AT,
     FAILED_CAP,
     INPROGRESS,
     LINK_EXPIRES_AT,
+    LINK_MIN_EXPIRY,
     LOCK_SECONDS,
     OPENED_CAP,
+    OPERATOR_ANSWER,
     PUBLIC_FIELDS,
     TASK_TOKEN,
     USED_AT,
     Claim,
     Requests,
     event,
+    link_replaced,
     link_view,
     new_request_id,
     public_view,
@@ -44,10 +49,15 @@ from chalicelib.lifecycle.operations import (
 )
 from chalicelib.lifecycle.rules import (
     ANSWER_NOT_DELIVERED,
+    ANSWERED_BY_OPERATOR,
+    CLOSED,
     CREATED,
+    CUSTOMER_ACCEPTED,
+    CUSTOMER_DECLINED,
     ESCALATED,
     EVENTS,
     FAILED,
+    LINK_RESENT,
     NOTIFIED,
     OPENED,
     REMINDER_SENT,
@@ -60,11 +70,13 @@ from chalicelib.lifecycle.rules import (
 from chalicelib.lifecycle.store import DynamoStore, RequestStore
 
 __all__ = [
-    "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TOKEN", "COMPLETED",
-    "CREATED", "DEADLINE", "ESCALATED", "ESCALATED_AT", "EVENTS", "FAILED", "FAILED_CAP",
-    "INPROGRESS", "LINK_EXPIRES_AT", "LOCK_SECONDS", "NOTIFIED", "OPENED", "OPENED_CAP",
-    "PUBLIC_FIELDS", "REMINDER_SENT", "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN",
-    "TIMEOUT", "USED_AT", "WAITING",
+    "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TOKEN",
+    "ANSWERED_BY_OPERATOR", "CLOSED", "CLOSED_AT", "COMPLETED", "CREATED", "CUSTOMER_ACCEPTED",
+    "CUSTOMER_DECLINED", "CUSTOMER_REPLY", "DEADLINE", "ESCALATED", "ESCALATED_AT", "EVENTS",
+    "FAILED", "FAILED_CAP", "INPROGRESS", "LINK_EXPIRES_AT", "LINK_MIN_EXPIRY", "LINK_RESENT",
+    "LOCK_SECONDS", "NOTIFIED", "OPENED", "OPENED_CAP", "OPERATOR_ANSWER", "PUBLIC_FIELDS",
+    "REMINDER_SENT", "RESPONDED", "SMS_SENT", "STATUSES", "TASK_TOKEN", "TIMEOUT", "USED_AT",
+    "WAITING", "link_replaced",
     "Attempt", "Claim", "DynamoStore", "MemoryStore", "RequestStore", "Requests",
     "event", "link_view", "new_request_id", "public_view", "requests", "same_answer", "using",
     "waiting_deadline",
@@ -102,6 +114,10 @@ def list_recent(limit: int = 100) -> list[dict[str, Any]]:
     return requests().list_recent(limit)
 
 
+def recent_statuses(limit: int) -> list[str]:
+    return requests().recent_statuses(limit)
+
+
 def link(request_id: str) -> dict[str, Any] | None:
     return requests().link(request_id)
 
@@ -136,8 +152,8 @@ def rebind_link(request_id: str, task_token: str, deadline: str | None = None) -
     return requests().rebind_link(request_id, task_token, deadline)
 
 
-def record_open(request_id: str) -> Attempt:
-    return requests().record_open(request_id)
+def record_open(request_id: str, link_expires_at: int | None = None) -> Attempt:
+    return requests().record_open(request_id, link_expires_at)
 
 
 def record_refusal(request_id: str, reason: str) -> bool | None:
@@ -145,9 +161,10 @@ def record_refusal(request_id: str, reason: str) -> bool | None:
 
 
 def record_answer(request_id: str, decision: str, alternative_time: str | None,
-                  responded_at: str, attempt: str | None = None) -> Attempt:
+                  responded_at: str, attempt: str | None = None,
+                  link_expires_at: int | None = None) -> Attempt:
     return requests().record_answer(request_id, decision, alternative_time, responded_at,
-                                    attempt)
+                                    attempt, link_expires_at)
 
 
 def reopen(request_id: str, responded_at: str, status_before: str, task_token: str,
@@ -185,3 +202,31 @@ def claim_escalation_alarm(request_id: str) -> bool:
 
 def release_escalation_alarm(request_id: str) -> bool:
     return requests().release_escalation_alarm(request_id)
+
+
+def resend_link(request_id: str, expires_at: int, operator: str | None) -> Attempt:
+    return requests().resend_link(request_id, expires_at, operator)
+
+
+def undo_resend(request_id: str, expires_at: int, previous: int | None) -> bool:
+    return requests().undo_resend(request_id, expires_at, previous)
+
+
+def operator_answer(request_id: str, decision: str, alternative_time: str | None,
+                    responded_at: str, operator: str, note: str) -> Attempt:
+    return requests().operator_answer(request_id, decision, alternative_time, responded_at,
+                                      operator, note)
+
+
+def operator_answer_late(request_id: str, decision: str, alternative_time: str | None,
+                         responded_at: str, operator: str, note: str) -> Attempt:
+    return requests().operator_answer_late(request_id, decision, alternative_time,
+                                           responded_at, operator, note)
+
+
+def close(request_id: str, operator: str, note: str) -> Attempt:
+    return requests().close(request_id, operator, note)
+
+
+def customer_reply(request_id: str, accept: bool) -> Attempt:
+    return requests().customer_reply(request_id, accept)

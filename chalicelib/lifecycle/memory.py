@@ -58,3 +58,6 @@ class MemoryStore:
         with self._lock:
             newest = sorted(self.items.values(), key=lambda i: i.get("gsi1sk", ""), reverse=True)
             return copy.deepcopy(newest[:limit])
+
+    def recent_statuses(self, limit: int) -> list[str]:
+        return [i.get("status", "") for i in self.list_recent(limit)]

@@ -54,6 +54,7 @@ from chalicelib.lifecycle.change import (
     Attempt,
     Below,
     Change,
+    Condition,
     Equals,
     Missing,
     Present,
@@ -61,9 +62,14 @@ from chalicelib.lifecycle.change import (
 )
 from chalicelib.lifecycle.rules import (
     ANSWER_NOT_DELIVERED,
+    ANSWERED_BY_OPERATOR,
+    CLOSED,
     CREATED,
+    CUSTOMER_ACCEPTED,
+    CUSTOMER_DECLINED,
     ESCALATED,
     FAILED,
+    LINK_RESENT,
     NOTIFIED,
     OPENED,
     REMINDER_SENT,
@@ -104,6 +110,18 @@ LINK_EXPIRES_AT = "linkExpiresAt"
 # Link field on the request -> its name in `link_view`.
 _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUntil",
               SENT_AT: "sentAt", USED_AT: "usedAt", REBOUND_AT: "reboundAt"}
+
+# -- operators' actions -----------------------------------------------------------
+# The token has no nonce: a resent link is told from the old one by its expiry.
+# The request keeps the new link's expiry; a token expiring earlier is refused.
+LINK_MIN_EXPIRY = "linkMinExpiry"
+RESENT_EPOCH = "linkResentEpoch"
+# One resend per this many seconds: a double click or two operators at once
+# send one SMS, not two.
+RESEND_COOLDOWN_SECONDS = 30
+CLOSED_AT = "closedAt"
+OPERATOR_ANSWER = "operatorAnswer"
+CUSTOMER_REPLY = "customerReply"
 
 # -- counted events (strangers can trigger them) ---------------------------------
 # Counted every time but appended to the timeline only a few times: a scanner
@@ -185,6 +203,10 @@ class Requests:
     def list_recent(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest requests first (the dashboard's window)."""
         return self.store.list_recent(limit)
+
+    def recent_statuses(self, limit: int) -> list[str]:
+        """The statuses of the newest requests (the dashboard's counts)."""
+        return self.store.recent_statuses(limit)
 
     def link(self, request_id: str) -> dict[str, Any] | None:
         return link_view(self.get(request_id))
@@ -301,7 +323,7 @@ class Requests:
 
     # -- the partner's page ------------------------------------------------------
 
-    def record_open(self, request_id: str) -> Attempt:
+    def record_open(self, request_id: str, link_expires_at: int | None = None) -> Attempt:
         """The link was opened: count it on the request, only while the request
         is still waiting, and return the request for the page. (The link names
         the request, whose partner is written once at intake: the link's
@@ -312,14 +334,16 @@ class Requests:
         cannot append conditionally within one update). A refused write returns
         the request as it stood, so the caller can say why without reading it."""
         row = rules.transition("record_open")
+        current = _current_link(link_expires_at)
         first = self.store.apply(request_id, _change(
             "record_open", events=(event(OPENED),), count=OPENED_COUNT,
-            require=below_cap(OPENED_COUNT, OPENED_CAP)))
+            require=_all(below_cap(OPENED_COUNT, OPENED_CAP), current)))
         found = first.item
-        if first or not found or not row.allows(found.get("status")):
+        if first or not found or not row.allows(found.get("status")) \
+                or link_replaced(found, link_expires_at):
             return first
         return self.store.apply(request_id, Change(
-            count=OPENED_COUNT, expect_status=row.sources))
+            count=OPENED_COUNT, expect_status=row.sources, require=current))
 
     def record_refusal(self, request_id: str, reason: str) -> bool | None:
         """A link naming this request was refused: count it; append a
@@ -336,7 +360,8 @@ class Requests:
 
     def record_answer(self, request_id: str, decision: str,
                       alternative_time: str | None, responded_at: str,
-                      attempt: str | None = None) -> Attempt:
+                      attempt: str | None = None,
+                      link_expires_at: int | None = None) -> Attempt:
         """The partner's answer: the first one claims the waiting request
         (``Responded``) and moves its task token out of ``taskToken`` (to
         ``answerTaskToken``, with the page's ``attempt`` id) in the same write,
@@ -353,7 +378,7 @@ class Requests:
             "record_answer", fields=fields, moves=((ANSWER_TOKEN, TASK_TOKEN),),
             remove=(TASK_TOKEN,), returned="old",
             events=(event(RESPONDED, decision=decision),),
-            require=Present(TASK_TOKEN)))
+            require=_all(Present(TASK_TOKEN), _current_link(link_expires_at))))
 
     def reopen(self, request_id: str, responded_at: str, status_before: str,
                task_token: str, reason: str) -> bool:
@@ -455,6 +480,114 @@ class Requests:
         return done.item if done else None
 
 
+    # -- operators' actions (POST /api/admin/requests/{id}/actions) -----------------
+
+    def resend_link(self, request_id: str, expires_at: int, operator: str | None,
+                    now: int | None = None) -> Attempt:
+        """A new link for a request whose SMS went out: from now on only links
+        expiring at ``expires_at`` or later are taken. At most one per
+        ``RESEND_COOLDOWN_SECONDS``. Returns the request as it was before
+        (its previous floor, for `undo_resend`)."""
+        now = clock.epoch() if now is None else now
+        return self.store.apply(request_id, _change(
+            "resend_link", fields={LINK_MIN_EXPIRY: expires_at, RESENT_EPOCH: now},
+            returned="old", events=(event(LINK_RESENT, operator=operator),),
+            require=AllOf((Equals(LINK_STATE, COMPLETED),
+                           AnyOf((Missing(RESENT_EPOCH),
+                                  Below(RESENT_EPOCH, now - RESEND_COOLDOWN_SECONDS)))))))
+
+    def undo_resend(self, request_id: str, expires_at: int, previous: int | None) -> bool:
+        """The new link's SMS did not go out: the old links work again and the
+        operator may retry at once. Only if no later resend replaced ours."""
+        restore = {LINK_MIN_EXPIRY: previous} if previous is not None else {}
+        remove = (RESENT_EPOCH,) if previous is not None else (RESENT_EPOCH, LINK_MIN_EXPIRY)
+        return bool(self.store.apply(request_id, Change(
+            fields=restore, remove=remove, require=Equals(LINK_MIN_EXPIRY, expires_at))))
+
+    def operator_answer(self, request_id: str, decision: str, alternative_time: str | None,
+                        responded_at: str, operator: str, note: str) -> Attempt:
+        """The partner's answer taken by phone, for a waiting request: the same
+        claim as the partner's click (takes the task token, returns the request
+        as it was before), with who entered it and why."""
+        fields = _answer_fields(decision, alternative_time, responded_at)
+        fields[OPERATOR_ANSWER] = {"operator": operator, "note": note, "at": responded_at,
+                                   "late": False}
+        return self.store.apply(request_id, _change(
+            "operator_answer", fields=fields, remove=(TASK_TOKEN,), returned="old",
+            events=(event(RESPONDED, decision=decision),
+                    event(ANSWERED_BY_OPERATOR, operator=operator, note=note,
+                          decision=decision)),
+            require=Present(TASK_TOKEN)))
+
+    def operator_answer_late(self, request_id: str, decision: str,
+                             alternative_time: str | None, responded_at: str,
+                             operator: str, note: str, now: int | None = None) -> Attempt:
+        """The partner's answer taken by phone after the wait ended: the request
+        becomes ``Responded`` and its timeout notification makes room for the
+        answer's (the ``Notified`` event stays on the timeline). Refused while a
+        notification is being written (its claim is live) or once closed."""
+        now = clock.epoch() if now is None else now
+        fields = _answer_fields(decision, alternative_time, responded_at)
+        fields[OPERATOR_ANSWER] = {"operator": operator, "note": note, "at": responded_at,
+                                   "late": True}
+        return self.store.apply(request_id, _change(
+            "operator_answer_late", fields=fields,
+            remove=("notification", TASK_TOKEN, NOTIFY_CLAIM_UNTIL, NOTIFY_CLAIM_BY),
+            events=(event(RESPONDED, decision=decision),
+                    event(ANSWERED_BY_OPERATOR, operator=operator, note=note,
+                          decision=decision)),
+            require=AllOf((Missing(CLOSED_AT),
+                           AnyOf((Missing(NOTIFY_CLAIM_UNTIL),
+                                  Below(NOTIFY_CLAIM_UNTIL, now)))))))
+
+    def close(self, request_id: str, operator: str, note: str) -> Attempt:
+        """An operator closes a finished request, once; its status stays."""
+        at = clock.iso()
+        return self.store.apply(request_id, _change(
+            "close", fields={CLOSED_AT: at, "closedBy": operator, "closeNote": note},
+            events=(event(CLOSED, operator=operator, note=note),), require=Missing(CLOSED_AT)))
+
+    # -- the customer's reply to a proposed time --------------------------------------
+
+    def customer_reply(self, request_id: str, accept: bool) -> Attempt:
+        """Once, and only after the partner proposed another time."""
+        name, kind = (("customer_accept", CUSTOMER_ACCEPTED) if accept
+                      else ("customer_decline", CUSTOMER_DECLINED))
+        return self.store.apply(request_id, _change(
+            name, fields={CUSTOMER_REPLY: {"accept": accept, "at": clock.iso()}},
+            events=(event(kind),),
+            require=AllOf((Equals("partnerDecision", "propose"), Missing(CUSTOMER_REPLY)))))
+
+
+def _answer_fields(decision: str, alternative_time: str | None,
+                   responded_at: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {"partnerDecision": decision, "respondedAt": responded_at,
+                              USED_AT: responded_at}
+    if alternative_time:
+        fields["alternativeTime"] = alternative_time
+    return fields
+
+
+def _current_link(link_expires_at: int | None) -> Condition | None:
+    """A link is current unless an operator resent a later one (see LINK_MIN_EXPIRY)."""
+    if link_expires_at is None:
+        return None
+    return AnyOf((Missing(LINK_MIN_EXPIRY), Below(LINK_MIN_EXPIRY, link_expires_at + 1)))
+
+
+def link_replaced(request: dict[str, Any] | None, link_expires_at: int | None) -> bool:
+    """Was this link replaced by a resent one?"""
+    floor = (request or {}).get(LINK_MIN_EXPIRY)
+    return link_expires_at is not None and isinstance(floor, int) and link_expires_at < floor
+
+
+def _all(*parts: Condition | None) -> Condition | None:
+    present = tuple(p for p in parts if p is not None)
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else AllOf(present)
+
+
 def same_answer(request: dict[str, Any] | None, decision: str,
                 alternative_time: str | None, attempt: str | None) -> bool:
     """Is ``request`` (as a refused claim found it) already answered by this
@@ -469,6 +602,10 @@ def same_answer(request: dict[str, Any] | None, decision: str,
 def _held(task_token: str) -> AllOf:
     """The link is held by the delivery with this task token."""
     return AllOf((Equals(LINK_STATE, INPROGRESS), Equals(TASK_TOKEN, task_token)))
+
+
+# Who among the operators acted and their note stay with the operators.
+_INTERNAL_EVENT_FIELDS = ("operator", "note")
 
 
 def _reminder_held(holder: str) -> AllOf:
@@ -488,7 +625,8 @@ def public_view(item: dict[str, Any]) -> dict[str, Any]:
     only while the partner is waited for."""
     view = {k: item[k] for k in PUBLIC_FIELDS if k in item and k != DEADLINE}
     if "events" in view:
-        view["events"] = [e for e in view["events"] if e.get("audience") != OPERATORS]
+        view["events"] = [{k: v for k, v in e.items() if k not in _INTERNAL_EVENT_FIELDS}
+                          for e in view["events"] if e.get("audience") != OPERATORS]
     deadline = waiting_deadline(item)
     if deadline:
         view[DEADLINE] = deadline

@@ -28,8 +28,15 @@ NOTIFIED = "Notified"
 ANSWER_NOT_DELIVERED = "AnswerNotDelivered"
 REMINDER_SENT = "ReminderSent"
 ESCALATED = "Escalated"
+# Operators' actions and the customer's reply to a proposed time (contract §5).
+LINK_RESENT = "LinkResent"
+ANSWERED_BY_OPERATOR = "AnsweredByOperator"
+CLOSED = "Closed"
+CUSTOMER_ACCEPTED = "CustomerAccepted"
+CUSTOMER_DECLINED = "CustomerDeclined"
 EVENTS = (CREATED, SMS_SENT, OPENED, RESPONDED, TIMEOUT, NOTIFIED, FAILED,
-          ANSWER_NOT_DELIVERED, REMINDER_SENT, ESCALATED)
+          ANSWER_NOT_DELIVERED, REMINDER_SENT, ESCALATED, LINK_RESENT, ANSWERED_BY_OPERATOR,
+          CLOSED, CUSTOMER_ACCEPTED, CUSTOMER_DECLINED)
 
 # While the partner is being waited for (the link works, an answer is taken).
 WAITING = (CREATED, SMS_SENT)
@@ -102,6 +109,19 @@ TRANSITIONS: tuple[Transition, ...] = (
                "a delivery of the notify message takes the request for a while"),
     Transition("notify", ANY, (), (NOTIFIED,),
                "the customer's message is stored, at most once"),
+    Transition("resend_link", WAITING, (), (LINK_RESENT,),
+               "an operator sends the partner a new link; links expiring before it are refused"),
+    Transition("operator_answer", WAITING, (RESPONDED,), (RESPONDED, ANSWERED_BY_OPERATOR),
+               "an operator enters the partner's answer taken by phone; the workflow gets it"),
+    Transition("operator_answer_late", (TIMEOUT,), (RESPONDED,),
+               (RESPONDED, ANSWERED_BY_OPERATOR),
+               "an operator enters the partner's answer after the wait; the customer is told anew"),
+    Transition("close", (RESPONDED, TIMEOUT, FAILED), (), (CLOSED,),
+               "an operator closes a finished request (follow-up done)"),
+    Transition("customer_accept", (RESPONDED,), (), (CUSTOMER_ACCEPTED,),
+               "the customer accepts the partner's proposed time, once"),
+    Transition("customer_decline", (RESPONDED,), (), (CUSTOMER_DECLINED,),
+               "the customer declines the partner's proposed time, once"),
 )
 
 BY_NAME = {t.name: t for t in TRANSITIONS}

@@ -40,6 +40,9 @@ class RequestStore(Protocol):
     def list_recent(self, limit: int) -> list[dict[str, Any]]:
         """The newest requests first."""
 
+    def recent_statuses(self, limit: int) -> list[str]:
+        """The statuses of the newest ``limit`` requests (nothing else read back)."""
+
 
 class _Expression:
     """Placeholders for one UpdateItem: every name and value goes through one."""
@@ -131,3 +134,19 @@ class DynamoStore:
 
     def list_recent(self, limit: int) -> list[dict[str, Any]]:
         return list(table.query(LIST_PARTITION, index=LIST_INDEX, forward=False, limit=limit))
+
+    def recent_statuses(self, limit: int) -> list[str]:
+        out: list[str] = []
+        kwargs: dict[str, Any] = {
+            "TableName": table.name(), "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "gsi1pk = :pk", "ScanIndexForward": False,
+            "ProjectionExpression": "#s", "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": table.values({":pk": LIST_PARTITION})}
+        while len(out) < limit:
+            kwargs["Limit"] = limit - len(out)
+            page = table.client().query(**kwargs)
+            out += [i.get("status", {}).get("S", "") for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return out

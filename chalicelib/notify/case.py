@@ -76,9 +76,13 @@ def from_message(body: dict[str, Any], item: dict[str, Any]) -> Case:
     "accepted" for a request the partner never answered."""
     decision = item.get("partnerDecision")
     alternative = item.get("alternativeTime")
-    # A timeout is a timeout even if a click claimed the request whose answer
-    # never reached the workflow (MarkTimeout then removed that claim's decision).
-    if body.get("outcome") == "answered":
+    # The state machine's outcome decides: a timeout is a timeout even if a
+    # click claimed the request whose answer never reached the workflow
+    # (MarkTimeout then removed that claim's decision).
+    # An operator's answer entered after the wait (``operatorAnswer.late``)
+    # wins over the timeout message still in the queue: the customer hears it.
+    late_answer = (item.get("operatorAnswer") or {}).get("late") is True
+    if body.get("outcome") == "answered" or late_answer:
         if item.get("status") != "Responded" or decision not in _DECISIONS:
             raise NotAnswered("the request holds no partner's answer")
         kind = _DECISIONS[decision]

@@ -82,7 +82,14 @@ def _explain(verdict: Verdict, request: dict[str, Any] | None) -> Page | None:
     request's (see `chalicelib.links.tokens`)."""
     if request is None:
         return pages.not_found_page()
-    return _closed(request)
+    closed = _closed(request)
+    if closed is None and lifecycle.link_replaced(request, verdict.expires_at):
+        # An operator sent a newer link: this one no longer answers.
+        lifecycle.record_refusal(verdict.request_id or "", "replaced_token")
+        logs.record("partner_link_refused", level=30, requestId=verdict.request_id,
+                    reason="replaced_token")
+        return pages.link_expired_page()
+    return closed
 
 
 def _closed(request: dict[str, Any]) -> Page | None:
@@ -103,7 +110,7 @@ def open_link(token: str) -> Page:
     verdict = links.verify(token)
     if not verdict.ok:
         return _refused(verdict)
-    opened = lifecycle.record_open(verdict.request_id or "")
+    opened = lifecycle.record_open(verdict.request_id or "", verdict.expires_at)
     if not opened:
         if (opened.item or {}).get("status") == lifecycle.RESPONDED:
             return pages.answered_page(opened.item or {})  # a reload after answering
@@ -158,7 +165,7 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
     # The claim removes the task token and returns it (the request as it was
     # before): no read before, and no clean-up write after SendTaskSuccess.
     won = lifecycle.record_answer(request_id, chosen.decision, chosen.alternative_time,
-                                  responded_at, attempt)
+                                  responded_at, attempt, verdict.expires_at)
     if not won:
         if lifecycle.same_answer(won.item, chosen.decision, chosen.alternative_time, attempt):
             # Our own earlier try won (its reply was lost): finish it.
@@ -190,10 +197,21 @@ def _finish_retry(request_id: str, request: dict[str, Any], chosen: forms.Answer
                    request.get(lifecycle.ANSWER_ATTEMPT), intent=request.get("intent"))
 
 
-def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
-            responded_at: str, attempt: str | None = None,
-            intent: str | None = None) -> Page:
-    """The claim is ours: hand the answer to the waiting execution."""
+DELIVERED = "delivered"
+TOO_LATE = "too_late"
+UNDELIVERED = "undelivered"
+UNCONFIRMED = "unconfirmed"
+UNKNOWN = "unknown"
+
+
+def deliver(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
+            responded_at: str, attempt: str | None = None) -> str:
+    """The claim is ours: hand the answer to the waiting execution. The one
+    SendTaskSuccess path, for the partner's click and an operator's answer
+    alike. DELIVERED; TOO_LATE (the claim undone to ``Timeout``); UNCONFIRMED
+    (sent, no reply: the claim stays, the same answer's retry learns the
+    truth); UNKNOWN (an outage: the request reopened, answering again is
+    safe); UNDELIVERED (the request reopened with its token: answer again)."""
     output = json.dumps(chosen.output(responded_at), ensure_ascii=False)
     try:
         aws.client("stepfunctions", "interactive").send_task_success(
@@ -203,11 +221,11 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
         # "Not waiting any more" may mean an earlier try of this very answer
         # landed (botocore's retry, or the partner's): never undo that.
         if _answer_landed(request_id, responded_at):
-            return _delivered(request_id, chosen, intent)
+            return DELIVERED
         if code in WAIT_OVER:
             lifecycle.answer_too_late(request_id, responded_at, "late_answer")
             logs.record("partner_answer_late", requestId=request_id, code=code)
-            return pages.request_expired_page()
+            return TOO_LATE
         if attempt and _maybe_sent(exc, code):
             # Sent, but no reply: Step Functions may have taken it. Undoing the
             # claim could undo a delivered answer, so it stays; the partner's
@@ -215,7 +233,7 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
             # learns the truth. Unanswered, the wait's timeout closes it.
             logs.record("partner_answer_unconfirmed", level=30, requestId=request_id,
                         error=repr(exc)[:200])
-            return pages.temporary_error_page()
+            return UNCONFIRMED
         # The wait goes on: reopen the request and give the token back, so
         # the partner can answer again.
         lifecycle.reopen(request_id, responded_at, status_before, task_token,
@@ -226,7 +244,20 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
             # No answer from Step Functions: it may have taken the answer. The
             # link is given back; answering again is safe (a second
             # SendTaskSuccess after the first landed finds it landed, above).
-            return pages.unavailable_page(answer_unknown=True)
+            return UNKNOWN
+        return UNDELIVERED
+    return DELIVERED
+
+
+def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.Answer,
+            responded_at: str, attempt: str | None = None,
+            intent: str | None = None) -> Page:
+    outcome = deliver(request_id, task_token, status_before, chosen, responded_at, attempt)
+    if outcome == TOO_LATE:
+        return pages.request_expired_page()
+    if outcome == UNKNOWN:
+        return pages.unavailable_page(answer_unknown=True)
+    if outcome in (UNDELIVERED, UNCONFIRMED):
         return pages.temporary_error_page()
     return _delivered(request_id, chosen, intent)
 

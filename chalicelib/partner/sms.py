@@ -85,3 +85,18 @@ def compose(partner_name: str | None, service_name: str | None, link: str,
     # Only a base URL longer than MAX_BASE_URL_CHARS gets here: a longer SMS
     # still beats no SMS.
     return _text(tag, "", "", until, link, bare=bool(until))
+
+
+def compose_reply(accept: bool, when: str | None, service_name: str | None,
+                  limit: int = LIMIT) -> str:
+    """The partner's SMS after the customer's reply to their proposed time."""
+    verdict = "수락했어요" if accept else "거절했어요"
+    moment = f"시간({when})을" if when else "시간을"
+    service = _cut(_clean(service_name), SERVICE_NAME_MAX)
+    for size in range(len(service), -1, -1):
+        s = _cut(service, size)
+        about = f"{s} 요청에 " if s else ""
+        text = f"[예약확인] 고객이 {about}제안하신 {moment} {verdict}."
+        if length(text) <= limit:
+            return text
+    return f"[예약확인] 고객이 제안하신 시간을 {verdict}."

@@ -173,7 +173,7 @@ def test_a_failure_inside_is_a_short_korean_500_without_details(client, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("table exploded at /secret/path")
 
-    monkeypatch.setattr(dashboard, "requests_overview", broken)
+    monkeypatch.setattr(dashboard, "status_counts", broken)
     response = client.http.get("/api/admin/requests", headers=auth())
     assert response.status_code == 500
     body = json.loads(response.body)

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from chalicelib import names
+from chalicelib.lifecycle import indexes
 from provision import stages
 from provision.core import Provisioner
 
@@ -22,11 +23,35 @@ def test_second_run_changes_nothing(stack_env):
     assert env["TABLE_NAME"] == names.table_name("local")
 
 
+def test_an_older_table_gets_the_missing_indexes_once(stack_env):
+    """A table made before the admin list's indexes gets them by UpdateTable,
+    one per call; a second run changes nothing."""
+    ddb = boto3.client("dynamodb")
+    for gone in (indexes.BY_ID, indexes.ESCALATED):
+        ddb.update_table(TableName="partnerline-local",
+                         GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": gone}}])
+    calls = []
+    prov = Provisioner("local", region="ap-northeast-2")
+    prov.client("dynamodb").meta.events.register(
+        "provide-client-params.dynamodb.UpdateTable", lambda params, **_: calls.append(params))
+    prov.ensure_table()
+    assert sorted(c["GlobalSecondaryIndexUpdates"][0]["Create"]["IndexName"] for c in calls) \
+        == sorted([indexes.BY_ID, indexes.ESCALATED])
+    assert all(len(c["GlobalSecondaryIndexUpdates"]) == 1 for c in calls)
+    have = [i["IndexName"] for i in ddb.describe_table(
+        TableName="partnerline-local")["Table"]["GlobalSecondaryIndexes"]]
+    assert sorted(have) == sorted(i.name for i in indexes.INDEXES)
+    again = Provisioner("local", region="ap-northeast-2")
+    again.ensure_table()
+    assert again.changes == []
+
+
 def test_table_has_keys_index_and_ttl(stack_env):
     ddb = boto3.client("dynamodb")
     table = ddb.describe_table(TableName="partnerline-local")["Table"]
     assert {k["AttributeName"] for k in table["KeySchema"]} == {"pk", "sk"}
-    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["gsi1"]
+    assert sorted(i["IndexName"] for i in table["GlobalSecondaryIndexes"]) == sorted(
+        i.name for i in indexes.INDEXES)
     ttl = ddb.describe_time_to_live(TableName="partnerline-local")["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "expiresAt"
 
