@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from devstack import emulator, ports
-from devstack.dispatcher import Dispatcher, subscriptions
+from devstack.dispatcher import Dispatcher, stream_subscriptions, subscriptions
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "local"
@@ -141,7 +141,11 @@ class LocalStack:
         subs = subscriptions(app_module.app, app_module)
         for sub in subs:
             self.report(f"SQS 디스패처: {sub.queue} → {sub.function_name}")
-        return Dispatcher(subs, sqs, retry_after=self.retry_after, report=self.report).start()
+        streams = stream_subscriptions(app_module.app, app_module)
+        for stream in streams:
+            self.report(f"스트림 디스패처: DynamoDB 스트림 → {stream.function_name}")
+        return Dispatcher(subs, sqs, retry_after=self.retry_after, report=self.report,
+                          streams=streams).start()
 
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -21,6 +21,7 @@ STEPFUNCTIONS_DIR = stages.PROJECT_DIR / "stepfunctions"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 VISIBILITY_FACTOR = 6  # AWS's advice for queues behind Lambda
+STREAM_VIEW_TYPE = "KEYS_ONLY"
 
 
 class Provisioner:
@@ -68,6 +69,7 @@ class Provisioner:
     # -- the whole stage ----------------------------------------------------
     def run(self) -> dict[str, str]:
         steps = [("DynamoDB 테이블", self.ensure_table),
+                 ("DynamoDB 스트림 (등록 로그)", self.ensure_table_stream),
                  ("SQS 큐", self.ensure_queues),
                  ("S3 버킷", self.ensure_buckets),
                  ("Step Functions", self.ensure_state_machines)]
@@ -155,6 +157,25 @@ class Provisioner:
                 self.changed(f"table {name}: point-in-time recovery")
         self.env["TABLE_NAME"] = name
         return name
+
+    def ensure_table_stream(self) -> str:
+        """The table's stream, which triggers the registration log's rebuild
+        (KEYS_ONLY: the handler needs only which item changed; the rebuild
+        reads the table, so no phone number travels in the stream). Enabling
+        is idempotent here: an enabled stream of any view type carries the
+        keys, and DynamoDB refuses to enable a second one."""
+        ddb = self.client("dynamodb")
+        name = names.table_name(self.stage)
+        described = ddb.describe_table(TableName=name)["Table"]
+        if not described.get("StreamSpecification", {}).get("StreamEnabled"):
+            ddb.update_table(TableName=name, StreamSpecification={
+                "StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE})
+            ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+            described = ddb.describe_table(TableName=name)["Table"]
+            self.changed(f"table {name}: stream ({STREAM_VIEW_TYPE})")
+        arn = described["LatestStreamArn"]
+        self.env["REGISTRATION_STREAM_ARN"] = arn
+        return arn
 
     # -- SQS ----------------------------------------------------------------
     def _ensure_queue(self, name: str, attributes: dict[str, str]) -> str:

@@ -32,7 +32,7 @@ STAGES: dict[str, dict[str, Any]] = {
 PROVISIONED = ("STAGE", "TABLE_NAME", "EVENT_BUCKET", "WEB_BUCKET", "WEB_URL", "API_URL",
                "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",
                "ADMIN_TOKEN_PARAM", "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL",
-               "SMS_REGION")
+               "SMS_REGION", "REGISTRATION_STREAM_ARN")
 
 # Overrides the event bucket's name for one run (`make deploy EVENT_BUCKET=...`).
 EVENT_BUCKET_OVERRIDE = "EVENT_BUCKET_NAME"

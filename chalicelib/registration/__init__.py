@@ -8,7 +8,6 @@ Modules: ``validation`` (what the caller keyed), ``answers`` (what they hear),
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,7 +25,7 @@ from chalicelib.registration.store import (
 
 __all__ = [
     "AlreadyRegistered", "DrawRefused", "NumbersExhausted", "Registration",
-    "answer_call", "draw", "handle_log_records", "rebuild_logs", "register_employee",
+    "answer_call", "draw", "handle_stream_records", "register_employee",
     "registration_summary",
     "registrations",
 ]
@@ -42,32 +41,27 @@ def registration_summary(event_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def handle_log_records(records: Iterable[dict[str, Any]]) -> dict[str, int | None]:
-    """Lambda's SQS records of the ``registration-log`` queue -> rebuilt files."""
-    records = list(records)
-    sent = [str(r.get("attributes", {}).get("SentTimestamp", "")) for r in records]
-    newest = max(int(s) for s in sent) if sent and all(s.isdigit() for s in sent) else None
-    return rebuild_logs((str(r.get("body", "")) for r in records), sent_at_ms=newest)
+def handle_stream_records(records: Iterable[dict[str, Any]]) -> dict[str, int | None]:
+    """The table's stream (Lambda's DynamoDB records) -> rebuilt log files.
 
-
-def rebuild_logs(message_bodies: Iterable[str],
-                 sent_at_ms: int | None = None) -> dict[str, int | None]:
-    """The ``registration-log`` consumer: one rebuild per event named in the
-    batch (ten messages cost one rebuild, not ten), none for a file that
-    already covers the batch (``sent_at_ms``: the newest SQS SentTimestamp of
-    the batch). Returns lines per file (None: already covered)."""
-    targets: dict[tuple[str, str], set[str]] = {}
-    for body in message_bodies:
-        try:
-            message = json.loads(body)
-        except (TypeError, ValueError):
-            message = {}
-        if not isinstance(message, dict):
-            message = {}
-        event_id = str(message.get("eventId") or settings.current().event_id)
-        wanted = targets.setdefault(
-            (event_id, event_log.safe_key(message.get("logKey"), event_id)), set())
-        if message.get("employeeId"):
-            wanted.add(str(message["employeeId"]))
-    return {key: event_log.rebuild(event_id, key, must_include=wanted, sent_at_ms=sent_at_ms)
-            for (event_id, key), wanted in targets.items()}
+    Only registration items (``EVENT#<id>`` / ``EMP#...``) ask for a rebuild;
+    every other write to the shared table (partner requests, lottery numbers,
+    draws) is passed over by its keys alone. One rebuild per event named in
+    the batch, none when the file's table read began after the newest record
+    of the batch was written (``event_log.rebuild``'s ``sent_at_ms``).
+    Returns lines per file (None: already covered)."""
+    wanted: dict[str, set[str]] = {}
+    written: dict[str, list[int | None]] = {}
+    for record in records:
+        event_id, employee_id = event_log.registration_keys(record)
+        if event_id is None:
+            continue
+        ids = wanted.setdefault(event_id, set())
+        if record.get("eventName") != "REMOVE":
+            ids.add(employee_id)
+        written.setdefault(event_id, []).append(event_log.written_by_ms(record))
+    newest = {event_id: None if None in times else max(times)  # type: ignore[type-var]
+              for event_id, times in written.items()}
+    return {event_log.log_key(event_id): event_log.rebuild(
+                event_id, must_include=ids, sent_at_ms=newest[event_id])
+            for event_id, ids in wanted.items()}
