@@ -17,9 +17,10 @@ Each file carries, as object metadata, the moment its table read began. A
 stream record's ``ApproximateCreationDateTime`` is when its write committed,
 so a file whose read began after the batch's newest record (with a margin for
 clock skew and the timestamp's rounding) already holds those registrations:
-the batch is done with one HeadObject instead of a rebuild. Under a burst this collapses the backlog -- each rebuild
-covers every message sent before it started -- so the file lags by about one
-rebuild, not by one rebuild per batch.
+the batch is done with one HeadObject instead of a rebuild. Under a burst
+this collapses the backlog -- each rebuild covers every write committed
+before it started -- so the file lags by about one rebuild, not by one
+rebuild per batch.
 """
 
 from __future__ import annotations
