@@ -95,24 +95,26 @@ class Provisioner:
 
     def run_after_deploy(self, connect_instance_id: str | None = None) -> dict[str, str]:
         """After `chalice deploy`: what needs the deployed functions."""
-        from provision import alarms, connect, gateway_responses, http_api, snapstart
+        from provision import alarms, connect, gateway_responses, http_api, snapstart, streams
 
         # First: the HTTP API and Connect are wired to what this step says to invoke.
-        self._step("[1/4] Lambda SnapStart " + ("켜기" if snapstart.enabled(self.stage)
+        self._step("[1/5] Lambda SnapStart " + ("켜기" if snapstart.enabled(self.stage)
                                                 else "끔 (스테이지 설정)"))
         snapstart.ensure(self)
-        self._step("[2/4] HTTP API ↔ Lambda")
+        self._step("[2/5] HTTP API ↔ Lambda")
         http_api.ensure_routes(self)
-        self._step("[3/4] REST API 게이트웨이 응답 (한국어)")
+        self._step("[3/5] REST API 게이트웨이 응답 (한국어)")
         gateway_responses.ensure(self)
+        self._step("[4/5] 등록 로그 스트림 연결 (재시도·분할·필터)")
+        streams.ensure(self)
         if connect_instance_id:
-            self._step("[4/4] Amazon Connect")
+            self._step("[5/5] Amazon Connect")
             connect.ensure(self, connect_instance_id)
             # Connect's own errors for the flow: a function it could not invoke
             # never reaches the registration metric.
             alarms.ensure(self, connect_instance_id)
         else:
-            self._step("[4/4] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
+            self._step("[5/5] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
         return dict(self.env)
 
     # -- DynamoDB -----------------------------------------------------------

@@ -1,0 +1,109 @@
+"""The registration log off the caller's path: how far axcl_event.txt lags a
+large event, and what the caller's path costs against the floor -- a bare
+two-item conditional TransactWriteItems on the same emulator, side by side.
+
+The file's lag after a 500-call burst is in the burst benchmark
+(bench/registration.py); here the event is at 10,000 registrations."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bench import calls as callers
+from bench import registration
+from bench.report import Row, ratio
+
+LAG = "Registration log lag"
+THROUGHPUT = "Registration throughput"
+GOAL = 0.6
+
+
+def run_lag(stage: Any) -> tuple[list[Row], list[str]]:
+    """An event pre-filled to ``large`` - ``burst`` registrations, then a burst
+    of ``burst`` calls through the handler with the stream delivered; the lag
+    is from the last answer to a file holding all ``large`` lines."""
+    opts = stage.options
+    large = opts.get("growth_large", 10_000)
+    burst_n = opts.get("lag_burst", 50)
+    app_module = stage.app_module
+    ddb, s3 = stage.boto_client("dynamodb"), stage.boto_client("s3")
+    event_id = registration.new_event_id("lag")
+    stage.progress(f"log lag: pre-filling {large - burst_n:,} registrations")
+    registration.prefill_ours(app_module, event_id, large - burst_n, ddb, random.Random(11))
+    calls = [callers.Call(str(50_000_000 + i), f"+8210{i:08d}", f"lag-{i}")
+             for i in range(burst_n - 1)]   # the pre-fill registered one through the handler
+    from chalicelib.registration import store
+
+    with registration.event(event_id), registration.log_stream(app_module, stage.endpoint):
+        answered = callers.burst(app_module.connect_event_registration, calls,
+                                 opts.get("threads", 32))
+        everyone = {r["employeeId"] for r in store.registrations(event_id)}
+        lag = registration.wait_for_log(event_id, everyone, s3)
+    ok = sum(a.status == "SUCCESS" for a in answered)
+    rows = [Row(LAG, f"axcl_event.txt complete after the last answer, at {len(everyone):,} "
+                     "registrations", f"{lag:.2f} s",
+                f"{ok} of {len(calls)} calls SUCCESS in the final burst",
+                "the table's stream → handle_registration_log (dispatcher polling 4×/s, "
+                "as Lambda); each rebuild reads the whole event and writes it whole")]
+    return rows, []
+
+
+def _bare_transaction(client: Any, table_name: str, prefix: str, n: int) -> float:
+    """The floor: two conditional puts in one transaction, nothing else."""
+    started = time.perf_counter()
+    client.transact_write_items(TransactItems=[
+        {"Put": {"TableName": table_name, "ConditionExpression": "attribute_not_exists(pk)",
+                 "Item": {"pk": {"S": f"{prefix}#EMP"}, "sk": {"S": f"EMP#{n}"},
+                          "phone": {"S": "+821000000000"}, "contactId": {"S": str(n)}}}},
+        {"Put": {"TableName": table_name, "ConditionExpression": "attribute_not_exists(pk)",
+                 "Item": {"pk": {"S": f"{prefix}#LOT#{n % 40}"}, "sk": {"S": f"LOT#{n}"},
+                          "employeeId": {"S": str(n)}}}},
+    ])
+    return time.perf_counter() - started
+
+
+def run_throughput(stage: Any) -> tuple[list[Row], list[str]]:
+    """Ours (the Connect handler, whole) and the bare transaction, the same
+    number of calls on the same threads, in alternating rounds so that a noisy
+    neighbour slows both alike."""
+    from chalicelib import aws, table
+
+    opts = stage.options
+    n, threads, rounds = opts.get("callers", 500), opts.get("threads", 32), 4
+    app_module = stage.app_module
+    client = aws.client("dynamodb", "caller")   # the client the handler uses
+    prefix = f"bench-bare-{secrets.token_hex(3)}"
+    per_round = n // rounds
+    seconds = {"ours": 0.0, "bare": 0.0}
+    done = {"ours": 0, "bare": 0}
+    ids = iter(range(60_000_000, 61_000_000))
+    with registration.event(registration.new_event_id("throughput")):
+        registration.warm_up(app_module.connect_event_registration)
+        _bare_transaction(client, table.name(), prefix + "-warm", 0)
+        for _ in range(rounds):
+            calls = [callers.Call(str(next(ids)), "+821012340000", secrets.token_hex(8))
+                     for _ in range(per_round)]
+            started = time.perf_counter()
+            answered = callers.burst(app_module.connect_event_registration, calls, threads)
+            seconds["ours"] += time.perf_counter() - started
+            done["ours"] += sum(a.status == "SUCCESS" for a in answered)
+            numbers = [next(ids) for _ in range(per_round)]
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(lambda k: _bare_transaction(client, table.name(), prefix, k),
+                              numbers))
+            seconds["bare"] += time.perf_counter() - started
+            done["bare"] += per_round
+    ours_rate, bare_rate = done["ours"] / seconds["ours"], done["bare"] / seconds["bare"]
+    verdict = "meets" if ours_rate >= GOAL * bare_rate else "BELOW"
+    rows = [Row(THROUGHPUT, f"registrations per second ({n} calls, {threads} threads)",
+                f"{ours_rate:.0f}/s", f"bare 2-item conditional transaction: {bare_rate:.0f}/s",
+                f"ratio {ratio(ours_rate, bare_rate)} (goal ≥ {GOAL}×, {verdict}); "
+                f"{rounds} alternating rounds; ours = the whole Connect handler "
+                "(validation, transaction, answer, log line and metric); the log's "
+                "stream consumer is off the caller's path and not running here")]
+    return rows, []
