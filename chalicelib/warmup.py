@@ -33,7 +33,7 @@ Client = tuple[str, str]  # (service, chalicelib.aws profile)
 PLAN: dict[str, tuple[tuple[str, ...], tuple[Client, ...]]] = {
     "app": (("chalicelib.intake",), (("dynamodb", "default"), ("stepfunctions", "default"))),
     "connect_event_registration": (("chalicelib.registration",),
-                                   (("dynamodb", "caller"), ("sqs", "caller_once"))),
+                                   (("dynamodb", "caller"), ("s3", "caller_once"))),
     "handle_registration_log": (("chalicelib.registration",),
                                 (("dynamodb", "default"), ("s3", "default"))),
     "handle_partner_link": (("chalicelib.partner",), (("dynamodb", "default"), ("sns", "default"))),

@@ -129,15 +129,21 @@ def unprovisioned(argv: list[str]) -> str | None:
     app.py subscribes to): a Korean message when it is missing, else None."""
     if "deploy" not in argv:
         return None
+    from pathlib import Path
+
     from provision import stages
 
-    stage = "dev"
+    found = {"--stage": "dev", "--project-dir": None}
     for i, arg in enumerate(argv):
-        if arg == "--stage" and i + 1 < len(argv):
-            stage = argv[i + 1]
-        elif arg.startswith("--stage="):
-            stage = arg.split("=", 1)[1]
-    env = stages.load_config().get("stages", {}).get(stage, {}).get("environment_variables", {})
+        for option in found:
+            if arg == option and i + 1 < len(argv):
+                found[option] = argv[i + 1]
+            elif arg.startswith(option + "="):
+                found[option] = arg.split("=", 1)[1]
+    stage, project = found["--stage"] or "dev", found["--project-dir"]
+    path = Path(project) / ".chalice" / "config.json" if project else stages.CONFIG_PATH
+    env = stages.load_config(path).get("stages", {}).get(stage, {}).get(
+        "environment_variables", {})
     if env.get("REGISTRATION_STREAM_ARN"):
         return None
     return (f"스테이지 {stage}의 DynamoDB 스트림 ARN(REGISTRATION_STREAM_ARN)이 "
