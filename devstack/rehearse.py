@@ -542,6 +542,9 @@ def load_app(project: Path) -> Any:
         sys.path.insert(0, str(PROJECT_DIR))
     saved = os.environ.get("STAGE")
     os.environ["STAGE"] = STAGE
+    # The stream ARN comes from the project's config (another stage's, from
+    # this process's environment, would name the wrong table's stream).
+    stream = os.environ.pop("REGISTRATION_STREAM_ARN", None)
     try:
         spec = importlib.util.spec_from_file_location(f"_rehearsed_app_{STAGE}",
                                                       project / "app.py")
@@ -552,6 +555,8 @@ def load_app(project: Path) -> Any:
             os.environ.pop("STAGE", None)
         else:
             os.environ["STAGE"] = saved
+        if stream is not None:
+            os.environ["REGISTRATION_STREAM_ARN"] = stream
     return module.app
 
 

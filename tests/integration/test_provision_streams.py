@@ -30,10 +30,13 @@ def test_the_stream_is_enabled_once_keys_only_and_its_arn_provisioned(emulator):
 
 def test_after_deploy_sets_retries_bisection_and_the_registration_filter(emulator):
     mapping = chalice_rest_api.stream_mapping(STAGE, REGION)
+    lam = boto3.client("lambda", region_name=REGION)
+    # As `chalice deploy` leaves it (other tests may have run this step already).
+    lam.update_event_source_mapping(UUID=mapping["UUID"], BisectBatchOnFunctionError=False,
+                                    MaximumRetryAttempts=-1, FilterCriteria={"Filters": []})
     prov = Provisioner(STAGE, region=REGION)
     streams.ensure(prov)
-    got = boto3.client("lambda", region_name=REGION).get_event_source_mapping(
-        UUID=mapping["UUID"])
+    got = lam.get_event_source_mapping(UUID=mapping["UUID"])
     assert got["BisectBatchOnFunctionError"] is True
     assert got["MaximumRetryAttempts"] == streams.MAX_RETRY_ATTEMPTS
     assert got["FilterCriteria"] == streams.REGISTRATION_FILTER
