@@ -32,6 +32,9 @@ NLU_BACKENDS = ("lex", "local")
 NOTIFIER_BACKENDS = ("bedrock", "template")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LEADING_ZEROS = ("significant", "ignored")
+# The roster's key must sit under this prefix: the registration function may
+# read only there (provision/policies.py), never the log beside it.
+ROSTER_PREFIX = "rosters/"
 _STAGE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _URL = re.compile(r"^https?://[^/\s]+(/[^\s]*)?$")

@@ -18,6 +18,7 @@ from devstack.dispatcher import Dispatcher, stream_subscriptions, subscriptions
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "local"
 REGION = "ap-northeast-2"
+LOCAL_ONLY = ("REGISTRATION_STREAM_ARN",)
 
 
 class PortTaken(RuntimeError):
@@ -127,7 +128,11 @@ class LocalStack:
         prov = Provisioner(STAGE, region=REGION, progress=self.report)
         env = prov.run()
         if self.write_config:
-            stages.write_environment(STAGE, env)
+            # The stream's ARN carries a label the emulator picks afresh each
+            # run: the processes here get it from the environment instead, so
+            # the checkout's config.json does not change on every `make run`.
+            stages.write_environment(STAGE, {k: v for k, v in env.items()
+                                             if k not in LOCAL_ONLY})
         return env
 
     def start_dispatcher(self) -> Dispatcher:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import names, settings
+from chalicelib.settings import ROSTER_PREFIX
 from provision import lambdas, secrets, stages
 
 CHALICE_DIR = stages.PROJECT_DIR / ".chalice"
@@ -95,6 +96,10 @@ class Arns:
         # `<eventId>_event.txt`: the next event (a setting) reuses the line.
         return f"arn:aws:s3:::{self.event_bucket}/*_event.txt"
 
+    def roster(self) -> str:
+        # The optional employee roster (EMPLOYEE_ROSTER_KEY lives under rosters/).
+        return f"arn:aws:s3:::{self.event_bucket}/{ROSTER_PREFIX}*"
+
     def event_bucket_arn(self) -> str:
         return f"arn:aws:s3:::{self.event_bucket}"
 
@@ -156,6 +161,7 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
             # PutItem; Query reads the used numbers after repeated clashes. The
             # log follows from the table's stream: nothing else to call.
             _allow(["dynamodb:PutItem", "dynamodb:Query"], table),
+            _allow(["s3:GetObject"], [arns.roster()]),
         ]
     if handler == "handle_partner_link":
         return [

@@ -81,7 +81,8 @@ def test_only_the_log_function_reads_the_tables_stream():
         "arn:aws:dynamodb:*:*:table/partnerline-prod/stream/*"]}
     caller = policies.template("prod")["policy-prod-connect_event_registration.json"]
     assert [a for st in caller["Statement"] for a in st["Action"]
-            if not a.startswith("logs:")] == ["dynamodb:PutItem", "dynamodb:Query"]
+            if not a.startswith("logs:")] == ["dynamodb:PutItem", "dynamodb:Query",
+                                               "s3:GetObject"]   # the optional roster
 
 
 # -- no secret in the repository -------------------------------------------------
