@@ -60,6 +60,33 @@ def _stage_at_import(argv: list[str]) -> str:
 
 STAGE = os.environ.get("STAGE") or _stage_at_import(sys.argv)
 
+
+def _provisioned_at_import(name: str, stage: str) -> str | None:
+    """A name provisioning wrote into the stage's environment, needed while
+    this file is imported. In Lambda, `chalice local` and tests it is in the
+    environment; `chalice deploy/package` imports this file without the
+    stage's environment, so there it is read from .chalice/config.json,
+    where provisioning wrote it."""
+    if os.environ.get(name):
+        return os.environ[name]
+    import json
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".chalice", "config.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            config = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return (config.get("stages", {}).get(stage, {})
+            .get("environment_variables", {}).get(name)) or None
+
+
+# The table's stream (provision/core.py): its ARN carries a label DynamoDB
+# chooses, so it is read, not derived. Unprovisioned: a placeholder that
+# `chalice package` accepts and the deploy launcher refuses.
+REGISTRATION_STREAM_ARN = (_provisioned_at_import("REGISTRATION_STREAM_ARN", STAGE)
+                           or names.stream_placeholder_arn(STAGE))
+
 UNEXPECTED = "일시적인 오류가 발생했어요. 잠시 후 다시 시도해 주세요."
 
 
@@ -181,21 +208,20 @@ def connect_event_registration(event, context):
     return registration.answer_call(event)
 
 
-# At most two rebuilds at once (SQS's floor for maximum_concurrency): the
-# compare-and-swap keeps them correct; reserved concurrency would instead make
-# Lambda throttle the queue's deliveries until they dead-letter.
-@app.on_sqs_message(queue=names.queue_name("registration-log", STAGE), batch_size=10,
-                    maximum_concurrency=2)
+# Every committed write of the table, in order (one Lambda per shard);
+# registrations rebuild axcl_event.txt, other items are passed over. A batch
+# waits up to 1 s to gather a burst into one rebuild. Retries, bisection and
+# the retry limit are set on the mapping after deploy (provision/streams.py).
+@app.on_dynamodb_record(stream_arn=REGISTRATION_STREAM_ARN, batch_size=100,
+                        starting_position="TRIM_HORIZON",
+                        maximum_batching_window_in_seconds=1,
+                        name="handle_registration_log")
 def handle_registration_log(event):
-    """Rebuilds axcl_event.txt from the table; raising leaves the batch for
-    redelivery. A message outside its schema is set aside to the DLQ (and
-    deleted) first, so it never takes its batch-mates with it."""
-    from chalicelib import queues, registration
+    """Rebuilds the registration log from the table; raising makes the
+    mapping retry the batch (then bisect it, then skip it: see provision/streams.py)."""
+    from chalicelib import registration
 
-    registration.handle_log_records(
-        (record.to_dict() for record in event),
-        set_aside=lambda record, reason: queues.set_aside(
-            "registration-log", record.get("body", ""), reason, record.get("receiptHandle")))
+    registration.handle_stream_records(record.to_dict() for record in event)
 
 # --- end section: registration -----------------------------------------------
 

@@ -38,6 +38,7 @@ def _benchmarks() -> list[tuple[str, str, Benchmark, bool]]:
         operations,
         package,
         registration,
+        registration_log,
         sms,
     )
 
@@ -52,13 +53,16 @@ def _benchmarks() -> list[tuple[str, str, Benchmark, bool]]:
         ("classifier", classifier.NAME, classifier.run, True),
         ("growth", registration.GROWTH, registration.run_growth, True),
         ("list", admin_list.NAME, admin_list.run, True),
+        ("loglag", registration_log.LAG, registration_log.run_lag, True),
+        ("throughput", registration_log.THROUGHPUT, registration_log.run_throughput, True),
     ]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="+", metavar="NAME",
-                        help="cold package burst faults calls sms e2e classifier growth list")
+                        help="cold package burst faults calls sms e2e classifier growth list "
+                             "loglag throughput")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, to try the harness (results.md not written)")
     parser.add_argument("--no-write", action="store_true", help="do not write results.md")

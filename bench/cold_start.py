@@ -122,7 +122,7 @@ class Bench:
     stages, and the preparation of each function's event."""
 
     def __init__(self, stage: Any) -> None:
-        from chalicelib import names, settings
+        from chalicelib import names
 
         self.stage = stage
         self.app = stage.app_module
@@ -157,8 +157,8 @@ class Bench:
                          "BENCH_MIN_TABLE": self.prefix, "BENCH_MIN_BUCKET": self.prefix,
                          "BENCH_MIN_QUEUE": self.prefix, "BENCH_MIN_STATE_MACHINE": machine})
         self.queue_urls = {kind: self.sqs.get_queue_url(
-            QueueName=settings.queue_name(kind))["QueueUrl"]
-            for kind in ("partner-links", "customer-notify", "registration-log")}
+            QueueName=names.queue_name(kind, "local"))["QueueUrl"]
+            for kind in ("partner-links", "customer-notify")}
         self.client = None
         self.tap = self.deliverer = None
         self.employees = iter(range(71_000_000, 72_000_000, 7))
@@ -177,16 +177,27 @@ class Bench:
         return calls.connect_event(calls.Call(str(n), f"+8210{n:08d}", str(uuid.uuid4())))
 
     def registration_log_event(self) -> dict[str, Any]:
-        """A real registration made in this process, then its queue message."""
+        """A real registration made in this process, then its stream record
+        as Lambda hands it over (KEYS_ONLY)."""
         from bench import calls, registration
 
+        employee = str(next(self.employees))
         with registration.event(self.event_id):
             done = calls.place(self.app.connect_event_registration,
-                               calls.Call(str(next(self.employees)), "+821099990000",
-                                          str(uuid.uuid4())))
+                               calls.Call(employee, "+821099990000", str(uuid.uuid4())))
         if done.status != "SUCCESS":
             raise RuntimeError(f"registration answered {done.answer}")
-        return self._sqs_event("registration-log", lambda body: True)
+        arn = (f"arn:aws:dynamodb:ap-northeast-2:{ACCOUNT}:table/partnerline-local/"
+               "stream/2026-01-01T00:00:00.000")
+        return {"Records": [{
+            "eventID": uuid.uuid4().hex, "eventName": "INSERT", "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb", "awsRegion": "ap-northeast-2",
+            "eventSourceARN": arn,
+            "dynamodb": {"Keys": {"pk": {"S": f"EVENT#{self.event_id}"},
+                                  "sk": {"S": f"EMP#{employee}"}},
+                         "ApproximateCreationDateTime": float(int(time.time())),
+                         "SequenceNumber": "1" * 21, "SizeBytes": 60,
+                         "StreamViewType": "KEYS_ONLY"}}]}
 
     def authorizer_event(self) -> dict[str, Any]:
         return {"type": "TOKEN", "authorizationToken": f"Bearer {os.environ['ADMIN_TOKEN']}",
@@ -266,9 +277,6 @@ class Bench:
     def close(self) -> None:
         if self.client is not None:
             self._client_cm.__exit__(None, None, None)
-        from bench import registration
-
-        registration.discard_registration_log(self.sqs)
 
 
 def cases(bench: Bench) -> list[Case]:
@@ -281,7 +289,7 @@ def cases(bench: Bench) -> list[Case]:
              bench.partner_link_event),
         Case("handle_customer_notification", "one notification (template)",
              "handle_customer_notification", bench.notification_event),
-        Case("handle_registration_log", "one message → log file rebuilt",
+        Case("handle_registration_log", "one stream record → log file rebuilt",
              "handle_registration_log", bench.registration_log_event),
         Case("admin_authorizer", "Bearer token checked", "admin_authorizer",
              bench.authorizer_event),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench import loop, registration
+from bench import loop
 from bench.awscalls import on_every_client
 from bench.report import NOT_BUILT, Row, p50_p95
 
@@ -50,7 +50,6 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
                 Row(NAME, "partner click → notification visible, p50 / p95", NOT_BUILT)], [
             f"End to end: not measured, the app lacks {absent}."]
     sqs = stage.boto_client("sqs")
-    registration.discard_registration_log(sqs)
     tap = loop.SmsTap()
     dispatcher = Dispatcher(subscriptions(app_module.app, app_module), sqs,
                             retry_after=1).start()

@@ -96,7 +96,6 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
         fired = faults.status(stage.endpoint)["fired"]
     ok, bad = _audit(clean, clean_event), _audit(faulty, faulty_event)
     told, fresh, wrong = _call_back(app_module, faulty, faulty_event, bad["regs"])
-    registration.discard_registration_log(stage.boto_client("sqs"))
     after = _stored(faulty_event)
 
     label = f"{NAME} ({n} callers, {threads} threads)"

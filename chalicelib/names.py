@@ -8,7 +8,10 @@ APP_NAME = "partnerline"
 DEFAULT_STAGE = "dev"  # Chalice's own default stage
 
 # Logical queue kinds -> suffix of the physical name.
-QUEUE_KINDS = ("partner-links", "customer-notify", "registration-log")
+QUEUE_KINDS = ("partner-links", "customer-notify")
+# Queues of earlier versions: no longer created, still deleted with the stage
+# (the registration log now follows the table's stream).
+RETIRED_QUEUE_KINDS = ("registration-log",)
 
 
 def prefix(stage: str) -> str:
@@ -16,7 +19,7 @@ def prefix(stage: str) -> str:
 
 
 def queue_name(kind: str, stage: str) -> str:
-    if kind not in QUEUE_KINDS:
+    if kind not in QUEUE_KINDS + RETIRED_QUEUE_KINDS:
         raise ValueError(f"unknown queue kind: {kind}")
     return f"{prefix(stage)}-{kind}"
 
@@ -31,3 +34,10 @@ def table_name(stage: str) -> str:
 
 def state_machine_name(stem: str, stage: str) -> str:
     return f"{prefix(stage)}-{stem}"
+
+
+def stream_placeholder_arn(stage: str) -> str:
+    """Stands for the table's stream ARN where no stage was provisioned yet
+    (`chalice package` in CI, unit tests): well-formed, never deployable."""
+    return (f"arn:aws:dynamodb:ap-northeast-2:000000000000:table/{table_name(stage)}"
+            "/stream/not-provisioned")

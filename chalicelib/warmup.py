@@ -34,7 +34,7 @@ PLAN: dict[str, tuple[tuple[str, ...], tuple[Client, ...]]] = {
     # Routes make their clients with the "api" profile (chalicelib.aws.serving_route).
     "app": (("chalicelib.intake",), (("dynamodb", "api"), ("stepfunctions", "api"))),
     "connect_event_registration": (("chalicelib.registration",),
-                                   (("dynamodb", "caller"), ("sqs", "caller_once"))),
+                                   (("dynamodb", "caller"), ("s3", "caller_once"))),
     "handle_registration_log": (("chalicelib.registration",),
                                 (("dynamodb", "default"), ("s3", "default"))),
     "handle_partner_link": (("chalicelib.partner",), (("dynamodb", "default"), ("sns", "default"))),

@@ -3,6 +3,15 @@ Lambda's event source mapping does: long-poll the queue, call the handler with
 a real SQS event (``batch_size`` records at most), delete the messages when
 the handler returns, leave them for redelivery when it raises. The queue's
 redrive policy then moves a message that keeps failing to its dead-letter queue.
+
+``@app.on_dynamodb_record`` handlers get the table's stream the same way:
+GetRecords on each shard, in order, a Lambda-shaped DynamoDB event of at most
+``batch_size`` records; the shard's position moves on only when the handler
+returns. A failing batch is retried, then bisected (as the mapping's
+``BisectBatchOnFunctionError``), and a single record that still fails after
+``STREAM_MAX_RETRIES`` retries is skipped with an error report (the mapping's
+``MaximumRetryAttempts``; provision/streams.py sets the same numbers in AWS),
+so one poison record never blocks the shard.
 """
 
 from __future__ import annotations
@@ -50,6 +59,19 @@ def _function_timeout(function: str) -> float:
         return 60.0
 
 
+@dataclass
+class StreamSubscription:
+    stream_arn: str
+    function_name: str
+    handler: Callable[[dict, Any], Any]
+    batch_size: int
+
+
+# The same limits as the deployed mapping (provision/streams.py).
+STREAM_MAX_RETRIES = 3
+STREAM_POLL_SECONDS = 0.25   # Lambda polls each shard four times a second
+
+
 def subscriptions(app: Any, module: Any) -> list[Subscription]:
     from chalice.app import SQSEventConfig
 
@@ -61,6 +83,87 @@ def subscriptions(app: Any, module: Any) -> list[Subscription]:
             subs.append(Subscription(queue, source.name, handler, source.batch_size,
                                      _function_timeout(source.name)))
     return subs
+
+
+def stream_subscriptions(app: Any, module: Any) -> list[StreamSubscription]:
+    from chalice.app import DynamoDBEventConfig
+
+    return [StreamSubscription(source.stream_arn, source.name, getattr(module, source.name),
+                               source.batch_size)
+            for source in app.event_sources if isinstance(source, DynamoDBEventConfig)]
+
+
+def to_lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record as Lambda hands it over: epoch seconds, the ARN."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if hasattr(created, "timestamp"):
+        dynamodb["ApproximateCreationDateTime"] = float(int(created.timestamp()))
+    return {"eventID": record["eventID"], "eventName": record["eventName"],
+            "eventVersion": record.get("eventVersion", "1.1"),
+            "eventSource": "aws:dynamodb", "awsRegion": stream_arn.split(":")[3],
+            "dynamodb": dynamodb, "eventSourceARN": stream_arn}
+
+
+class StreamPoller:
+    """One stream subscription: the shards' positions, and delivery with
+    Lambda's retry / bisect / skip. ``start()`` takes the positions (LATEST:
+    the dispatcher starts with the stack, like a mapping created then), so a
+    write made after ``start()`` returns is delivered."""
+
+    def __init__(self, sub: StreamSubscription, streams: Any,
+                 report: Callable[[str], None], max_retries: int = STREAM_MAX_RETRIES) -> None:
+        self.sub = sub
+        self.streams = streams
+        self.report = report
+        self.max_retries = max_retries
+        self.iterators: dict[str, str] = {}
+        self.delivered = self.failed = self.skipped = 0
+
+    def start(self, position: str = "LATEST") -> None:
+        shards = self.streams.describe_stream(StreamArn=self.sub.stream_arn)[
+            "StreamDescription"]["Shards"]
+        for shard in shards:
+            self.iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
+                StreamArn=self.sub.stream_arn, ShardId=shard["ShardId"],
+                ShardIteratorType=position)["ShardIterator"]
+
+    def poll_once(self) -> int:
+        """One GetRecords per shard, each batch handled before moving on."""
+        handled = 0
+        for shard_id, iterator in list(self.iterators.items()):
+            got = self.streams.get_records(ShardIterator=iterator, Limit=self.sub.batch_size)
+            records = [to_lambda_stream_record(r, self.sub.stream_arn) for r in got["Records"]]
+            if records:
+                self.deliver(records)
+                handled += len(records)
+            if got.get("NextShardIterator"):
+                self.iterators[shard_id] = got["NextShardIterator"]
+        return handled
+
+    def deliver(self, records: list[dict[str, Any]]) -> None:
+        """Retry, then bisect, then skip: returns when every record was
+        handled or set aside."""
+        for attempt in range(self.max_retries + 1):
+            try:
+                self.sub.handler({"Records": records}, LambdaContext(self.sub.function_name))
+            except Exception as exc:  # noqa: BLE001 - a failing handler is a normal outcome
+                self.failed += len(records)
+                self.report(f"[stream] → {self.sub.function_name} 실패 "
+                            f"({len(records)}건, {attempt + 1}번째): {type(exc).__name__}")
+                last = exc
+                continue
+            self.delivered += len(records)
+            return
+        if len(records) > 1:
+            half = len(records) // 2
+            self.deliver(records[:half])
+            self.deliver(records[half:])
+            return
+        self.skipped += 1
+        self.report(f"[stream] → {self.sub.function_name}: 레코드 "
+                    f"{records[0]['dynamodb'].get('SequenceNumber')}를 "
+                    f"{self.max_retries}번 재시도 후 건너뜁니다: {last!r:.120}")
 
 
 def to_lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
@@ -81,10 +184,17 @@ def to_lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> di
 class Dispatcher:
     def __init__(self, subs: list[Subscription], sqs: Any, *,
                  retry_after: int | None = None, poll_seconds: int = 1,
-                 report: Callable[[str], None] | None = None) -> None:
+                 report: Callable[[str], None] | None = None,
+                 streams: list[StreamSubscription] | None = None,
+                 streams_client: Any = None) -> None:
         """``retry_after``: seconds before a failed message is visible again
-        (None keeps the queue's visibility timeout, as Lambda does)."""
+        (None keeps the queue's visibility timeout, as Lambda does).
+        ``streams``: the app's stream handlers, read with ``streams_client``
+        (a ``dynamodbstreams`` client; by default one beside ``sqs``)."""
         self.subs = subs
+        self.stream_subs = streams or []
+        self.streams_client = streams_client
+        self.pollers: list[StreamPoller] = []
         self.sqs = sqs
         self.retry_after = retry_after
         self.poll_seconds = poll_seconds
@@ -95,6 +205,20 @@ class Dispatcher:
         self.failed = 0
 
     def start(self) -> Dispatcher:
+        if self.stream_subs and self.streams_client is None:
+            import boto3
+
+            self.streams_client = boto3.session.Session(
+                region_name=self.sqs.meta.region_name).client(
+                "dynamodbstreams", endpoint_url=self.sqs.meta.endpoint_url)
+        for stream_sub in self.stream_subs:
+            poller = StreamPoller(stream_sub, self.streams_client, self.report)
+            poller.start()  # before returning: later writes are delivered
+            self.pollers.append(poller)
+            thread = threading.Thread(target=self._stream_loop, args=(poller,), daemon=True,
+                                      name=f"stream:{stream_sub.function_name}")
+            thread.start()
+            self._threads.append(thread)
         for sub in self.subs:
             thread = threading.Thread(target=self._loop, args=(sub,), daemon=True,
                                       name=f"sqs:{sub.queue}")
@@ -106,6 +230,17 @@ class Dispatcher:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=self.poll_seconds + 5)
+
+    def _stream_loop(self, poller: StreamPoller) -> None:
+        while not self._stop.is_set():
+            try:
+                if not poller.poll_once():
+                    self._stop.wait(STREAM_POLL_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - keep polling through emulator hiccups
+                if self._stop.is_set():
+                    return
+                self.report(f"[stream] {poller.sub.function_name}: 폴링 오류 {exc!r:.120}")
+                self._stop.wait(1)
 
     def _loop(self, sub: Subscription) -> None:
         url = arn = None

@@ -9,7 +9,7 @@
    an Amazon Connect instance so the Connect wiring is rehearsed too.
 3. ``make deploy STAGE=dev`` twice (the real Chalice CLI through the launcher):
    the second run must be a no-op for provisioning and leave exactly one
-   mapping per queue.
+   mapping per queue and one on the table's stream.
 4. The wiring, checked from the emulator's own state (``check_wiring``).
 5. ``make destroy STAGE=dev`` twice; nothing of the stage may remain
    (``leftovers``), and the second run must have nothing to delete.
@@ -43,6 +43,9 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "deployed", "deployment
 # What Lambda's SQS event source mapping does with the function's role: needed
 # whatever provision/policies.py says, so checked apart from it.
 CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+# The same for a DynamoDB stream mapping (the DynamoDB developer guide's policy).
+STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+               "dynamodb:ListStreams")
 
 
 # -- the deployed system, from the emulator's state -----------------------------
@@ -151,6 +154,8 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
                             f"{names.queue_name(kind, stage)}를 읽을 수 없어요 "
                             f"({', '.join(missing)} 없음)")
 
+    gaps.extend(_stream_gaps(lam, iam, app, functions, fn_arn, stage))
+
     # Routes: the HTTP API and the REST API both reach the API function.
     apigw2 = client("apigatewayv2")
     api = http_api._find_api(apigw2, http_api.api_name(stage))
@@ -214,6 +219,46 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
 
     if connect_instance_id:
         gaps.extend(_connect_gaps(client, stage, connect_instance_id, fn_arn))
+    return gaps
+
+
+def _stream_gaps(lam: Any, iam: Any, app: Any, functions: dict[str, dict[str, Any]],
+                 fn_arn: Callable[[str], str], stage: str) -> list[str]:
+    """Stream handlers: exactly one enabled mapping from the table's stream,
+    with the error handling and filter of provision/streams.py, and a role
+    that lets the mapping read the stream (checked apart from the policy
+    generator, as for the queues)."""
+    from chalice.app import DynamoDBEventConfig
+
+    from chalicelib import names
+    from provision import streams
+
+    gaps: list[str] = []
+    for source in app.event_sources:
+        if not isinstance(source, DynamoDBEventConfig):
+            continue
+        if source.stream_arn == names.stream_placeholder_arn(stage):
+            gaps.append(f"{source.name}의 스트림 ARN이 프로비저닝되지 않았어요")
+            continue
+        found = streams.mappings(lam, source.stream_arn, fn_arn(source.name))
+        if len(found) != 1:
+            gaps.append(f"테이블 스트림 → {source.name} 연결이 {len(found)}개예요 "
+                        "(정확히 1개여야 해요)")
+            continue
+        mapping = lam.get_event_source_mapping(UUID=found[0]["UUID"])
+        if mapping.get("State") not in (None, "Enabled", "Enabling"):
+            gaps.append(f"테이블 스트림 연결이 {mapping['State']}예요")
+        for key, wanted in streams.WANTED.items():
+            if mapping.get(key) != wanted:
+                gaps.append(f"테이블 스트림 연결의 {key}가 {mapping.get(key)!r}예요 "
+                            f"({wanted!r}이어야 해요)")
+        conf = functions.get(source.name)
+        if conf is not None:
+            role = _role_policy(iam, conf["Role"])
+            missing = [a for a in STREAM_READ if not _allows(role, a, source.stream_arn)]
+            if missing:
+                gaps.append(f"함수 {conf['FunctionName']}의 역할로는 테이블 스트림을 읽을 수 "
+                            f"없어요 ({', '.join(missing)} 없음)")
     return gaps
 
 
@@ -531,6 +576,9 @@ def load_app(project: Path) -> Any:
         sys.path.insert(0, str(PROJECT_DIR))
     saved = os.environ.get("STAGE")
     os.environ["STAGE"] = STAGE
+    # The stream ARN comes from the project's config (another stage's, from
+    # this process's environment, would name the wrong table's stream).
+    stream = os.environ.pop("REGISTRATION_STREAM_ARN", None)
     try:
         spec = importlib.util.spec_from_file_location(f"_rehearsed_app_{STAGE}",
                                                       project / "app.py")
@@ -541,6 +589,8 @@ def load_app(project: Path) -> Any:
             os.environ.pop("STAGE", None)
         else:
             os.environ["STAGE"] = saved
+        if stream is not None:
+            os.environ["REGISTRATION_STREAM_ARN"] = stream
     return module.app
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 import requests
 
 from devstack import emulator, ports
-from devstack.dispatcher import Dispatcher, subscriptions
+from devstack.dispatcher import Dispatcher, stream_subscriptions, subscriptions
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "local"
 REGION = "ap-northeast-2"
+LOCAL_ONLY = ("REGISTRATION_STREAM_ARN",)
 
 
 class PortTaken(RuntimeError):
@@ -130,7 +131,11 @@ class LocalStack:
         prov = Provisioner(STAGE, region=REGION, progress=self.report)
         env = prov.run()
         if self.write_config:
-            stages.write_environment(STAGE, env)
+            # The stream's ARN carries a label the emulator picks afresh each
+            # run: the processes here get it from the environment instead, so
+            # the checkout's config.json does not change on every `make run`.
+            stages.write_environment(STAGE, {k: v for k, v in env.items()
+                                             if k not in LOCAL_ONLY})
         return env
 
     def start_dispatcher(self) -> Dispatcher:
@@ -144,7 +149,11 @@ class LocalStack:
         subs = subscriptions(app_module.app, app_module)
         for sub in subs:
             self.report(f"SQS 디스패처: {sub.queue} → {sub.function_name}")
-        return Dispatcher(subs, sqs, retry_after=self.retry_after, report=self.report).start()
+        streams = stream_subscriptions(app_module.app, app_module)
+        for stream in streams:
+            self.report(f"스트림 디스패처: DynamoDB 스트림 → {stream.function_name}")
+        return Dispatcher(subs, sqs, retry_after=self.retry_after, report=self.report,
+                          streams=streams).start()
 
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -124,8 +124,40 @@ def record_partial(project_dir: str, stage: str, created: list[dict[str, Any]],
                              "backend": "api"}, stage, project_dir)
 
 
+def unprovisioned(argv: list[str]) -> str | None:
+    """A deploy needs what provisioning wrote (the table's stream ARN, which
+    app.py subscribes to): a Korean message when it is missing, else None."""
+    if "deploy" not in argv:
+        return None
+    from pathlib import Path
+
+    from provision import stages
+
+    found = {"--stage": "dev", "--project-dir": None}
+    for i, arg in enumerate(argv):
+        for option in found:
+            if arg == option and i + 1 < len(argv):
+                found[option] = argv[i + 1]
+            elif arg.startswith(option + "="):
+                found[option] = arg.split("=", 1)[1]
+    stage, project = found["--stage"] or "dev", found["--project-dir"]
+    path = Path(project) / ".chalice" / "config.json" if project else stages.CONFIG_PATH
+    env = stages.load_config(path).get("stages", {}).get(stage, {}).get(
+        "environment_variables", {})
+    if env.get("REGISTRATION_STREAM_ARN"):
+        return None
+    return (f"스테이지 {stage}의 DynamoDB 스트림 ARN(REGISTRATION_STREAM_ARN)이 "
+            ".chalice/config.json에 없어요. 먼저 "
+            f"`make deploy STAGE={stage}`(또는 `python -m provision --stage {stage}`)로 "
+            "프로비저닝해 주세요. 배포는 시작하지 않았어요.")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    missing = unprovisioned(argv)
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     install()
     import click
     from chalice.cli import cli

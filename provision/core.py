@@ -22,6 +22,8 @@ from provision.errors import StepFailed
 STEPFUNCTIONS_DIR = stages.PROJECT_DIR / "stepfunctions"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+VISIBILITY_FACTOR = 6  # AWS's advice for queues behind Lambda
+STREAM_VIEW_TYPE = "KEYS_ONLY"
 
 
 class Provisioner:
@@ -69,6 +71,7 @@ class Provisioner:
     # -- the whole stage ----------------------------------------------------
     def run(self) -> dict[str, str]:
         steps = [("DynamoDB 테이블", self.ensure_table),
+                 ("DynamoDB 스트림 (등록 로그)", self.ensure_table_stream),
                  ("SQS 큐", self.ensure_queues),
                  ("S3 버킷", self.ensure_buckets),
                  ("Step Functions", self.ensure_state_machines),
@@ -95,24 +98,26 @@ class Provisioner:
 
     def run_after_deploy(self, connect_instance_id: str | None = None) -> dict[str, str]:
         """After `chalice deploy`: what needs the deployed functions."""
-        from provision import alarms, connect, gateway_responses, http_api, snapstart
+        from provision import alarms, connect, gateway_responses, http_api, snapstart, streams
 
         # First: the HTTP API and Connect are wired to what this step says to invoke.
-        self._step("[1/4] Lambda SnapStart " + ("켜기" if snapstart.enabled(self.stage)
+        self._step("[1/5] Lambda SnapStart " + ("켜기" if snapstart.enabled(self.stage)
                                                 else "끔 (스테이지 설정)"))
         snapstart.ensure(self)
-        self._step("[2/4] HTTP API ↔ Lambda")
+        self._step("[2/5] HTTP API ↔ Lambda")
         http_api.ensure_routes(self)
-        self._step("[3/4] REST API 게이트웨이 응답 (한국어)")
+        self._step("[3/5] REST API 게이트웨이 응답 (한국어)")
         gateway_responses.ensure(self)
+        self._step("[4/5] 등록 로그 스트림 연결 (재시도·분할·필터)")
+        streams.ensure(self)
         if connect_instance_id:
-            self._step("[4/4] Amazon Connect")
+            self._step("[5/5] Amazon Connect")
             connect.ensure(self, connect_instance_id)
             # Connect's own errors for the flow: a function it could not invoke
             # never reaches the registration metric.
             alarms.ensure(self, connect_instance_id)
         else:
-            self._step("[4/4] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
+            self._step("[5/5] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
         return dict(self.env)
 
     # -- the alarms topic ---------------------------------------------------------
@@ -177,6 +182,25 @@ class Provisioner:
                              GlobalSecondaryIndexUpdates=[{"Create": index.definition()}])
             _wait_indexes_active(ddb, name)
             self.changed(f"table {name}: index {index.name}")
+
+    def ensure_table_stream(self) -> str:
+        """The table's stream, which triggers the registration log's rebuild
+        (KEYS_ONLY: the handler needs only which item changed; the rebuild
+        reads the table, so no phone number travels in the stream). Enabling
+        is idempotent here: an enabled stream of any view type carries the
+        keys, and DynamoDB refuses to enable a second one."""
+        ddb = self.client("dynamodb")
+        name = names.table_name(self.stage)
+        described = ddb.describe_table(TableName=name)["Table"]
+        if not described.get("StreamSpecification", {}).get("StreamEnabled"):
+            ddb.update_table(TableName=name, StreamSpecification={
+                "StreamEnabled": True, "StreamViewType": STREAM_VIEW_TYPE})
+            ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+            described = ddb.describe_table(TableName=name)["Table"]
+            self.changed(f"table {name}: stream ({STREAM_VIEW_TYPE})")
+        arn = described["LatestStreamArn"]
+        self.env["REGISTRATION_STREAM_ARN"] = arn
+        return arn
 
     # -- SQS ----------------------------------------------------------------
     def _ensure_queue(self, name: str, attributes: dict[str, str]) -> str:

@@ -117,7 +117,7 @@ class Destroyer:
         functions = [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
                      for f in page["Functions"] if self.ours(f["FunctionName"])]
         queue_arns = {self.prov.queue_arn(names.queue_name(k, self.stage))
-                      for k in names.QUEUE_KINDS}
+                      for k in names.QUEUE_KINDS + names.RETIRED_QUEUE_KINDS}
         for page in lam.get_paginator("list_event_source_mappings").paginate():
             for m in page["EventSourceMappings"]:
                 fn = m.get("FunctionArn", "").rsplit(":", 1)[-1]
@@ -285,7 +285,7 @@ class Destroyer:
 
     def queues(self) -> None:
         sqs = self.c("sqs")
-        for kind in names.QUEUE_KINDS:
+        for kind in names.QUEUE_KINDS + names.RETIRED_QUEUE_KINDS:
             for name in (names.queue_name(kind, self.stage),
                          names.dead_letter_queue_name(kind, self.stage)):
                 try:

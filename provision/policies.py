@@ -61,6 +61,9 @@ class Arns:
         table = self._arn("dynamodb", f"table/{names.table_name(self.stage)}")
         return [table, f"{table}/index/*"]
 
+    def table_streams(self) -> list[str]:
+        return [self._arn("dynamodb", f"table/{names.table_name(self.stage)}/stream/*")]
+
     def queue(self, kind: str) -> str:
         return self._arn("sqs", names.queue_name(kind, self.stage))
 
@@ -133,6 +136,12 @@ def _set_aside(arns: Arns, kind: str) -> dict[str, Any]:
     return _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], [arns.queue(kind) + "-dlq"])
 
 
+def _read_stream(arns: Arns) -> dict[str, Any]:
+    # What Lambda's DynamoDB event source mapping does with the function's role.
+    return _allow(["dynamodb:DescribeStream", "dynamodb:GetRecords",
+                   "dynamodb:GetShardIterator", "dynamodb:ListStreams"], arns.table_streams())
+
+
 def _secret(arns: Arns, *secret: str) -> dict[str, Any]:
     # SecureStrings under the AWS managed key aws/ssm: its key policy lets any
     # principal of the account decrypt through SSM, no kms:Decrypt needed here.
@@ -162,9 +171,9 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
     if handler == "connect_event_registration":
         return [
             # TransactWriteItems (two conditional puts) is authorised per item as
-            # PutItem; Query reads the used numbers after repeated clashes.
+            # PutItem; Query reads the used numbers after repeated clashes. The
+            # log follows from the table's stream: nothing else to call.
             _allow(["dynamodb:PutItem", "dynamodb:Query"], table),
-            _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], [arns.queue("registration-log")]),
             _allow(["s3:GetObject"], [arns.roster()]),
         ]
     if handler == "handle_partner_link":
@@ -189,11 +198,7 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
         ]
     if handler == "handle_registration_log":
         return [
-            _consume(arns, "registration-log"),
-            # set_aside deletes the poison message itself (DeleteMessage: above)
-            # and needs the source queue's URL.
-            _set_aside(arns, "registration-log"),
-            _allow(["sqs:GetQueueUrl"], [arns.queue("registration-log")]),
+            _read_stream(arns),
             _allow(["dynamodb:Query"], table),
             # HeadObject is authorised as GetObject; without ListBucket a missing
             # file answers 403 instead of 404 and the first write never happens.

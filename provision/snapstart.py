@@ -32,8 +32,7 @@ from provision import lambdas, stages
 
 ALIAS = "live"
 SNAPSTART_MIN_PYTHON = (3, 12)
-SQS_HANDLERS = ("handle_partner_link", "handle_customer_notification",
-                "handle_registration_log")
+SQS_HANDLERS = ("handle_partner_link", "handle_customer_notification")
 # What decides whether $LATEST differs from the alias's version.
 SAME_VERSION_FIELDS = ("CodeSha256", "Runtime", "Handler", "MemorySize", "Timeout",
                        "Environment", "Layers", "Role", "EphemeralStorage", "SnapStart")

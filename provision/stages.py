@@ -32,7 +32,7 @@ STAGES: dict[str, dict[str, Any]] = {
 PROVISIONED = ("STAGE", "TABLE_NAME", "EVENT_BUCKET", "WEB_BUCKET", "WEB_URL", "API_URL",
                "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",
                "ADMIN_TOKEN_PARAM", "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL",
-               "SMS_REGION", "ALARMS_TOPIC_ARN")
+               "SMS_REGION", "ALARMS_TOPIC_ARN", "REGISTRATION_STREAM_ARN")
 
 # Overrides the event bucket's name for one run (`make deploy EVENT_BUCKET=...`).
 EVENT_BUCKET_OVERRIDE = "EVENT_BUCKET_NAME"
@@ -79,8 +79,7 @@ def function_timeout(stage: str, function: str, config: dict[str, Any] | None = 
 
 # Each queue's consuming function (app.py's @app.on_sqs_message handlers).
 QUEUE_HANDLERS = {"partner-links": "handle_partner_link",
-                  "customer-notify": "handle_customer_notification",
-                  "registration-log": "handle_registration_log"}
+                  "customer-notify": "handle_customer_notification"}
 # Queues whose failed delivery must come back soon: the partner's SMS waits on
 # a crashed link handler's redelivery (issue 13 item 6: within 30 s in prod).
 # Their visibility is the handler's timeout plus this margin -- Lambda only

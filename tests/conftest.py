@@ -127,13 +127,14 @@ def client(app_module):
 
 @pytest.fixture
 def sqs_dispatcher(app_module):
-    """The SQS dispatcher running in this process for the length of a test."""
+    """The SQS and stream dispatcher running in this process for the length of a test."""
     import boto3
 
-    from devstack.dispatcher import Dispatcher, subscriptions
+    from devstack.dispatcher import Dispatcher, stream_subscriptions, subscriptions
 
     sqs = boto3.client("sqs")
-    disp = Dispatcher(subscriptions(app_module.app, app_module), sqs, retry_after=1).start()
+    disp = Dispatcher(subscriptions(app_module.app, app_module), sqs, retry_after=1,
+                      streams=stream_subscriptions(app_module.app, app_module)).start()
     yield disp
     disp.stop()
 

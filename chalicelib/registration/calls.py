@@ -1,9 +1,10 @@
 """One phone call: the Connect event in, the flat answer Connect reads out.
 
-Two AWS calls on the caller's path: the registration transaction, then one
-SQS message that asks for the log file to be rebuilt. The file itself is
-written later by the queue's consumer, so the caller never waits on a file
-that grows with the event.
+One AWS call on the caller's path when warm: the registration transaction.
+The log file is rebuilt off the caller's path, from the table's stream
+(``handle_registration_log``): a committed registration is in the stream
+whatever happens to this function afterwards, so the log cannot miss it, and
+the caller never waits on a file that grows with the event.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ import logging
 import time
 from typing import Any
 
-from chalicelib import logs, queues, settings
-from chalicelib.registration import answers, event_log, roster, store, validation
-
-LOG_QUEUE = "registration-log"
+from chalicelib import logs, settings
+from chalicelib.registration import answers, roster, store, validation
 
 
 def _parameters(event: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -25,28 +24,6 @@ def _parameters(event: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     contact = details.get("ContactData")
     return (params if isinstance(params, dict) else {},
             contact if isinstance(contact, dict) else {})
-
-
-# Past this, the caller gets their number without the log request: Connect's
-# 8 s would not hold another slow call (the next registration's rebuild, or
-# `make export`, covers this one).
-LOG_REQUEST_DEADLINE_SECONDS = 5.0
-
-
-def _request_log_rebuild(event_id: str, employee_id: str, started: float) -> None:
-    """Best effort: the registration stands without it (every later rebuild
-    reads the whole table), so a failure is logged, not told to the caller."""
-    body = {"eventId": event_id, "logKey": event_log.log_key(event_id),
-            "employeeId": employee_id}
-    if time.monotonic() - started > LOG_REQUEST_DEADLINE_SECONDS:
-        logs.record("registration_log_request_skipped", level=logging.WARNING,
-                    eventId=event_id, employeeId=employee_id)
-        return
-    try:
-        queues.send(LOG_QUEUE, body, "caller_once")
-    except Exception as exc:  # noqa: BLE001 - see the docstring
-        logs.record("registration_log_request_failed", level=logging.WARNING,
-                    eventId=event_id, employeeId=employee_id, error=repr(exc)[:200])
 
 
 def _finish(answer: dict[str, str], started: float, **fields: Any) -> dict[str, str]:
@@ -91,10 +68,8 @@ def answer_call(event: Any, *, number_space: int | None = None) -> dict[str, str
         except store.AlreadyRegistered as known:
             if known.own is None:
                 return _finish(answers.duplicate(), started, **fields)
-            # The phone that registered: its number, and the log line asked
-            # for again (its first call may have ended before asking).
+            # The phone that registered hears its number again.
             fields.update(lotteryNumber=known.own.lottery_number, repeatCall=True)
-            _request_log_rebuild(event_id, employee_id, started)
             return _finish(answers.already_registered(known.own.lottery_number), started,
                            **fields)
         except store.NumbersExhausted:
@@ -102,7 +77,6 @@ def answer_call(event: Any, *, number_space: int | None = None) -> dict[str, str
         fields["lotteryNumber"] = reg.lottery_number
         if reg.replayed:
             fields["replayed"] = True
-        _request_log_rebuild(event_id, employee_id, started)
         return _finish(answers.success(reg.lottery_number), started, **fields)
     except Exception as exc:  # noqa: BLE001 - the edge: Connect must get an answer
         fields["error"] = repr(exc)[:300]

@@ -1,9 +1,11 @@
 """The registration log file ``axcl_event.txt`` in the event bucket.
 
 The table is the record; this file is a view of it, rebuilt whole from the
-table off the caller's path (the ``registration-log`` queue). Rebuilding from
-the source rather than appending means a lost or repeated message can never
-lose or repeat a line: any rebuild that starts after a registration contains it.
+table off the caller's path: the table's DynamoDB stream invokes
+``handle_registration_log`` for every committed registration (the caller
+sends nothing). Rebuilding from the source rather than appending means a
+repeated or retried record can never lose or repeat a line: any rebuild that
+starts after a registration contains it.
 
 Two rebuilds may still overlap (a retry, a second consumer): the write is a
 compare-and-swap. The ETag is read *before* the table, the object is put with
@@ -12,12 +14,13 @@ whose file changed underneath it starts again. So a slow rebuild holding an
 older view of the table can never overwrite a newer file.
 
 Each file carries, as object metadata, the moment its table read began. A
-registration's queue message is sent after its transaction committed, so a
-file whose read began after the message was sent (with a margin for clock
-skew) already holds that registration: the batch is done with one HeadObject
-instead of a rebuild. Under a burst this collapses the backlog -- each rebuild
-covers every message sent before it started -- so the file lags by about one
-rebuild, not by one rebuild per batch.
+stream record's ``ApproximateCreationDateTime`` is when its write committed,
+so a file whose read began after the batch's newest record (with a margin for
+clock skew and the timestamp's rounding) already holds those registrations:
+the batch is done with one HeadObject instead of a rebuild. Under a burst
+this collapses the backlog -- each rebuild covers every write committed
+before it started -- so the file lags by about one rebuild, not by one
+rebuild per batch.
 """
 
 from __future__ import annotations
@@ -39,11 +42,13 @@ BACKOFF_CAP_SECONDS = 1.0
 # S3 answers 412 when the ETag no longer matches and 409 when a concurrent
 # conditional write to the same key is in flight.
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
-_SAFE_KEY = re.compile(r"[A-Za-z0-9._\-/]{1,200}")
+_EVENT_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")  # it names a file: <eventId>_event.txt
+REGISTRATION_SK = "EMP#"
+EVENT_PK = "EVENT#"
 
 
 class LogContention(RuntimeError):
-    """The file kept changing underneath us; the message will be redelivered."""
+    """The file kept changing underneath us; the stream batch is retried."""
 
 
 def log_key(event_id: str) -> str:
@@ -55,10 +60,31 @@ def log_key(event_id: str) -> str:
     return f"{event_id}_event.txt"
 
 
-def safe_key(key: Any, event_id: str) -> str:
-    if isinstance(key, str) and _SAFE_KEY.fullmatch(key) and ".." not in key:
-        return key
-    return log_key(event_id)
+def registration_keys(record: dict[str, Any]) -> tuple[str | None, str]:
+    """(event id, employee id) when a stream record is a registration item,
+    (None, '') for any other item of the table -- read from the keys alone."""
+    keys = (record.get("dynamodb") or {}).get("Keys") or {}
+    pk = (keys.get("pk") or {}).get("S", "")
+    sk = (keys.get("sk") or {}).get("S", "")
+    if not (sk.startswith(REGISTRATION_SK) and pk.startswith(EVENT_PK)):
+        return None, ""
+    event_id = pk[len(EVENT_PK):]
+    if not _EVENT_ID.fullmatch(event_id):   # also lottery blocks: EVENT#<id>#LOTS#...
+        return None, ""
+    return event_id, sk[len(REGISTRATION_SK):]
+
+
+def written_by_ms(record: dict[str, Any]) -> int | None:
+    """The latest moment (epoch ms) the record's write can have committed,
+    None if not given. The stream rounds ApproximateCreationDateTime down to
+    the second, so the second's end. Lambda gives epoch seconds (a number); a
+    GetRecords response parsed by botocore gives a datetime."""
+    value = (record.get("dynamodb") or {}).get("ApproximateCreationDateTime")
+    if hasattr(value, "timestamp"):
+        value = value.timestamp()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value) * 1000 + 999
+    return None
 
 
 def line(row: dict[str, Any]) -> str:
@@ -120,8 +146,8 @@ def rebuild(event_id: str, key: str | None = None, *, rounds: int = MAX_ROUNDS,
             must_include: Iterable[str] = (), sent_at_ms: int | None = None,
             before_write=None) -> int | None:
     """Write the event's file from the table; returns its number of lines
-    (None when the file already covered every message sent by ``sent_at_ms``,
-    the newest SQS SentTimestamp of the batch, and nothing was read or written).
+    (None when the file already covered every write up to ``sent_at_ms``,
+    the newest stream record of the batch, and nothing was read or written).
 
     ``must_include``: the employee IDs whose registration asked for this
     rebuild. When another rebuild wins the race and its file already holds

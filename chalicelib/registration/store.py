@@ -34,7 +34,7 @@ RANDOM_TRIES = 5          # random picks before reading which numbers are free
 MAX_ATTEMPTS = 20         # transactions per caller, all outcomes together
 # Connect waits 8 s for the whole function. A new transaction starts only if,
 # even at its slowest, it ends within CALLER_LIMIT_SECONDS of the first; the
-# rest is for the log request (at most 1.5 s) and Lambda itself.
+# rest is for Lambda itself (the log is rebuilt off this path, from the stream).
 CALLER_LIMIT_SECONDS = 6.0
 
 

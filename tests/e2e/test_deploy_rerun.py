@@ -57,6 +57,8 @@ def provisioned(tmp_path, monkeypatch, process_state):
         for key in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
             monkeypatch.setenv(key, env[key])
         monkeypatch.delenv("STAGE", raising=False)
+        # The local stage's stream (stack_env): the deploy reads dev's from its config.
+        monkeypatch.delenv("REGISTRATION_STREAM_ARN", raising=False)
         yield project
     finally:
         emulator.stop()
@@ -84,14 +86,18 @@ def _counts() -> tuple[dict[str, int], int]:
     lam = boto3.client("lambda", region_name=rehearse.REGION)
     per_queue: dict[str, int] = {}
     for m in lam.list_event_source_mappings()["EventSourceMappings"]:
-        queue = m["EventSourceArn"].rsplit(":", 1)[-1]
+        arn = m["EventSourceArn"]
+        # A table's stream (its label, a time with colons, changes per stream):
+        # named by its table.
+        queue = (arn.split(":table/", 1)[1].split("/")[0] + " stream" if ":table/" in arn
+                 else arn.rsplit(":", 1)[-1])
         per_queue[queue] = per_queue.get(queue, 0) + 1
     apis = boto3.client("apigateway", region_name=rehearse.REGION).get_rest_apis()["items"]
     return per_queue, len(apis)
 
 
-ONE_EACH = {f"partnerline-dev-{k}": 1 for k in
-            ("registration-log", "partner-links", "customer-notify")}
+ONE_EACH = {**{f"partnerline-dev-{k}": 1 for k in ("partner-links", "customer-notify")},
+            "partnerline-dev stream": 1}
 
 
 @pytest.mark.parametrize("failing", ["import_rest_api", "deploy_rest_api"])
@@ -103,7 +109,8 @@ def test_a_rerun_after_a_failed_deploy_duplicates_nothing(provisioned, monkeypat
     assert "[실패] chalice deploy" in err and "TooManyRequestsException" in err
     assert "Traceback" not in err
     record = json.loads((provisioned / ".chalice" / "deployed" / "dev.json").read_text())
-    assert sum(r["resource_type"] == "sqs_event" for r in record["resources"]) == 3
+    kinds = [r["resource_type"] for r in record["resources"]]
+    assert (kinds.count("sqs_event"), kinds.count("dynamodb_event")) == (2, 1)
     assert _deploy(provisioned) == 0
     assert _deploy(provisioned) == 0
     assert _counts() == (ONE_EACH, 1)

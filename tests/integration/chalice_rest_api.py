@@ -102,3 +102,37 @@ def dummy_function(name: str, role: str, runtime: str = "python3.11") -> str:
         return lam.create_function(FunctionName=name, Runtime=runtime, Role=role_arn,
                                    Handler="app.handler",
                                    Code={"ZipFile": buffer.getvalue()})["FunctionArn"]
+
+
+def stream_mapping(stage: str, region: str) -> dict:
+    """The table with its stream, the log function and the stream mapping,
+    as provisioning and `chalice deploy` leave them (a dummy function, never
+    invoked)."""
+    from chalicelib import names
+    from provision import lambdas
+
+    ddb = boto3.session.Session().client("dynamodb", region_name=region)
+    name = names.table_name(stage)
+    try:
+        table = ddb.describe_table(TableName=name)["Table"]
+    except ddb.exceptions.ResourceNotFoundException:
+        table = ddb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+        )["TableDescription"]
+    if not table.get("LatestStreamArn"):
+        ddb.update_table(TableName=name, StreamSpecification={
+            "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+        table = ddb.describe_table(TableName=name)["Table"]
+    stream_arn = table["LatestStreamArn"]
+    function_arn = dummy_function(lambdas.function_name(stage, "handle_registration_log"),
+                                  f"partnerline-{stage}-test-lambda", "python3.13")
+    lam = boto3.session.Session().client("lambda", region_name=region)
+    found = lam.list_event_source_mappings(EventSourceArn=stream_arn)["EventSourceMappings"]
+    if found:
+        return found[0]
+    return lam.create_event_source_mapping(EventSourceArn=stream_arn, FunctionName=function_arn,
+                                           StartingPosition="TRIM_HORIZON", BatchSize=100)

@@ -4,6 +4,8 @@ seed's re-creation must at least account for every call."""
 
 from __future__ import annotations
 
+import os
+
 import boto3
 
 from bench import calls as callers
@@ -13,11 +15,12 @@ from bench import registration
 def test_tiny_burst_ours_loses_nothing_and_seed_is_counted(app_module, configure):
     # The burst's log file gets a key of its own: other tests read axcl_event.txt.
     configure(EVENT_LOG_KEY="bench-test_event.txt")
-    sqs, s3 = boto3.client("sqs"), boto3.client("s3")
+    s3 = boto3.client("s3")
     calls = callers.make_calls(20, repeat_share=0.1, seed=3)
     distinct = len({c.employee_id for c in calls})
 
-    ours = registration.burst_ours(app_module, calls, threads=8, sqs=sqs, s3=s3)
+    ours = registration.burst_ours(app_module, calls, threads=8,
+                                   endpoint=os.environ["AWS_ENDPOINT_URL"], s3=s3)
     assert ours.lost == 0
     assert ours.clashes == 0
     assert callers.told_twice(ours.answered) == 0

@@ -30,6 +30,7 @@ def deployed(emulator):
                                                      "partnerline-prod-test-lambda")
             for handler in (lambdas.API_HANDLER, connect.HANDLER)}
     chalice_rest_api.create(STAGE, REGION)  # its Korean gateway responses are a step too
+    chalice_rest_api.stream_mapping(STAGE, REGION)
     return arns
 
 

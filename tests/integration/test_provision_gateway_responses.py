@@ -176,14 +176,17 @@ def _api_function(stage: str) -> None:
     chalice_rest_api.dummy_function(lambdas.function_name(stage),
                                     f"partnerline-{stage}-test-gw-lambda")
 
-def test_after_deploy_runs_it_as_step_three_of_four(runs):
+def test_after_deploy_runs_it_as_step_three_of_five(runs):
     _api_function(STAGE)
+    chalice_rest_api.stream_mapping(STAGE, REGION)
     lines: list[str] = []
     first = Provisioner(STAGE, region=REGION, progress=lines.append)
     first.run_after_deploy()
     steps = [line for line in lines if line.startswith("[")]
-    assert [s.split("]")[0] + "]" for s in steps] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
-    assert "SnapStart" in steps[0] and "게이트웨이 응답" in steps[2] and "Connect" in steps[3]
+    assert [s.split("]")[0] + "]" for s in steps] == ["[1/5]", "[2/5]", "[3/5]", "[4/5]",
+                                                      "[5/5]"]
+    assert "SnapStart" in steps[0] and "게이트웨이 응답" in steps[2] and "Connect" in steps[4]
+    assert "스트림" in steps[3]
     second = Provisioner(STAGE, region=REGION)
     second.run_after_deploy()
     assert second.changes == []

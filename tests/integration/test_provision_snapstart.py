@@ -25,8 +25,7 @@ pytestmark = pytest.mark.stack
 STAGE = "snaptest"
 REGION = "ap-northeast-2"
 # Chalice's settings for each queue (app.py's @app.on_sqs_message).
-QUEUES = {"handle_registration_log": ("registration-log", 10, 2),
-          "handle_partner_link": ("partner-links", 1, None),
+QUEUES = {"handle_partner_link": ("partner-links", 1, None),
           "handle_customer_notification": ("customer-notify", 1, None)}
 
 
@@ -50,6 +49,7 @@ def deployed(emulator):
         extra = {"ScalingConfig": {"MaximumConcurrency": concurrency}} if concurrency else {}
         lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=arns[handler],
                                         BatchSize=batch, **extra)
+    chalice_rest_api.stream_mapping(STAGE, REGION)
     return arns
 
 

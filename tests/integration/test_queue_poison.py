@@ -9,8 +9,7 @@ import json
 import boto3
 import pytest
 
-from chalicelib import aws, lifecycle, queues, settings
-from chalicelib.registration import event_log, store
+from chalicelib import lifecycle, queues
 from tests.integration import partner_support as ps
 
 pytestmark = pytest.mark.stack
@@ -67,37 +66,6 @@ def in_flight_comes_back(kind: str, received: list[dict]) -> list[str]:
     return [m["Body"] for m in drain(url)]
 
 
-def register(event_id: str, n: int) -> None:
-    store.register_employee(event_id, f"{40000000 + n}", f"+8210{n:08d}", f"contact-{n}")
-
-
-def test_a_poison_log_message_is_set_aside_and_its_batch_mates_go_on(app_module, event_id):
-    for n in range(3):
-        register(event_id, n)
-    drain(queues.dead_letter_url("registration-log"))
-    good = [json.dumps({"eventId": event_id, "logKey": event_log.log_key(event_id),
-                        "employeeId": f"{40000000 + n}"}) for n in range(3)]
-    forged = [DEEP, json.dumps({"eventId": "zzz", "logKey": "axcl_event.txt"}),
-              json.dumps({"logKey": "copy-of-registrations.txt"}), "not json"]
-    event, received = lambda_event("registration-log", good + forged)
-    app_module.handle_registration_log(event, None)  # does not raise
-
-    lines = event_log.read().splitlines()
-    assert sorted(line.rsplit(",", 1)[1] for line in lines) == [
-        f"{40000000 + n}" for n in range(3)]  # not emptied, nothing missing
-    bucket = settings.current().event_bucket
-    keys = [o["Key"] for o in aws.client("s3").list_objects_v2(Bucket=bucket)
-            .get("Contents", [])]
-    assert "copy-of-registrations.txt" not in keys
-    assert "zzz_event.txt" not in keys
-    aside = drain(queues.dead_letter_url("registration-log"))
-    assert sorted(m["Body"] for m in aside) == sorted(forged)
-    assert all(m["MessageAttributes"]["reason"]["StringValue"] for m in aside)
-    # Set aside = deleted from the queue: if the batch failed now, only the
-    # good messages would come back (no poison twice, no good one lost).
-    assert sorted(in_flight_comes_back("registration-log", received)) == sorted(good)
-
-
 def test_a_deep_body_on_the_link_queue_is_set_aside_not_retried(app_module, stack_env):
     drain(queues.dead_letter_url("partner-links"))
     event, _ = lambda_event("partner-links", [DEEP])
@@ -120,19 +88,3 @@ def test_a_forged_notify_message_is_set_aside_and_tells_nobody(app_module, stack
     assert sorted(m["Body"] for m in aside) == sorted([forged, DEEP])
 
 
-def test_a_log_message_cannot_choose_the_event_or_the_file(app_module, event_id):
-    """The issue's two forgeries, alone: one emptied the log, the other wrote
-    a copy with phone numbers to a key of the sender's choosing."""
-    register(event_id, 7)
-    app_module.handle_registration_log(lambda_event("registration-log", [
-        json.dumps({"employeeId": "40000007"})])[0], None)
-    assert len(event_log.read().splitlines()) == 1
-    for forged in ({"eventId": "zzz", "logKey": event_log.log_key(event_id)},
-                   {"logKey": "copy-of-registrations.txt"}):
-        app_module.handle_registration_log(
-            lambda_event("registration-log", [json.dumps(forged)])[0], None)
-    assert len(event_log.read().splitlines()) == 1  # not emptied
-    bucket = settings.current().event_bucket
-    keys = [o["Key"] for o in aws.client("s3").list_objects_v2(Bucket=bucket)
-            .get("Contents", [])]
-    assert "copy-of-registrations.txt" not in keys

@@ -117,22 +117,42 @@ def test_an_aws_failure_is_a_korean_apology_not_an_exception(app_module, event_i
     assert any('"status": "ERROR"' in line and "ResourceNotFound" in line for line in log_lines)
 
 
-def test_the_registration_stands_when_the_log_request_fails(app_module, event_id, configure,
-                                                           log_lines):
-    from chalicelib import queues
+def test_the_callers_path_is_one_transaction_and_the_stream_writes_the_log(
+        app_module, event_id, sqs_dispatcher):
+    """Warm, a registration is one AWS call (the transaction); the line
+    reaches axcl_event.txt through the table's stream, nothing sent."""
+    import threading
+    import time
 
-    queues.reset()
-    configure(STAGE="nostage")  # the queue name now points nowhere
-    try:
+    from bench.awscalls import on_every_client
+
+    caller = threading.get_ident()
+    made: list[str] = []
+
+    def counted(model=None, **_):   # this thread only: the stream's rebuild runs beside it
+        if model is not None and threading.get_ident() == caller:
+            made.append(f"{model.service_model.service_name}:{model.name}")
+
+    def hook(client):
+        client.meta.events.register("before-call", counted, unique_id="one-call-test")
+        return client
+
+    def unhook(client):
+        client.meta.events.unregister("before-call", unique_id="one-call-test")
+
+    call(app_module, "2468", phone="+821011112222")   # warm: clients made
+    with on_every_client(hook, unhook):
         answer = call(app_module, "1357")
-    finally:
-        configure(STAGE="local")
-        queues.reset()
     assert answer["registrationStatus"] == "SUCCESS"
-    assert len(items(event_id, "EMP#")) == 1
-    assert any("registration_log_request_failed" in line for line in log_lines)
-    # The next rebuild writes it anyway: the file is made from the table.
-    assert event_log.rebuild(event_id) == 1
+    assert made == ["dynamodb:TransactWriteItems"]
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        ids = [line.rsplit(",", 1)[-1] for line in event_log.read().splitlines()]
+        if sorted(ids) == ["1357", "2468"]:
+            break
+        time.sleep(0.1)
+    assert sorted(ids) == ["1357", "2468"]
+    assert sqs_dispatcher.pollers[0].delivered >= 1
 
 
 def test_logs_never_hold_the_full_phone_number_and_count_each_status(app_module, event_id,

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib import aws, settings
-from chalicelib.registration import event_log, rebuild_logs, store
+from chalicelib.registration import event_log, store
 
 
 def register(event_id: str, n: int) -> store.Registration:
@@ -34,7 +34,12 @@ def test_file_has_the_seed_format_sorted_by_time(event_id):
 def test_configured_event_uses_the_configured_key_others_their_own(event_id):
     assert event_log.log_key(event_id) == settings.current().event_log_key == "axcl_event.txt"
     assert event_log.log_key("other") == "other_event.txt"
-    assert event_log.safe_key("../etc/passwd", event_id) == "axcl_event.txt"
+    # The file named comes from a registration item's key, never from a message.
+    assert event_log.registration_keys(
+        _stream_record(f"EVENT#{event_id}", "EMP#1234")) == (event_id, "1234")
+    for pk, sk in (("EVENT#../etc", "EMP#1"), ("EVENT#a#LOTS#001", "EMP#1"),
+                   (f"EVENT#{event_id}", "LOT#0001"), ("REQ#x", "EMP#1")):
+        assert event_log.registration_keys(_stream_record(pk, sk)) == (None, "")
 
 
 def test_a_change_between_read_and_write_is_retried_not_overwritten(event_id, log_lines):
@@ -110,52 +115,128 @@ def test_concurrent_rebuilds_of_a_full_table_agree(event_id):
     assert len(event_log.read().splitlines()) == 20
 
 
-def test_the_queue_handler_rebuilds_once_per_event_in_a_batch(app_module, event_id):
-    register(event_id, 1)
-    register(event_id, 2)
-    bodies = [f'{{"eventId": "{event_id}", "logKey": "axcl_event.txt"}}'] * 2 + ["not json"]
-    result = rebuild_logs(bodies)
-    assert result == {"axcl_event.txt": 2}
-    # The handler itself, with a Lambda-shaped SQS event.
-    record = {"messageId": "m1", "receiptHandle": "r", "body": bodies[0], "attributes": {},
-              "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-              "eventSourceARN": "arn:aws:sqs:ap-northeast-2:123456789012:q",
-              "awsRegion": "ap-northeast-2"}
-    app_module.handle_registration_log({"Records": [record]}, None)
-    assert len(event_log.read().splitlines()) == 2
-
-
-def _record(body: str, sent_ms: int) -> dict:
-    return {"body": body, "attributes": {"SentTimestamp": str(sent_ms)}}
-
-
-def test_a_batch_sent_before_the_files_table_read_is_already_covered(event_id, log_lines):
+def _stream_record(pk: str, sk: str, created_s: float | None = None,
+                   name: str = "INSERT") -> dict:
+    """A record as Lambda hands a DynamoDB stream batch over (KEYS_ONLY)."""
     import time
 
+    dynamodb = {"Keys": {"pk": {"S": pk}, "sk": {"S": sk}}, "SequenceNumber": "1" * 21,
+                "SizeBytes": 40, "StreamViewType": "KEYS_ONLY",
+                "ApproximateCreationDateTime": float(int(
+                    time.time() if created_s is None else created_s))}
+    return {"eventID": secrets.token_hex(8), "eventName": name, "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb", "awsRegion": "ap-northeast-2",
+            "dynamodb": dynamodb,
+            "eventSourceARN": "arn:aws:dynamodb:ap-northeast-2:123456789012:"
+                              "table/partnerline-local/stream/2026-01-01T00:00:00.000"}
+
+
+def test_the_stream_handler_rebuilds_once_per_event_and_passes_over_other_items(
+        app_module, event_id, log_lines):
     register(event_id, 1)
-    sent_ms = int(time.time() * 1000)
-    time.sleep(1.1)  # the file's read begins after the send, beyond the skew margin
-    body = f'{{"eventId": "{event_id}", "employeeId": "30000001"}}'
-    assert rebuild_logs([body]) == {"axcl_event.txt": 1}
-    head = s3().head_object(Bucket=settings.current().event_bucket, Key="axcl_event.txt")
-    assert int(head["Metadata"][event_log.SNAPSHOT_META]) > sent_ms
-
-    from chalicelib.registration import handle_log_records
-
-    # The batch's messages were sent before that read: nothing is read or written.
-    assert handle_log_records([_record(body, sent_ms)]) == {"axcl_event.txt": None}
-    assert any("registration_log_covered" in line for line in log_lines)
-    # A message sent after the file's read asks for a real rebuild.
     register(event_id, 2)
-    later = int(time.time() * 1000) + 2000
-    assert handle_log_records([_record(body, later)]) == {"axcl_event.txt": 2}
+    lot_pk, lot_sk = store.lot_key(event_id, 42)
+    records = [_stream_record(f"EVENT#{event_id}", "EMP#30000001"),
+               _stream_record(f"EVENT#{event_id}", "EMP#30000002"),
+               _stream_record(lot_pk, lot_sk),
+               _stream_record("REQ#r-123", "META")]
+    # The handler itself (Chalice's DynamoDB event), as Lambda calls it.
+    app_module.handle_registration_log({"Records": records}, None)
+    assert len(event_log.read().splitlines()) == 2
+    assert sum("registration_log_written" in line for line in log_lines) == 1
+    # A batch of other items only: not a single AWS call.
+    from chalicelib.registration import handle_stream_records
+
+    assert handle_stream_records([_stream_record("REQ#r-123", "META"),
+                                  _stream_record(lot_pk, lot_sk),
+                                  _stream_record(f"EVENT#{event_id}", "DRAW#1")]) == {}
+
+
+def test_a_batch_written_before_the_files_table_read_is_already_covered(event_id, log_lines):
+    import time
+
+    from chalicelib.registration import handle_stream_records
+
+    register(event_id, 1)
+    written_s = time.time()
+    time.sleep(2.1)  # the file's read begins after the write's second, beyond the margin
+    record = _stream_record(f"EVENT#{event_id}", "EMP#30000001", written_s)
+    assert handle_stream_records([_stream_record(f"EVENT#{event_id}", "EMP#30000001")]) == {
+        "axcl_event.txt": 1}
+    # The batch's writes committed before that read: nothing is read or written.
+    assert handle_stream_records([record]) == {"axcl_event.txt": None}
+    assert any("registration_log_covered" in line for line in log_lines)
+    # A write after the file's read asks for a real rebuild.
+    register(event_id, 2)
+    later = _stream_record(f"EVENT#{event_id}", "EMP#30000002", time.time() + 2)
+    assert handle_stream_records([later]) == {"axcl_event.txt": 2}
     assert len(event_log.read().splitlines()) == 2
 
 
-def test_records_without_a_sent_timestamp_always_rebuild(event_id):
-    from chalicelib.registration import handle_log_records
+def test_records_without_a_creation_time_always_rebuild(event_id):
+    from chalicelib.registration import handle_stream_records
 
     register(event_id, 1)
-    body = f'{{"eventId": "{event_id}"}}'
-    assert handle_log_records([{"body": body, "attributes": {}}]) == {"axcl_event.txt": 1}
-    assert handle_log_records([{"body": body, "attributes": {}}]) == {"axcl_event.txt": 1}
+    record = _stream_record(f"EVENT#{event_id}", "EMP#30000001")
+    del record["dynamodb"]["ApproximateCreationDateTime"]
+    assert handle_stream_records([record]) == {"axcl_event.txt": 1}
+    assert handle_stream_records([record]) == {"axcl_event.txt": 1}
+
+
+# -- the emulator keeps S3's promise: a conditional write is atomic ------------
+
+def test_racing_conditional_writes_with_one_etag_have_exactly_one_winner(event_id):
+    """Sixteen writers hold the same ETag and put at once: S3 lets one win
+    and answers 412 to the rest."""
+    bucket, key = settings.current().event_bucket, f"race-{secrets.token_hex(4)}"
+    etag = s3().put_object(Bucket=bucket, Key=key, Body=b"v0")["ETag"]
+    start = threading.Barrier(16)
+
+    def writer(n):
+        start.wait(10)
+        try:
+            # A body no earlier round wrote: the same bytes would keep the ETag.
+            s3().put_object(Bucket=bucket, Key=key, Body=f"{etag}-{n}".encode(), IfMatch=etag)
+            return "won"
+        except Exception as exc:  # noqa: BLE001 - the outcome is what is asserted
+            return aws.error_code(exc)
+
+    for _ in range(5):
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            outcomes = list(pool.map(writer, range(16)))
+        assert sorted(outcomes) == ["PreconditionFailed"] * 15 + ["won"], outcomes
+        etag = s3().head_object(Bucket=bucket, Key=key)["ETag"]
+
+
+def test_racing_rebuilds_that_all_read_before_anyone_writes_lose_no_line(event_id):
+    """Twelve threads: each registers and reads the table in turn (worker 0
+    sees only itself, worker 11 sees everyone), then all hold the same ETag
+    and write, the stalest view last. Without the compare-and-swap the file
+    ends with worker 0's one line; with it, every line, each once."""
+    import time
+
+    workers = 12
+    turns = [threading.Event() for _ in range(workers + 1)]
+    all_read = threading.Barrier(workers)
+    turns[0].set()
+
+    def worker(n):
+        turns[n].wait(30)
+        reg = register(event_id, n)
+        waited = []
+
+        def after_read():
+            if waited:           # only the first round is choreographed
+                return
+            waited.append(True)
+            turns[n + 1].set()
+            all_read.wait(30)
+            time.sleep((workers - n) * 0.05)   # the earlier the read, the later the write
+
+        event_log.rebuild(event_id, must_include=[reg.employee_id], before_write=after_read)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for f in [pool.submit(worker, n) for n in range(workers)]:
+            f.result()
+    ids = [line.rsplit(",", 1)[1] for line in event_log.read().splitlines()]
+    assert sorted(ids) == [f"{30000000 + n}" for n in range(workers)]

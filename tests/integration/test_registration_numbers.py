@@ -144,12 +144,3 @@ def test_no_transaction_starts_that_could_end_past_the_callers_limit(event_id, m
     assert len(started) == 1
 
 
-def test_a_late_registration_skips_the_log_request_but_keeps_the_number(
-        event_id, monkeypatch, log_lines):
-    from chalicelib.registration import calls
-
-    monkeypatch.setattr(calls, "LOG_REQUEST_DEADLINE_SECONDS", -1.0)
-    answer = answer_call(event("6001"))
-    assert answer["registrationStatus"] == "SUCCESS"
-    assert any("registration_log_request_skipped" in line for line in log_lines)
-    assert store.registrations(event_id)[0]["employeeId"] == "6001"

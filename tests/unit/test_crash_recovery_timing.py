@@ -25,5 +25,5 @@ def test_prod_sms_after_a_crash_within_30_seconds():
 
 
 def test_the_other_queues_keep_awss_advised_visibility():
-    for kind in ("customer-notify", "registration-log"):
+    for kind in ("customer-notify",):
         assert stages.queue_visibility(kind, "prod") == 6 * stages.handler_timeout("prod")

@@ -71,9 +71,18 @@ def test_each_function_gets_only_its_own_queue():
             "arn:aws:sqs:*:*:partnerline-prod-partner-links"],
         "policy-prod-handle_customer_notification.json": [
             "arn:aws:sqs:*:*:partnerline-prod-customer-notify"],
-        "policy-prod-handle_registration_log.json": [
-            "arn:aws:sqs:*:*:partnerline-prod-registration-log"],
     }
+
+
+def test_only_the_log_function_reads_the_tables_stream():
+    readers = {name: statement["Resource"] for name, doc in policies.template("prod").items()
+               for statement in doc["Statement"] if "dynamodb:GetRecords" in statement["Action"]}
+    assert readers == {"policy-prod-handle_registration_log.json": [
+        "arn:aws:dynamodb:*:*:table/partnerline-prod/stream/*"]}
+    caller = policies.template("prod")["policy-prod-connect_event_registration.json"]
+    assert [a for st in caller["Statement"] for a in st["Action"]
+            if not a.startswith("logs:")] == ["dynamodb:PutItem", "dynamodb:Query",
+                                               "s3:GetObject"]   # the optional roster
 
 
 # -- no secret in the repository -------------------------------------------------

@@ -63,7 +63,7 @@ def test_every_deployed_function_has_a_plan():
 
 @pytest.mark.parametrize("handler, module, clients", [
     ("connect_event_registration", "chalicelib.registration",
-     [["dynamodb", "caller"], ["sqs", "caller_once"]]),
+     [["dynamodb", "caller"], ["s3", "caller_once"]]),
     ("handle_registration_log", "chalicelib.registration",
      [["dynamodb", "default"], ["s3", "default"]]),
     ("handle_customer_notification", "chalicelib.notify", [["dynamodb", "default"]]),
