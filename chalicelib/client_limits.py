@@ -9,7 +9,7 @@ reservation numbers (each probe would otherwise write a Failed request).
 The buckets live in the process: exact for `make run` (one process), a
 per-container bound in Lambda, where API Gateway's stage throttling
 (provision/http_api.py) is the limit that holds across containers; see
-docs/_pending/outage-abuse.md for what AWS offers per client.
+docs/partner-confirmation.md (Abuse) for what AWS offers per client.
 """
 
 from __future__ import annotations
