@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import clock, lifecycle, table
+from chalicelib import clock, lifecycle
 from chalicelib.korean import KST
 from tests.requests_support import arrange
 
@@ -57,10 +57,19 @@ def calls(stack_env):
     def record(params, model, **kwargs):
         seen.append((model.name, params))
 
-    events = table.client().meta.events
-    events.register("provide-client-params.dynamodb.*", record)
-    yield seen
-    events.unregister("provide-client-params.dynamodb.*", record)
+    # Every client the app makes: routes read through their own profile's client.
+    from bench.awscalls import on_every_client
+
+    def hook(client):
+        client.meta.events.register("provide-client-params.dynamodb.*", record,
+                                    unique_id=f"admin-list-calls-{id(seen)}")
+
+    def unhook(client):
+        client.meta.events.unregister("provide-client-params.dynamodb.*",
+                                      unique_id=f"admin-list-calls-{id(seen)}")
+
+    with on_every_client(hook, unhook):
+        yield seen
 
 
 def test_search_by_reservation_number_in_any_spelling(stack_env, client, calls):
