@@ -108,8 +108,13 @@ def console_errors(page) -> list[str]:
     return errors
 
 
+def partner_sms(endpoint: str) -> list[str]:
+    """The texts of every SMS the emulator has accepted for the partner, oldest first."""
+    data = requests.get(endpoint + "/moto-api/data.json", timeout=10).json()
+    return [sms.get("message", "") for sms in data.get("sns", {}).get("SMS", [])
+            if sms.get("phone_number") == PARTNER_PHONE]
+
+
 def partner_sms_count(endpoint: str) -> int:
     """How many SMS the emulator has accepted for the partner so far."""
-    data = requests.get(endpoint + "/moto-api/data.json", timeout=10).json()
-    return sum(1 for sms in data.get("sns", {}).get("SMS", [])
-               if sms.get("phone_number") == PARTNER_PHONE)
+    return len(partner_sms(endpoint))

@@ -16,6 +16,7 @@ from tests.e2e.browser_support import (
     console_errors,
     local_url,
     partner_link,
+    partner_sms,
     partner_sms_count,
     screenshot,
 )
@@ -219,7 +220,84 @@ def test_a_proposed_time_is_shown_with_a_next_step(local_stack, new_page):
     assert chat.get_by_label("문의 내용").input_value().startswith("RS2025110301 ")
     assert chat.evaluate("document.activeElement.id") == "message"
     assert chat.locator('#progress [data-step="Answer"]').inner_text() == "다른 시간 제안"
+    accept = notice.locator("button.reply-accept")
+    decline = notice.locator("button.reply-decline")
+    assert accept.inner_text() == "이 시간으로 할게요" and decline.is_visible()
     screenshot(chat, "chat-proposed-time-desktop")
+    assert errors == []
+
+    # A reply lost on the way: said so, and both buttons still work.
+    chat.route("**/reply", lambda route: route.abort())
+    accept.click()
+    notice.locator(".reply-error").filter(has_text="답을 보내지 못했어요").wait_for()
+    assert accept.is_enabled() and decline.is_enabled()
+    chat.unroute("**/reply")
+    errors.clear()  # the aborted fetch's own console line
+
+    # One tap accepts: one POST, the request's event, one SMS to the partner.
+    replies = []
+    chat.on("request", lambda r: r.method == "POST" and r.url.endswith("/reply")
+            and replies.append(r.post_data_json))
+    sms_before = partner_sms_count(local_stack.endpoint)
+    reply_url = f"/api/requests/{request_id}/reply"
+    with chat.expect_response(lambda r: r.url.endswith(reply_url)) as sent:
+        accept.click()
+    assert sent.value.status == 200, sent.value.text()
+    outcome = notice.locator(".reply-outcome")
+    outcome.filter(has_text="이 시간으로 하겠다고 제휴점에 전했어요").wait_for()
+    assert notice.locator("button.reply-accept, button.reply-decline").count() == 0
+    view = requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10).json()
+    assert [e["type"] for e in view["events"]].count("CustomerAccepted") == 1
+    assert "CustomerDeclined" not in [e["type"] for e in view["events"]]
+    time.sleep(2)  # room for a second SMS, were one sent
+    assert partner_sms_count(local_stack.endpoint) == sms_before + 1
+    assert replies == [{"accept": True}]
+    assert "수락했어요" in partner_sms(local_stack.endpoint)[-1]
+    assert notice.locator("button.compose").count() == 0  # the time is settled
+    screenshot(chat, "chat-proposed-time-accepted")
+
+    # A reload shows the reply, not the buttons; a second reply is refused.
+    chat.reload()
+    notice = chat.locator(".bubble.notification.proposed")
+    assert "이 시간으로 하겠다고" in notice.locator(".reply-outcome").inner_text()
+    assert notice.locator("button.reply-accept, button.reply-decline").count() == 0
+    again = requests.post(f"{local_stack.url}/api/requests/{request_id}/reply",
+                          json={"accept": False}, timeout=10)
+    assert again.status_code == 409 and again.json()["code"] == "ALREADY_REPLIED"
+    assert replies == [{"accept": True}]
+    assert errors == []
+
+
+def test_a_reply_already_given_elsewhere_is_shown_calmly(local_stack, new_page):
+    """The customer answered the proposed time on another device: this page's
+    tap gets the 409, says what was answered, and sends the partner nothing."""
+    chat = new_page()
+    errors = console_errors(chat)
+    chat.goto(local_stack.url + "/")
+    request_id = start_request(chat, text="RS-2025110301 체크인 시간을 바꾸고 싶어요")
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
+    proposed = (datetime.now(KST) + timedelta(days=10)).replace(hour=11, minute=0)
+    answer(local_stack, request_id, "propose", proposed.strftime("%Y-%m-%dT%H:%M"))
+    notice = chat.locator(".bubble.notification.proposed")
+    notice.wait_for(timeout=30_000)
+    elsewhere = requests.post(f"{local_stack.url}/api/requests/{request_id}/reply",
+                              json={"accept": True}, timeout=10)
+    assert elsewhere.status_code == 200, elsewhere.text
+    sms_before = partner_sms_count(local_stack.endpoint)
+
+    with chat.expect_response(lambda r: r.url.endswith("/reply")) as sent:
+        notice.locator("button.reply-decline").click()
+    assert sent.value.status == 409
+    outcome = notice.locator(".reply-outcome")
+    outcome.filter(has_text="이미 이 시간으로 하겠다고 답하셨어요").wait_for()
+    assert notice.locator("button.reply-accept, button.reply-decline").count() == 0
+    assert not notice.locator(".reply-error").count()
+    view = requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10).json()
+    assert "CustomerDeclined" not in [e["type"] for e in view["events"]]
+    assert partner_sms_count(local_stack.endpoint) == sms_before
+    chat.reload()
+    assert "이미 이 시간으로" in chat.locator(".bubble.notification .reply-outcome").inner_text()
+    screenshot(chat, "chat-proposed-time-already-replied")
     assert errors == []
 
 

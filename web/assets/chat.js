@@ -64,7 +64,21 @@
       "운영팀에 연락해 주세요.",
     nextProposed: "이 시간이 괜찮으면 운영팀에 연락해 주세요. 다른 시간을 원하면 원하는 " +
       "시간을 적어 새로 요청해 주세요.",
+    nextProposedReply: "이 시간이 괜찮은지 알려 주세요. 다른 시간을 원하면 원하는 시간을 적어 " +
+      "새로 요청해 주세요.",
     proposedTitle: "제휴점이 제안한 시간",
+    replyAccept: "이 시간으로 할게요",
+    replyDecline: "이 시간은 어려워요",
+    replySending: "보내는 중…",
+    repliedAccept: "이 시간으로 하겠다고 제휴점에 전했어요.",
+    repliedDecline: "이 시간은 어렵다고 제휴점에 전했어요. 다른 시간을 원하면 원하는 시간을 " +
+      "적어 새로 요청해 주세요.",
+    alreadyAccept: "이미 이 시간으로 하겠다고 답하셨어요. 제휴점에도 전해졌어요.",
+    alreadyDecline: "이미 이 시간은 어렵다고 답하셨어요. 제휴점에도 전해졌어요.",
+    alreadyReplied: "이미 답하신 요청이에요. 보내신 답은 제휴점에 전해졌어요.",
+    replyClosed: "이 요청에는 지금 답할 수 없어요. 필요하면 운영팀에 연락해 주세요.",
+    replyNetwork: "연결이 원활하지 않아 답을 보내지 못했어요. 잠시 후 다시 눌러 주세요.",
+    replyFailed: "답을 보내지 못했어요. 잠시 후 다시 눌러 주세요.",
     retry: "같은 내용으로 다시 요청하기",
     compose: "원하는 시간 적어 보내기",
     retrying: "같은 내용으로 다시 요청할게요.",
@@ -95,6 +109,7 @@
 
   var state = load();
   var sending = false;   // a POST in the air (in this tab)
+  var replying = false;  // a reply to a proposed time in the air (in this tab)
   var pollTimer = null;
   var clockTimer = null;
   var chain = 0;         // the current polling chain; older ones stop
@@ -152,9 +167,18 @@
   // What the customer can do after an outcome: always something to tap.
   function nextStep(message) {
     var box = PL.el("div", { className: "next-step", "data-outcome": message.outcome || "" });
-    box.appendChild(PL.el("p", { text: message.next }));
+    // Once the proposed time is answered, the answer replaces the question.
+    if (message.replyText) {
+      box.appendChild(PL.el("p", { className: "reply-outcome", "data-reply": message.replied || "",
+                                   text: message.replyText }));
+    } else {
+      box.appendChild(PL.el("p", { text: message.next }));
+    }
+    if (message.canReply && !message.replied) {
+      box.appendChild(replyButtons(message));
+    }
     var actions = PL.el("div", { className: "actions" });
-    if (message.compose) {
+    if (message.compose && message.replied !== "accept") {
       var compose = PL.el("button", { type: "button", className: "secondary compose",
                                       text: COPY.compose });
       compose.addEventListener("click", function () { composeAbout(message.requestId); });
@@ -166,11 +190,6 @@
       retry.addEventListener("click", function () { retryRequest(message.requestId); });
       actions.appendChild(retry);
     }
-    // HOOK(customer reply, contract §5): when the server answers
-    // POST /api/requests/{id}/reply ({"accept": true|false}), a proposed time
-    // gets two buttons here -- "이 시간으로 할게요" / "이 시간은 어려워요" --
-    // posting that body once (a 409 means it was already answered). Until then
-    // the customer is sent to the operators, which works today.
     if (message.contact && operatorPhone) {
       actions.appendChild(PL.el("a", { className: "contact",
                                        href: "tel:" + operatorPhone.replace(/[^0-9+]/g, ""),
@@ -178,6 +197,89 @@
     }
     if (actions.childNodes.length) { box.appendChild(actions); }
     return box;
+  }
+
+  // The customer's answer to a proposed time, in one tap (contract §5). The
+  // outcome is kept on the message itself, so a reload shows the reply and no
+  // buttons; an error keeps the buttons and says why.
+  function replyButtons(message) {
+    var group = PL.el("div", { className: "reply", role: "group", "aria-label": COPY.proposedTitle });
+    var error = PL.el("p", { className: "reply-error", role: "alert" });
+    var yes = PL.el("button", { type: "button", className: "primary reply-accept",
+                                text: COPY.replyAccept });
+    var no = PL.el("button", { type: "button", className: "secondary reply-decline",
+                               text: COPY.replyDecline });
+    function tap(accept, button) {
+      if (replying) { return; }
+      replying = true;
+      yes.disabled = true;
+      no.disabled = true;
+      group.setAttribute("aria-busy", "true");
+      button.textContent = COPY.replySending;
+      error.textContent = "";
+      sendReply(message.requestId, accept).then(function (outcome) {
+        replying = false;
+        if (outcome.failed) {
+          yes.disabled = false;
+          no.disabled = false;
+          group.setAttribute("aria-busy", "false");
+          yes.textContent = COPY.replyAccept;
+          no.textContent = COPY.replyDecline;
+          error.textContent = outcome.text;
+          return;
+        }
+        keepReply(message.requestId, outcome.replied, outcome.text);
+      });
+    }
+    yes.addEventListener("click", function () { tap(true, yes); });
+    no.addEventListener("click", function () { tap(false, no); });
+    group.appendChild(PL.el("div", { className: "actions" }, [yes, no]));
+    group.appendChild(error);
+    return group;
+  }
+
+  // -> {replied, text} or {failed, text}; never rejects.
+  function sendReply(requestId, accept) {
+    var path = "/api/requests/" + encodeURIComponent(requestId);
+    return PL.api(path + "/reply", { method: "POST", body: { accept: accept } })
+      .then(function (res) {
+        var data = res.data || {};
+        if (res.status === 200) {
+          return { replied: accept ? "accept" : "decline",
+                   text: accept ? COPY.repliedAccept : COPY.repliedDecline };
+        }
+        if (res.status === 409 && data.code === "NOT_PROPOSED") {
+          return { replied: "closed", text: COPY.replyClosed };
+        }
+        if (res.status === 409) {
+          // Already answered (another tab, another device): say which, from
+          // the request's own events when they can be read.
+          return PL.api(path).then(function (view) {
+            var types = ((view.data || {}).events || []).map(function (e) { return e.type; });
+            if (types.indexOf("CustomerAccepted") !== -1) {
+              return { replied: "accept", text: COPY.alreadyAccept };
+            }
+            if (types.indexOf("CustomerDeclined") !== -1) {
+              return { replied: "decline", text: COPY.alreadyDecline };
+            }
+            return { replied: "already", text: COPY.alreadyReplied };
+          });
+        }
+        return { failed: true, text: res.status === 0 ? COPY.replyNetwork : COPY.replyFailed };
+      });
+  }
+
+  function keepReply(requestId, replied, text) {
+    var stored = load();  // another tab may have changed the conversation
+    if (stored.messages.length) { state = stored; }
+    state.messages.forEach(function (m) {
+      if (m.canReply && m.requestId === requestId) {
+        m.replied = replied;
+        m.replyText = text;
+      }
+    });
+    save();
+    renderLog();
   }
 
   function say(who, text, extra) {
@@ -478,7 +580,9 @@
     } else if (outcome === "propose") {
       extra.kind = "notification proposed";
       extra.proposedAt = view.alternativeTime || null;
-      extra.next = COPY.nextProposed;
+      // One tap answers the partner's time when there is one to answer.
+      extra.canReply = Boolean(extra.proposedAt);
+      extra.next = extra.canReply ? COPY.nextProposedReply : COPY.nextProposed;
       extra.compose = true;
       extra.contact = true;
     } else {
@@ -588,6 +692,9 @@
   // Another tab of this page changed the conversation: show the same. Only
   // visible changes count (not each poll's save), so two tabs never set each
   // other polling in a loop.
+  function replies(saved) {
+    return saved.messages.filter(function (m) { return Boolean(m.replied); }).length;
+  }
   window.addEventListener("storage", function (event) {
     if (event.key !== STORE_KEY) { return; }
     var next = load();
@@ -595,7 +702,8 @@
     var changed = next.messages.length !== before.messages.length ||
       (next.request && next.request.id) !== (before.request && before.request.id) ||
       Boolean(next.request && next.request.finished) !==
-        Boolean(before.request && before.request.finished);
+        Boolean(before.request && before.request.finished) ||
+      replies(next) !== replies(before);
     if (!changed) { return; }
     state = next;
     renderLog();
