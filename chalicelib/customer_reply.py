@@ -12,10 +12,9 @@ stranger can neither guess a request nor make the partner's phone ring twice.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from chalicelib import errors, korean, lifecycle, logs, phone
+from chalicelib import errors, korean, lifecycle, logs, phone, safe_json
 from chalicelib.partner import sender, sms
 
 MAX_BODY_BYTES = 256
@@ -26,12 +25,9 @@ ALREADY_REPLIED = "이미 답하셨어요."
 
 
 def parse(raw_body: bytes | str | None) -> bool:
-    data = raw_body.encode("utf-8") if isinstance(raw_body, str) else (raw_body or b"")
-    if len(data) > MAX_BODY_BYTES:
-        raise errors.bad_request(BAD_BODY)
     try:
-        body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        body = safe_json.loads(raw_body or b"", max_bytes=MAX_BODY_BYTES)
+    except safe_json.Rejected as exc:
         raise errors.bad_request(BAD_BODY) from exc
     if not isinstance(body, dict) or not isinstance(body.get("accept"), bool):
         raise errors.bad_request(BAD_BODY)

@@ -13,10 +13,9 @@ body and goes on the event with the ``note``: who and why.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from chalicelib import clock, dashboard, errors, lifecycle, links, logs, phone, queues
+from chalicelib import clock, dashboard, errors, lifecycle, links, logs, phone, queues, safe_json
 from chalicelib.partner import answers, forms, sender, sms
 
 ACTIONS = ("resend", "answer", "close")
@@ -65,12 +64,9 @@ def _text(body: dict[str, Any], name: str, limit: int, message: str,
 
 def parse(raw_body: bytes | str | None) -> dict[str, Any]:
     """The action's body, validated (400 with Korean text otherwise)."""
-    data = raw_body.encode("utf-8") if isinstance(raw_body, str) else (raw_body or b"")
-    if len(data) > MAX_BODY_BYTES:
-        raise errors.bad_request(BAD_BODY)
     try:
-        body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        body = safe_json.loads(raw_body or b"", max_bytes=MAX_BODY_BYTES)
+    except safe_json.Rejected as exc:
         raise errors.bad_request(BAD_BODY) from exc
     if not isinstance(body, dict) or body.get("action") not in ACTIONS:
         raise errors.bad_request(BAD_BODY)
