@@ -30,6 +30,7 @@ from chalicelib import (
     workflow,
 )
 from chalicelib.errors import ApiError, bad_request, not_found
+from chalicelib.nlu import small_talk
 
 MAX_TEXT = 1000
 SESSION_TTL_SECONDS = 15 * 60
@@ -40,8 +41,14 @@ FAILED_LOOKUP_TTL_SECONDS = 7 * 24 * 3600
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 ASK_NUMBER = "예약번호를 알려 주세요. 예: RS-2025110301"
-NOT_UNDERSTOOD = ("문의 내용을 이해하지 못했어요. 예약 변경, 트러블 신고, "
-                  "부가 서비스 요청 중 필요한 내용을 말씀해 주세요.")
+NOT_UNDERSTOOD = ("문의 내용을 이해하지 못했어요. 예약 변경, 트러블 신고, 부가 서비스 요청 중 "
+                  "필요한 내용을 적어 주세요. 예: RS-2025110301 체크인 날짜를 바꾸고 싶어요")
+# Small talk is not a request: answered in kind, with what the chat can do.
+SMALL_TALK_REPLIES = {
+    small_talk.GREETING: ("안녕하세요! 무엇을 도와 드릴까요? 예약 변경, 트러블 신고, 부가 서비스 "
+                          "요청을 도와 드려요. 예: RS-2025110301 체크인 날짜를 바꾸고 싶어요"),
+    small_talk.THANKS: "천만에요. 더 필요한 게 있으면 언제든 적어 주세요.",
+}
 NLU_UNAVAILABLE = "지금은 문의를 처리할 수 없어요. 잠시 후 다시 시도해 주세요."
 RESERVATION_NOT_FOUND = "예약을 찾을 수 없습니다"
 RESERVATION_MISMATCH = "예약 정보가 일치하지 않습니다"
@@ -148,6 +155,16 @@ def classify(text: str, session_id: str) -> nlu.Classification:
         raise ApiError(503, "NLU_UNAVAILABLE", NLU_UNAVAILABLE) from None
 
 
+def not_understood(text: str) -> ApiError:
+    """The contract's 422 for anything but the three intents; a greeting or a
+    thank-you gets its own reply (``smallTalk`` says which) under that code."""
+    kind = small_talk.kind(text)
+    if kind:
+        return ApiError(422, "INTENT_NOT_UNDERSTOOD", SMALL_TALK_REPLIES[kind],
+                        intent=nlu.FALLBACK, smallTalk=kind)
+    return ApiError(422, "INTENT_NOT_UNDERSTOOD", NOT_UNDERSTOOD, intent=nlu.FALLBACK)
+
+
 def submit(raw: bytes | str | None) -> dict[str, Any]:
     """``POST /api/requests``: the 201 body, or an ApiError with the contract's code."""
     msg = parse(raw)
@@ -167,7 +184,7 @@ def submit(raw: bytes | str | None) -> dict[str, Any]:
     intent = found.intent
     if not found.understood:
         if not session:
-            raise ApiError(422, "INTENT_NOT_UNDERSTOOD", NOT_UNDERSTOOD, intent=nlu.FALLBACK)
+            raise not_understood(msg.text)
         intent = session["intent"]  # still waiting for the number of the first message
     number = msg.reservation_number or found.reservation_number
     if not number:

@@ -20,7 +20,18 @@ from typing import Any, TextIO
 
 from scripts import stage_env
 
-EXPORT_FIELDS = ("registeredAt", "employeeId", "lotteryNumber", "phone", "contactId")
+# registeredAt stays UTC as in the log file (machines read it); the dashboard
+# shows Korean time, so the operator's spreadsheet gets that too, beside it.
+EXPORT_FIELDS = ("registeredAt", "registeredAtKst", "employeeId", "lotteryNumber", "phone",
+                 "contactId")
+
+
+def kst_text(utc_iso: str) -> str:
+    """"2026-11-29T05:30:15.123Z" -> "2026-11-29 14:30:15" (KST); "" if unreadable."""
+    from chalicelib.korean import parse_time
+
+    moment = parse_time(utc_iso) if utc_iso else None
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
 def use_stage(stage: str) -> None:
@@ -40,6 +51,7 @@ def write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_FIELDS)
     for row in rows:
+        row = dict(row, registeredAtKst=kst_text(row.get("registeredAt", "")))
         writer.writerow([row.get(f, "") for f in EXPORT_FIELDS])
 
 

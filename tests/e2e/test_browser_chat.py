@@ -372,3 +372,23 @@ def test_the_wait_shows_the_deadline_when_the_api_gives_one(local_stack, new_pag
     clock = f"{'오전' if deadline.hour < 12 else '오후'} {hour}:{deadline:%M}"
     assert "기다린 시간" in text and f"답 마감 {clock}" in text and "남은 시간 4분" in text
     screenshot(chat, "chat-waiting-with-deadline")
+
+
+def test_a_greeting_gets_a_greeting_and_a_fallback_shows_what_works(local_stack, new_page):
+    chat = new_page()
+    errors = console_errors(chat)
+    chat.goto(local_stack.url + "/")
+    send(chat, "안녕하세요!", phone="010-1234-5678")
+    greeting = chat.locator(".bubble.bot").filter(has_text="무엇을 도와 드릴까요")
+    greeting.wait_for()
+    assert "warning" not in (greeting.get_attribute("class") or "")  # not a failure
+    assert "예:" in greeting.inner_text()
+    assert chat.get_by_label("문의 내용").input_value() == ""
+
+    send(chat, "오늘 날씨가 좋네요")
+    fallback = chat.locator(".bubble.bot.warning").filter(has_text="알아듣지 못했어요")
+    fallback.wait_for()
+    assert "예:" in fallback.inner_text()
+    assert "FallbackIntent" not in chat.locator("body").inner_text()
+    screenshot(chat, "chat-greeting-and-fallback")
+    assert errors == []

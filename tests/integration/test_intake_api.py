@@ -140,7 +140,39 @@ def test_422_intent_not_understood_stores_nothing(client):
     assert res.json_body["code"] == "INTENT_NOT_UNDERSTOOD"
     assert res.json_body["intent"] == "FallbackIntent"
     assert_korean(res.json_body["message"])
+    assert "예:" in res.json_body["message"]  # examples of what works
+    assert "smallTalk" not in res.json_body
     assert request_ids() == before
+
+
+@pytest.mark.parametrize("text, kind", [("안녕하세요!", "greeting"), ("hi", "greeting"),
+                                        ("감사합니다 ㅎㅎ", "thanks")])
+def test_small_talk_is_answered_in_kind_under_the_contracts_422(client, text, kind):
+    before = request_ids()
+    res = post(client, {"text": text, "customerPhone": RS_PHONE})
+    assert res.status_code == 422
+    body = res.json_body
+    assert (body["code"], body["intent"], body["smallTalk"]) == (
+        "INTENT_NOT_UNDERSTOOD", "FallbackIntent", kind)
+    assert body["message"] == intake.SMALL_TALK_REPLIES[kind]
+    assert "이해하지 못했어요" not in body["message"]
+    if kind == "greeting":
+        assert "예:" in body["message"]  # what the chat can do, by example
+    assert "sessionId" not in body and request_ids() == before
+
+
+def test_a_greeting_with_a_request_in_it_is_a_request(client):
+    res = post(client, {"text": "안녕하세요 에어컨이 안 돼요", "customerPhone": RS_PHONE})
+    assert res.status_code == 422
+    assert (res.json_body["code"], res.json_body["intent"]) == (
+        "RESERVATION_NUMBER_REQUIRED", "ReportTrouble")
+
+
+def test_a_late_arrival_is_a_change_of_reservation(client):
+    res = post(client, {"text": "늦게 도착할 것 같아요", "customerPhone": RS_PHONE})
+    assert res.status_code == 422
+    assert (res.json_body["code"], res.json_body["intent"]) == (
+        "RESERVATION_NUMBER_REQUIRED", "ChangeReservation")
 
 
 def test_422_reservation_number_required_keeps_a_session_and_no_request(client):

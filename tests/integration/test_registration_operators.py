@@ -7,6 +7,7 @@ import io
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -31,6 +32,10 @@ def test_export_writes_every_registration_as_csv(event_id, capsys, tmp_path):
                                                                            r.employee_id))]
     assert {r["lotteryNumber"] for r in rows} == {r.lottery_number for r in regs}
     assert rows[0].keys() == set(operators.EXPORT_FIELDS)
+    for row in rows:  # the dashboard's time, beside the log's UTC
+        utc = datetime.fromisoformat(row["registeredAt"].replace("Z", "+00:00"))
+        kst = utc.astimezone(timezone(timedelta(hours=9))).strftime("%Y-%m-%d %H:%M:%S")
+        assert row["registeredAtKst"] == kst
     assert "4건" in err
     target = tmp_path / "registrations.csv"
     assert operators.main(["export", "--out", str(target)]) == 0

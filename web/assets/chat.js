@@ -37,6 +37,12 @@
     askNumber: "예약번호를 알려 주세요. 예약번호만 적어 보내도 돼요.",
     notUnderstood: "어떤 도움이 필요한지 알아듣지 못했어요. 예: \"RS-2025110301 체크인 날짜를 " +
       "바꾸고 싶어요\", \"RS-2025110301 방에 물이 새요\", \"RS-2025110301 수건을 더 받고 싶어요\"",
+    smallTalk: {
+      greeting: "안녕하세요! 무엇을 도와 드릴까요? 예약 변경, 트러블 신고, 부가 서비스 요청을 " +
+        "도와 드려요. " +
+        "예: \"RS-2025110301 체크인 날짜를 바꾸고 싶어요\", \"RS-2025110301 방에 물이 새요\"",
+      thanks: "천만에요. 더 필요한 게 있으면 언제든 적어 주세요."
+    },
     notFound: "그 예약번호로 예약을 찾지 못했어요. 예약번호를 확인해 다시 보내 주세요.",
     mismatch: "예약할 때 남긴 휴대폰 번호와 달라요. 번호를 확인해 다시 보내 주세요.",
     badPhone: "휴대폰 번호를 확인해 주세요. 예: 010-1234-5678",
@@ -431,6 +437,13 @@
       }
       state.sessionId = null;
       delete state.pendingText;
+      if (data.code === "INTENT_NOT_UNDERSTOOD" && COPY.smallTalk[data.smallTalk]) {
+        // A greeting is not a failure: answered in kind, with examples.
+        accepted();
+        say("bot", COPY.smallTalk[data.smallTalk]);
+        messageInput.focus();
+        return;
+      }
       if (res.status >= 500) { markUnsent(mine); }
       say("bot", failureText(res.status, data), { kind: "warning" });
       formNote.textContent = COPY.keptText;
