@@ -525,8 +525,9 @@ def test_a_conflict_shows_in_place_and_keeps_the_typing(admin, seeded):
 
 def test_a_phone_can_use_the_table_and_the_panel(admin, seeded):
     page = admin.page
-    page.locator("#detail").get_by_role("button", name="닫기").click()
-    page.locator("#detail").wait_for(state="hidden")
+    if page.locator("#detail").is_visible():
+        page.locator("#detail").get_by_role("button", name="닫기").click()
+        page.locator("#detail").wait_for(state="hidden")
     page.set_viewport_size(MOBILE)
     admin.search(seeded["reservation"])
     admin.wait_rows("return ids.length === 50")

@@ -120,6 +120,11 @@
         text += " (" + parts.join(", ") + ")";
       } else {
         var e = line.e;
+        // A refused link (audience "operators"): anyone can forge one naming the
+        // request, so it is said as what it is, not as the request failing.
+        if (e.type === "Failed" && e.audience === "operators") {
+          text = "제휴점 링크 접속을 거절했어요";
+        }
         if (e.decision) { detail.push(PL.decisionLabel(e.decision)); }
         if (e.source && PL.sourceLabel(e.source)) { detail.push(PL.sourceLabel(e.source)); }
         if (e.reason && PL.reasonLabel(e.reason)) { detail.push(PL.reasonLabel(e.reason)); }
@@ -177,6 +182,7 @@
       if (!force && key === lastRendered) { return; }
       lastRendered = key;
       var focusedId = panel.contains(document.activeElement) ? document.activeElement.id : null;
+      var scrolled = panel.scrollTop;
       var f = facts(r, now);
       var status = PL.statusLabel(r.status) + (f.closed ? " · 종료됨" : "");
       panel.textContent = "";
@@ -235,8 +241,9 @@
             line.detail ? PL.el("span", { className: "event-detail", text: line.detail }) : null
           ]);
         })));
+      panel.scrollTop = scrolled;
       if (focusedId && document.getElementById(focusedId)) {
-        document.getElementById(focusedId).focus();
+        document.getElementById(focusedId).focus({ preventScroll: true });
       }
     }
 
@@ -482,7 +489,7 @@
 
     function open(request) {
       var same = current && current.requestId === request.requestId;
-      if (!same) { form = null; result = ""; }
+      if (!same) { form = null; result = ""; panel.scrollTop = 0; }
       current = request;
       panel.hidden = false;
       options.onBusyChange();

@@ -343,7 +343,7 @@
       var id = String(r.requestId || "");
       var tr = PL.el("tr", {
         className: classes.join(" "), tabindex: "0", "data-request-id": id,
-        "data-status": r.status, "aria-selected": r.requestId === openId ? "true" : "false"
+        "data-status": r.status, "aria-current": r.requestId === openId ? "true" : null
       }, [
         cell("col-id", "요청 번호", [PL.el("span", { className: "short-id", title: id,
                                                text: id.slice(0, 8) })]),
