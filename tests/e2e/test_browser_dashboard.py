@@ -50,6 +50,12 @@ def create_request(base_url, text="RS-2025110301 예약 날짜를 바꾸고 싶�
     return response.json()["requestId"]
 
 
+def shot(page, name):
+    """A screenshot from the top of the page (the table's header is sticky)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    return screenshot(page, name)
+
+
 def sign_in(page, token):
     page.get_by_label("관리자 토큰").fill(token)
     page.get_by_role("button", name="로그인").click()
@@ -257,7 +263,7 @@ def test_at_least_15_rows_fit_a_1280x800_window(admin, seeded):
     headers = page.locator("#requests-table thead th").all_inner_texts()
     assert headers == ["요청 번호", "상태", "유형", "예약번호", "제휴점", "경과", "남은 시간",
                        "확인할 점"]
-    screenshot(admin.page, "admin-table-desktop")
+    shot(admin.page, "admin-table-desktop")
     assert admin.errors == []
 
 
@@ -495,7 +501,7 @@ def test_detail_panel_timeline_and_actions_on_a_live_request(admin, local_stack)
     page.locator("#detail li[data-event=\"Notified\"]").wait_for(timeout=20_000)
     notified = timeline.locator('li[data-event="Notified"]').inner_text()
     assert "[" not in notified and "template" not in notified and "자동 문구" in notified
-    screenshot(page, "admin-detail-desktop")
+    shot(page, "admin-detail-desktop")
     assert admin.errors == []
 
 
@@ -516,7 +522,7 @@ def test_a_conflict_shows_in_place_and_keeps_the_typing(admin, seeded):
     assert error.get_attribute("data-status") == "409"
     assert panel.get_by_label("메모").input_value() == "제휴점과 통화했어요"
     assert "자동 갱신을 멈췄어요" in page.locator("#refresh-line").inner_text()
-    screenshot(page, "admin-conflict")
+    shot(page, "admin-conflict")
     panel.get_by_role("button", name="취소").click()
     panel.locator("dl.fields").filter(has_text="박운영").wait_for(timeout=10_000)
     assert "종료됨" in panel.locator("dl.fields").inner_text()
@@ -532,12 +538,12 @@ def test_a_phone_can_use_the_table_and_the_panel(admin, seeded):
     admin.search(seeded["reservation"])
     admin.wait_rows("return ids.length === 50")
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
-    screenshot(page, "admin-table-phone")
+    shot(page, "admin-table-phone")
     first = admin.ids()[0]
     panel = admin.open(first)
     box = panel.bounding_box()
     assert box["x"] == 0 and box["width"] == MOBILE["width"]  # the whole width
-    screenshot(page, "admin-detail-phone")
+    shot(page, "admin-detail-phone")
     panel.get_by_role("button", name="닫기").click()
     page.locator("#detail").wait_for(state="hidden")
     page.set_viewport_size(DESKTOP)
@@ -565,7 +571,7 @@ def test_script_in_the_chat_text_is_shown_as_text_everywhere(local_stack, new_pa
     assert PAYLOAD in panel.locator(".customer-text").inner_text()
     assert panel.locator("script, img, b").count() == 0
     assert page.locator("#xss-bold").count() == 0
-    screenshot(page, "admin-escaped-text")
+    shot(page, "admin-escaped-text")
 
     partner = new_page()
     partner.goto(local_url(partner_link(local_stack.endpoint, request_id), local_stack.url))
