@@ -18,7 +18,9 @@ TEXT_LIMIT = 500
 _FIELDS = ("requestId", "status", "intent", "reservationNumber", "partnerId", "partnerName",
            "createdAt", "updatedAt", "events", "partnerDecision", "alternativeTime",
            "respondedAt", "notification", "escalatedAt", "closedAt", "closedBy", "closeNote",
-           "operatorAnswer", "customerReply", "deadline")
+           "operatorAnswer", "customerReply", "deadline",
+           # Every open of the link is counted; the timeline keeps the first few.
+           "openedCount")
 
 
 def _age_seconds(created_at: str | None, now: datetime) -> int | None:

@@ -1,6 +1,6 @@
 """The glossary's checkable rules (chalicelib/wording.py) over every Korean
 string a person can read: the app's code (chalicelib/, app.py), read as source
-so a new string is checked without being listed, and the chat page's script.
+so a new string is checked without being listed, the pages' scripts and the pages.
 Docstrings and comments are not read; the contract's fixed sentences are
 allowed as they are."""
 
@@ -75,14 +75,34 @@ def python_strings() -> list[tuple[str, str]]:
     return found
 
 
-def chat_strings() -> list[tuple[str, str]]:
-    source = (ROOT / "web/assets/chat.js").read_text(encoding="utf-8")
-    code = "\n".join(line for line in source.splitlines() if not line.strip().startswith("//"))
-    literals = re.findall(r'"((?:[^"\\\n]|\\.)*)"', code)
-    return [("web/assets/chat.js", s) for s in literals if HANGUL.search(s)]
+def script_strings() -> list[tuple[str, str]]:
+    """Korean string literals of every page script (chat, dashboard, shared)."""
+    found = []
+    for path in sorted((ROOT / "web/assets").glob("*.js")):
+        source = path.read_text(encoding="utf-8")
+        code = "\n".join(line for line in source.splitlines()
+                         if not line.strip().startswith("//"))
+        literals = re.findall(r'"((?:[^"\\\n]|\\.)*)"', code)
+        rel = str(path.relative_to(ROOT))
+        found += [(rel, s) for s in literals if HANGUL.search(s)]
+    return found
 
 
-STRINGS = python_strings() + chat_strings()
+def page_strings() -> list[tuple[str, str]]:
+    """The text of the static pages (web/*.html), tags and comments left out."""
+    found = []
+    for path in sorted((ROOT / "web").glob("*.html")):
+        html = re.sub(r"<!--.*?-->", " ", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+        for text in re.split(r"<[^>]+>", html):
+            if HANGUL.search(text):
+                found.append((str(path.relative_to(ROOT)), " ".join(text.split())))
+        for attribute in re.findall(r'(?:placeholder|aria-label|title)="([^"]*)"', html):
+            if HANGUL.search(attribute):
+                found.append((str(path.relative_to(ROOT)), attribute))
+    return found
+
+
+STRINGS = python_strings() + script_strings() + page_strings()
 
 
 def without_contract(text: str) -> str:
@@ -96,7 +116,8 @@ def test_the_scan_sees_the_strings():
     files = {f for f, _ in STRINGS}
     assert {"chalicelib/intake.py", "chalicelib/pages/partner.py", "chalicelib/partner/forms.py",
             "chalicelib/partner/choices.py", "chalicelib/partner/sms.py", "app.py",
-            "web/assets/chat.js"} <= files
+            "web/assets/chat.js", "web/assets/admin.js", "web/assets/admin-detail.js",
+            "web/assets/common.js", "web/admin.html", "web/index.html"} <= files
     assert any("처리할 수 없어요" in s for _, s in STRINGS)
     assert len(STRINGS) > 100
 

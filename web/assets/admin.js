@@ -1,5 +1,14 @@
-// The operators' dashboard: sign in with the admin token (kept for this tab
-// only, in sessionStorage), then a list that refreshes itself.
+// The operators' dashboard shell: sign in with the admin token (kept for this
+// tab only, in sessionStorage), then one dense table of requests with search,
+// filters, paging, export (admin-export.js) and a detail panel
+// (admin-detail.js), refreshed every 3 s.
+//
+// The other dashboard scripts (admin-insights.js, admin-registrations.js) hear
+// from this one through events on `document` (docs: ROUND2.md, "Round 3"):
+//   "pl:signed-in"  {token}  after the first successful list load of a sign-in
+//   "pl:refresh"    {token}  on every auto-refresh tick
+//   "pl:signed-out" {}       when the sign-in form shows again
+// and tell it "pl:refused" {} when an admin call of theirs answers 401/403.
 (function () {
   "use strict";
   var PL = window.PL;
@@ -7,30 +16,55 @@
   var TOKEN_KEY = "partnerline.adminToken";
   var BAD_TOKEN = "관리자 토큰이 올바르지 않아요. 다시 확인해 주세요.";
 
-  var signIn = document.getElementById("sign-in");
-  var signInForm = document.getElementById("sign-in-form");
-  var tokenInput = document.getElementById("token");
-  var signInError = document.getElementById("sign-in-error");
-  var dashboard = document.getElementById("dashboard");
-  var signOutButton = document.getElementById("sign-out");
-  var countsList = document.getElementById("counts");
-  var filter = document.getElementById("status-filter");
-  var refreshLine = document.getElementById("refresh-line");
-  var dashboardError = document.getElementById("dashboard-error");
-  var requestsList = document.getElementById("requests");
-  var requestsEmpty = document.getElementById("requests-empty");
-  var registrationsCount = document.getElementById("registrations-count");
-  var drawsList = document.getElementById("draws");
+  function $(id) { return document.getElementById(id); }
+  var signIn = $("sign-in");
+  var tokenInput = $("token");
+  var signInError = $("sign-in-error");
+  var dashboard = $("dashboard");
+  var signOutButton = $("sign-out");
+  var refreshLine = $("refresh-line");
+  var filtersForm = $("filters");
+  var qInput = $("q");
+  var qError = $("q-error");
+  var statusFilter = $("status-filter");
+  var escalatedFilter = $("escalated-filter");
+  var fromDate = $("from-date");
+  var toDate = $("to-date");
+  var pageSize = $("page-size");
+  var countsList = $("counts");
+  var dashboardError = $("dashboard-error");
+  var tbody = $("requests");
+  var emptyLine = $("requests-empty");
+  var pageLabel = $("page-label");
+  var prevButton = $("prev-page");
+  var nextButton = $("next-page");
+  var firstButton = $("first-page");
+  var exportButton = $("export-csv");
+  var exportStatus = $("export-status");
 
   var token = null;
+  var signedIn = false;       // a list loaded with this token (pl:signed-in sent)
   var timer = null;
-  var inFlight = false;
+  var generation = 0;         // answers to older loads are dropped
+  var asked = 0;              // the operator's loads in flight
+  var applied = {};           // the filters the table shows (last good search)
+  var cursors = [null];       // cursors[i] opens page i + 1
+  var nextCursor = null;
+  var rows = [];
+  var clockOffset = 0;        // server time - this computer's time (ms)
+  var lastLoaded = null;
 
   PL.STATUSES.forEach(function (status) {
-    filter.appendChild(PL.el("option", { value: status,
-      text: PL.statusLabel(status) + " (" + status + ")" }));
+    statusFilter.appendChild(PL.el("option", { value: status, text: PL.statusLabel(status) }));
   });
 
+  function serverNow() { return Date.now() + clockOffset; }
+
+  function emit(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail }));
+  }
+
+  // -- signing in and out -----------------------------------------------------------
   function storedToken() {
     try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
   }
@@ -43,24 +77,44 @@
   }
 
   function showSignIn(message) {
+    var wasSignedIn = signedIn;
     token = null;
+    signedIn = false;
+    generation += 1;
+    cursors = [null];
     rememberToken(null);
     if (timer) { clearTimeout(timer); timer = null; }
+    if (detail.currentId()) { detail.close(); }
     dashboard.hidden = true;
     signOutButton.hidden = true;
+    refreshLine.hidden = true;
     signIn.hidden = false;
     signInError.textContent = message || "";
     tokenInput.value = "";
     tokenInput.focus();
+    if (wasSignedIn) { emit("pl:signed-out", {}); }
   }
 
   function showDashboard() {
     signIn.hidden = true;
     dashboard.hidden = false;
     signOutButton.hidden = false;
+    refreshLine.hidden = false;
   }
 
-  signInForm.addEventListener("submit", function (event) {
+  // The first list of this token loaded: the dashboard is live.
+  function signedInWith(value) {
+    token = value;
+    rememberToken(value);
+    showDashboard();
+    if (!signedIn) {
+      signedIn = true;
+      emit("pl:signed-in", { token: value });
+    }
+    schedule();
+  }
+
+  $("sign-in-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var value = tokenInput.value.trim();
     if (!value) {
@@ -69,170 +123,327 @@
       return;
     }
     signInError.textContent = "";
-    loadRequests(value).then(function (ok) {
-      if (!ok) { return; }
-      token = value;
-      rememberToken(value);
-      showDashboard();
-      document.getElementById("main").focus();
-      loadRegistrations();
-      schedule();
+    load(value, applied, null).then(function (outcome) {
+      if (outcome !== "ok") { return; }
+      signedInWith(value);
+      $("main").focus({ preventScroll: true });
     });
   });
 
   signOutButton.addEventListener("click", function () { showSignIn(""); });
-  filter.addEventListener("change", function () { refresh(); });
+  document.addEventListener("pl:refused", function () {
+    if (token) { showSignIn(BAD_TOKEN); }
+  });
 
-  function isRefused(status) { return status === 401 || status === 403; }
+  // -- loading a page ---------------------------------------------------------------
+  function queryOf(filters, cursor, limit) {
+    var params = [];
+    function add(name, value) {
+      if (value) { params.push(name + "=" + encodeURIComponent(value)); }
+    }
+    add("q", filters.q);
+    add("status", filters.status);
+    add("escalated", filters.escalated ? "true" : "");
+    add("from", filters.from);
+    add("to", filters.to);
+    add("limit", String(limit || filters.limit || 50));
+    add("cursor", cursor);
+    return "/api/admin/requests?" + params.join("&");
+  }
 
-  // Resolves true when the list loaded with this token.
-  function loadRequests(withToken) {
-    var status = filter.value;
-    var path = "/api/admin/requests" + (status ? "?status=" + encodeURIComponent(status) : "");
-    return PL.api(path, { token: withToken }).then(function (res) {
-      if (isRefused(res.status)) {
+  function refusedMessage(res) {
+    return (res.data && res.data.message) || PL.NETWORK_ERROR;
+  }
+
+  // Loads one page into the table. Resolves "ok", "refused" (sign-in shown),
+  // "bad" (a 400: its Korean message next to the search field, the table as it
+  // was) or "failed" (other answers: said above the table, the table as it was).
+  // An operator's own load (search, paging) wins over the refresh tick: a tick
+  // waits while one is in flight, and answers to older loads are dropped.
+  function load(withToken, filters, cursor, byTick) {
+    if (byTick && asked) { return Promise.resolve("skipped"); }
+    var mine = ++generation;
+    if (!byTick) { asked += 1; }
+    return PL.api(queryOf(filters, cursor), { token: withToken }).then(function (res) {
+      if (!byTick) { asked -= 1; }
+      if (mine !== generation) { return "stale"; }
+      if (res.status === 401 || res.status === 403) {
         // The gateway's own refusal is English; operators read Korean.
         showSignIn(BAD_TOKEN);
-        return false;
+        return "refused";
+      }
+      if (res.status === 400) {
+        qError.textContent = refusedMessage(res);
+        return "bad";
       }
       if (res.status !== 200 || !res.data) {
-        var message = (res.data && res.data.message) || PL.NETWORK_ERROR;
-        if (signIn.hidden) { dashboardError.textContent = message; }
-        else { signInError.textContent = message; }
-        return false;
+        if (signIn.hidden) { dashboardError.textContent = refusedMessage(res); }
+        else { signInError.textContent = refusedMessage(res); }
+        return "failed";
       }
+      qError.textContent = "";
       dashboardError.textContent = "";
-      renderCounts(res.data.counts || {}, res.data.total);
-      renderRequests(res.data.requests || []);
-      refreshLine.textContent = "마지막 갱신: " + PL.formatClock(res.data.generatedAt) +
-        " · " + (REFRESH_MS / 1000) + "초마다 자동 갱신";
-      return true;
+      var at = Date.parse(res.data.generatedAt);
+      if (!isNaN(at)) { clockOffset = at - Date.now(); }
+      lastLoaded = res.data.generatedAt;
+      if (res.data.counts) { renderCounts(res.data.counts, res.data.total); }
+      rows = res.data.requests || [];
+      nextCursor = res.data.next || null;
+      renderRows();
+      renderPager();
+      rows.forEach(function (r) { detail.update(r); });
+      renderRefreshLine();
+      return "ok";
     });
   }
 
-  function loadRegistrations() {
-    return PL.api("/api/admin/registrations", { token: token }).then(function (res) {
-      if (isRefused(res.status)) { showSignIn(BAD_TOKEN); return; }
-      if (res.status !== 200 || !res.data) {
-        registrationsCount.textContent = (res.data && res.data.message) ||
-          "등록 현황을 불러오지 못했어요.";
-        return;
+  function filtersFromControls() {
+    return {
+      q: qInput.value.trim(), status: statusFilter.value,
+      escalated: escalatedFilter.checked, from: fromDate.value, to: toDate.value,
+      limit: pageSize.value
+    };
+  }
+
+  // A new search from the toolbar: page one; kept only when the API takes it.
+  function search() {
+    if (!token) { return; }
+    var wanted = filtersFromControls();
+    load(token, wanted, null).then(function (outcome) {
+      if (outcome === "ok") {
+        applied = wanted;
+        cursors = [null];
+        renderPager();
+      } else if (outcome === "bad") {
+        qInput.focus();
       }
-      renderRegistrations(res.data);
     });
   }
 
-  function refresh() {
-    if (!token || inFlight) { return Promise.resolve(); }
-    inFlight = true;
-    return Promise.all([loadRequests(token), loadRegistrations()]).finally(function () {
-      inFlight = false;
+  filtersForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    search();
+  });
+  [statusFilter, escalatedFilter, fromDate, toDate, pageSize].forEach(function (control) {
+    control.addEventListener("change", search);
+  });
+  $("reset-filters").addEventListener("click", function () {
+    qInput.value = "";
+    statusFilter.value = "";
+    escalatedFilter.checked = false;
+    fromDate.value = "";
+    toDate.value = "";
+    qError.textContent = "";
+    search();
+  });
+
+  // -- paging -----------------------------------------------------------------------
+  function goTo(stack) {
+    load(token, applied, stack[stack.length - 1]).then(function (outcome) {
+      if (outcome === "ok") { cursors = stack; renderPager(); }
+    });
+  }
+  nextButton.addEventListener("click", function () {
+    if (nextCursor) { goTo(cursors.concat([nextCursor])); }
+  });
+  prevButton.addEventListener("click", function () {
+    if (cursors.length > 1) { goTo(cursors.slice(0, -1)); }
+  });
+  firstButton.addEventListener("click", function () { goTo([null]); });
+
+  function renderPager() {
+    pageLabel.textContent = cursors.length + "쪽";
+    prevButton.disabled = cursors.length <= 1;
+    firstButton.disabled = cursors.length <= 1;
+    nextButton.disabled = !nextCursor;
+  }
+
+  // -- auto-refresh -----------------------------------------------------------------
+  // Every REFRESH_MS the page being viewed (same filters, same cursor) loads
+  // again. Paused while an action form in the detail panel is open, so the
+  // operator's typing and the state it was typed against stay as they are.
+  function paused() { return detail.busy(); }
+
+  function renderRefreshLine() {
+    if (paused()) {
+      refreshLine.textContent = "입력하는 동안 자동 갱신을 멈췄어요. 보내거나 취소하면 다시 시작해요.";
+      refreshLine.className = "refresh-line paused";
+      return;
+    }
+    refreshLine.className = "refresh-line";
+    refreshLine.textContent = (lastLoaded ? "마지막 갱신 " + PL.formatClock(lastLoaded) + " · " :
+      "") + (REFRESH_MS / 1000) + "초마다 자동 갱신";
+  }
+
+  function tick() {
+    timer = null;
+    if (!token) { return; }
+    if (paused() || document.hidden) {
+      detail.tick();
+      schedule();
+      return;
+    }
+    var current = token;
+    emit("pl:refresh", { token: current });
+    load(current, applied, cursors[cursors.length - 1], true).then(function (outcome) {
+      if (outcome === "bad") {
+        // The cursor is no longer taken (the list changed shape): page one.
+        cursors = [null];
+        renderPager();
+      }
+      if (token === current) { schedule(); }
     });
   }
 
   function schedule() {
     if (timer) { clearTimeout(timer); }
-    timer = setTimeout(function () {
-      refresh().then(function () { if (token) { schedule(); } });
-    }, REFRESH_MS);
+    timer = setTimeout(tick, REFRESH_MS);
   }
 
-  // -- rendering (textContent only) -------------------------------------------
+  // -- the table --------------------------------------------------------------------
   function renderCounts(counts, total) {
     countsList.textContent = "";
-    countsList.appendChild(PL.el("li", { className: "count" }, [
-      PL.el("span", { className: "count-label", text: "전체" }),
-      PL.el("span", { className: "count-value", text: total === undefined ? "" : total })
-    ]));
+    function item(label, value, status) {
+      var button = PL.el("button", { type: "button", className: "count",
+                                     "data-status": status === null ? "" : status }, [
+        PL.el("span", { className: "count-label", text: label }),
+        PL.el("span", { className: "count-value", text: value })
+      ]);
+      button.addEventListener("click", function () {
+        statusFilter.value = status || "";
+        search();
+      });
+      countsList.appendChild(PL.el("li", {}, [button]));
+    }
+    item("전체", total === undefined ? "" : total, null);
     PL.STATUSES.forEach(function (status) {
-      countsList.appendChild(PL.el("li", { className: "count", "data-status": status }, [
-        PL.el("span", { className: "count-label", text: PL.statusLabel(status) }),
-        PL.el("span", { className: "count-value", text: counts[status] || 0 })
-      ]));
+      item(PL.statusLabel(status), counts[status] || 0, status);
     });
   }
 
-  function renderRegistrations(data) {
-    registrationsCount.textContent = "등록 " + (data.count || 0) + "명";
-    drawsList.textContent = "";
-    (data.draws || []).forEach(function (draw) {
-      var numbers = (draw.lotteryNumbers || []).join(", ");
-      var line = draw.drawNumber + "회차 · " + PL.formatDateTime(draw.drawnAt) + " · " +
-        (draw.drawnBy || "") + " · 대상 " + (draw.poolSize || 0) + "명 중 " +
-        (draw.count || 0) + "명: " + numbers;
-      if (draw.reason) { line += " (재추첨 사유: " + draw.reason + ")"; }
-      drawsList.appendChild(PL.el("li", { text: line }));
+  function cell(className, label, children) {
+    return PL.el("td", { className: className, "data-label": label }, children);
+  }
+
+  function renderRows() {
+    var focusedId = tbody.contains(document.activeElement) ?
+      document.activeElement.getAttribute("data-request-id") : null;
+    var now = serverNow();
+    var openId = detail.currentId();
+    tbody.textContent = "";
+    emptyLine.hidden = rows.length > 0;
+    rows.forEach(function (r) {
+      var f = PL.admin.facts(r, now);
+      var flags = PL.admin.markers(f);
+      var classes = ["request-row"];
+      if (f.overdue) { classes.push("overdue"); }
+      if (f.notOpened) { classes.push("not-opened"); }
+      if (f.closed) { classes.push("closed"); }
+      if (r.requestId === openId) { classes.push("is-open"); }
+      var id = String(r.requestId || "");
+      var tr = PL.el("tr", {
+        className: classes.join(" "), tabindex: "0", "data-request-id": id,
+        "data-status": r.status, "aria-current": r.requestId === openId ? "true" : null
+      }, [
+        cell("col-id", "요청 번호", [PL.el("span", { className: "short-id", title: id,
+                                               text: id.slice(0, 8) })]),
+        cell("col-status", "상태", [
+          PL.el("span", { className: "badge", "data-status": r.status,
+                          text: PL.statusLabel(r.status) }),
+          f.closed ? PL.el("span", { className: "closed-mark", text: "종료" }) : null
+        ]),
+        cell("col-intent", "유형", [document.createTextNode(PL.intentLabel(r.intent))]),
+        cell("col-reservation", "예약번호",
+             [document.createTextNode(r.reservationNumber || "—")]),
+        cell("col-partner", "제휴점", [PL.el("span", { title: r.partnerName || "",
+                                                   text: r.partnerName || "—" })]),
+        cell("col-age", "경과", [document.createTextNode(PL.formatAge(r.ageSeconds))]),
+        cell("col-left" + (f.pastDeadline ? " late" : ""), "남은 시간",
+             [document.createTextNode(PL.admin.timeLeftText(f))]),
+        cell("col-flags", "확인할 점", flags.map(function (m) {
+          return PL.el("span", { className: "marker " + m.kind, text: m.text });
+        }))
+      ]);
+      tbody.appendChild(tr);
     });
-    if (!(data.draws || []).length) {
-      drawsList.appendChild(PL.el("li", { className: "help empty", text: "아직 추첨하지 않았어요." }));
+    if (focusedId) {
+      var again = tbody.querySelector('tr[data-request-id="' + CSS.escape(focusedId) + '"]');
+      if (again) { again.focus(); }
     }
   }
 
-  function field(name, value) {
-    if (value === undefined || value === null || value === "") { return null; }
-    return PL.el("div", { className: "kv" }, [
-      PL.el("dt", { text: name }), PL.el("dd", { text: value })
-    ]);
+  function rowOf(node) {
+    var tr = node && node.closest ? node.closest("tr[data-request-id]") : null;
+    return tr && tbody.contains(tr) ? tr : null;
   }
 
-  function timeline(events) {
-    var list = PL.el("ol", { className: "timeline", "aria-label": "처리 이력" });
-    (events || []).forEach(function (e) {
-      var detail = [];
-      if (e.decision) { detail.push(PL.decisionLabel(e.decision)); }
-      if (e.source) { detail.push(e.source); }
-      if (e.reason) { detail.push(e.reason); }
-      list.appendChild(PL.el("li", { "data-event": e.type }, [
-        PL.el("time", { datetime: e.at, text: PL.formatClock(e.at) }),
-        PL.el("span", { className: "event-type",
-          text: PL.statusLabel(e.type) + " (" + e.type + ")" }),
-        detail.length ? PL.el("span", { className: "event-detail",
-          text: detail.join(" · ") }) : null
-      ]));
-    });
-    return list;
+  function openRow(tr) {
+    var id = tr.getAttribute("data-request-id");
+    var request = rows.filter(function (r) { return r.requestId === id; })[0];
+    if (!request) { return; }
+    detail.open(request);
+    renderRows();
   }
 
-  function renderRequests(requests) {
-    requestsList.textContent = "";
-    requestsEmpty.hidden = requests.length > 0;
-    requests.forEach(function (r) {
-      var partner = [r.partnerName, r.partnerId, r.partnerPhone].filter(Boolean).join(" · ");
-      var notification = r.notification ?
-        r.notification.message + " [" + r.notification.source + "]" : null;
-      var item = PL.el("li", { className: "request", "data-request-id": r.requestId,
-                               "data-status": r.status }, [
-        PL.el("div", { className: "request-head" }, [
-          PL.el("span", { className: "badge", "data-status": r.status,
-                          text: PL.statusLabel(r.status) }),
-          PL.el("h3", { text: PL.intentLabel(r.intent) + " · " + (r.reservationNumber || "-") }),
-          PL.el("span", { className: "age", text: PL.formatAge(r.ageSeconds) })
-        ]),
-        PL.el("dl", { className: "fields" }, [
-          field("요청 ID", r.requestId),
-          field("파트너", partner),
-          field("고객", r.customerPhone),
-          field("문의 내용", r.text),
-          field("파트너 결정", r.decision ? PL.decisionLabel(r.decision) : null),
-          field("제안 시간", r.alternativeTime ? PL.formatDateTime(r.alternativeTime) : null),
-          field("고객 안내", notification),
-          field("접수 시각", PL.formatDateTime(r.createdAt))
-        ]),
-        timeline(r.events)
-      ]);
-      requestsList.appendChild(item);
-    });
-  }
+  tbody.addEventListener("click", function (event) {
+    var tr = rowOf(event.target);
+    if (tr) { openRow(tr); }
+  });
+  tbody.addEventListener("keydown", function (event) {
+    var tr = rowOf(event.target);
+    if (!tr) { return; }
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      openRow(tr);
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      var next = event.key === "ArrowDown" ? tr.nextElementSibling : tr.previousElementSibling;
+      if (next) { next.focus(); }
+    }
+  });
 
-  // -- start ------------------------------------------------------------------
-  var saved = storedToken();
-  if (saved) {
-    token = saved;
+  var detail = PL.admin.detail({
+    panel: $("detail"),
+    token: function () { return token; },
+    now: serverNow,
+    onRefused: function () { showSignIn(BAD_TOKEN); },
+    onChanged: function (request) {
+      rows = rows.map(function (r) { return r.requestId === request.requestId ? request : r; });
+      renderRows();
+    },
+    onBusyChange: function () {
+      renderRefreshLine();
+      $("list-and-detail").classList.toggle("with-detail", Boolean(detail && detail.currentId()));
+    },
+    onClosed: function (requestId) {
+      renderRows();
+      var tr = requestId &&
+        tbody.querySelector('tr[data-request-id="' + CSS.escape(requestId) + '"]');
+      if (tr) { tr.focus(); }
+    }
+  });
+  // -- export (admin-export.js) ------------------------------------------------------
+  PL.admin.exporter({
+    button: exportButton, status: exportStatus, now: serverNow,
+    token: function () { return token; },
+    filters: function () { return applied; },
+    path: queryOf,
+    onRefused: function () { showSignIn(BAD_TOKEN); }
+  });
+
+  // -- start --------------------------------------------------------------------------
+  // After every deferred script of the page has run, so that the other
+  // dashboard scripts hear "pl:signed-in" for a saved token too.
+  function start() {
+    renderPager();
+    var saved = storedToken();
+    if (!saved) { showSignIn(""); return; }
     showDashboard();
-    loadRequests(saved).then(function (ok) {
-      if (ok) { loadRegistrations(); schedule(); }
+    load(saved, applied, null).then(function (outcome) {
+      if (outcome === "ok") { signedInWith(saved); }
     });
-  } else {
-    showSignIn("");
   }
+
+  if (document.readyState === "complete") { start(); }
+  else { document.addEventListener("DOMContentLoaded", start); }
 })();

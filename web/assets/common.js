@@ -117,6 +117,101 @@
     return map[key] || key || "";
   }
 
+  // -- the operators' dashboard: words and Korean time ---------------------------
+  // Glossary (chalicelib/wording.py): 해요체, "제휴점" (never "파트너"), no field
+  // names, codes or English shown; every time in Korean time (Asia/Seoul).
+
+  // Every event type of the contract (CONTRACT.md section 3) as a sentence.
+  var EVENT_LABELS = {
+    "Created": "문의를 접수했어요",
+    "SMS Sent": "제휴점에 문자를 보냈어요",
+    "Opened": "제휴점이 링크를 열었어요",
+    "Responded": "제휴점의 답이 기록됐어요",
+    "Timeout": "응답 기한이 지났어요",
+    "Notified": "고객에게 안내했어요",
+    "Failed": "처리하지 못했어요",
+    "AnswerNotDelivered": "답을 전달하지 못해 다시 답할 수 있게 했어요",
+    "ReminderSent": "제휴점에 알림 문자를 한 번 더 보냈어요",
+    "Escalated": "후속 조치 목록에 올렸어요",
+    "LinkResent": "제휴점에 새 링크를 보냈어요",
+    "AnsweredByOperator": "운영자가 전화로 받은 답을 기록했어요",
+    "Closed": "운영자가 요청을 종료했어요",
+    "CustomerAccepted": "고객이 제안한 시간으로 하겠다고 했어요",
+    "CustomerDeclined": "고객이 제안한 시간은 어렵다고 했어요"
+  };
+  // The reasons events carry (codes in chalicelib: intake, partner.answers, sender).
+  var REASON_LABELS = {
+    "RESERVATION_NOT_FOUND": "예약을 찾지 못했어요",
+    "RESERVATION_MISMATCH": "휴대폰 번호가 예약과 달라요",
+    "WORKFLOW_UNAVAILABLE": "확인 절차를 시작하지 못했어요",
+    "partner_unreachable": "제휴점 번호로 문자를 보낼 수 없어요",
+    "bad_token": "잘못된 링크로 들어왔어요",
+    "expired_token": "만료된 링크로 들어왔어요",
+    "wrong_scope": "다른 용도의 링크로 들어왔어요",
+    "replaced_token": "새 링크로 바뀐 예전 링크로 들어왔어요",
+    "late_answer": "기한이 지난 뒤에 온 답이에요",
+    "answer_not_delivered": "답을 전달하지 못했어요"
+  };
+  var SOURCE_LABELS = { template: "자동 문구", bedrock: "AI 작성" };
+  // The words the partner page offers per kind of request
+  // (chalicelib/partner/choices.py); an add-on request has no other time.
+  var DECISIONS_BY_INTENT = {
+    "ChangeReservation": { accept: "변경할게요", reject: "변경할 수 없어요",
+                           propose: "다른 시간 제안" },
+    "ReportTrouble": { accept: "처리할게요", reject: "처리할 수 없어요",
+                       propose: "방문 시간 제안" },
+    "RequestAddOnService": { accept: "준비할게요", reject: "준비할 수 없어요" }
+  };
+  var DECISIONS_OTHER = { accept: "수락할게요", reject: "거절할게요",
+                          propose: "다른 시간 제안" };
+
+  var stampFormat = null;
+  try {
+    stampFormat = new Intl.DateTimeFormat("ko-KR", {
+      timeZone: "Asia/Seoul", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+    });
+  } catch (e) { /* fixed offset below: Korea keeps no daylight saving time */ }
+
+  // "2026-11-29 14:03:12" in Korean time: for tables and files (sorts as text).
+  function formatStamp(iso) {
+    var date = new Date(iso);
+    if (!iso || isNaN(date.getTime())) { return ""; }
+    if (stampFormat && stampFormat.formatToParts) {
+      var p = {};
+      stampFormat.formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
+      return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute + ":" +
+        p.second;
+    }
+    return new Date(date.getTime() + 9 * 3600 * 1000).toISOString().slice(0, 19)
+      .replace("T", " ");
+  }
+
+  // "14:03:12" today (Korean date), "11-28 14:03" on another day.
+  function formatShort(iso, nowMs) {
+    var stamp = formatStamp(iso);
+    if (!stamp) { return ""; }
+    var today = formatStamp(new Date(nowMs || Date.now()).toISOString()).slice(0, 10);
+    return stamp.slice(0, 10) === today ? stamp.slice(11) : stamp.slice(5, 16);
+  }
+
+  // 75 -> "1분 15초"; 7260 -> "2시간 1분"; 90000 -> "1일 1시간".
+  function formatDuration(seconds) {
+    var s = Math.max(0, Math.floor(seconds));
+    if (s < 60) { return s + "초"; }
+    if (s < 3600) { return Math.floor(s / 60) + "분" + (s % 60 ? " " + (s % 60) + "초" : ""); }
+    if (s < 86400) {
+      var m = Math.floor((s % 3600) / 60);
+      return Math.floor(s / 3600) + "시간" + (m ? " " + m + "분" : "");
+    }
+    var h = Math.floor((s % 86400) / 3600);
+    return Math.floor(s / 86400) + "일" + (h ? " " + h + "시간" : "");
+  }
+
+  function decisionChoices(intent) {
+    return DECISIONS_BY_INTENT[intent] || DECISIONS_OTHER;
+  }
+
   window.PL = {
     api: api,
     apiBase: apiBase,
@@ -127,6 +222,15 @@
     statusLabel: function (s) { return label(STATUS_LABELS, s); },
     intentLabel: function (s) { return label(INTENT_LABELS, s); },
     decisionLabel: function (s) { return label(DECISION_LABELS, s); },
+    // Unknown codes read as nothing rather than as English.
+    eventLabel: function (s) { return EVENT_LABELS[s] || "기타 기록"; },
+    reasonLabel: function (s) { return REASON_LABELS[s] || ""; },
+    sourceLabel: function (s) { return SOURCE_LABELS[s] || ""; },
+    decisionChoices: decisionChoices,
+    formatStamp: formatStamp,
+    formatShort: formatShort,
+    formatDuration: formatDuration,
+    EVENT_TYPES: Object.keys(EVENT_LABELS),
     STATUSES: ["Created", "SMS Sent", "Responded", "Timeout", "Failed"],
     NETWORK_ERROR: "연결이 원활하지 않아요. 잠시 후 다시 시도해 주세요."
   };
