@@ -3,8 +3,9 @@
 
 The session's table is shared by every test, so the stats tests freeze the
 app's clock on a day long past (each test its own) and write their requests
-through the lifecycle's own operations at chosen moments: the days and hours
-they ask about hold their requests and nothing else."""
+through the lifecycle's own operations at chosen moments
+(tests/insights_support.py): the days and hours they ask about hold their
+requests and nothing else."""
 
 from __future__ import annotations
 
@@ -17,14 +18,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import clock, dashboard, lifecycle
+from chalicelib import clock, dashboard
 from chalicelib.korean import KST
 from chalicelib.registration import store
+from tests.insights_support import OUTCOMES, Frozen, seed
 
 pytestmark = pytest.mark.stack
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-PROPOSED = "2026-12-24T16:00:00+09:00"
 
 
 def auth():
@@ -42,21 +43,9 @@ def answer(client, path, **params):
     return json.loads(response.body)
 
 
-class Frozen:
-    """The app's clock (``chalicelib.clock``) stopped at ``at``."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2001, 1, 1, tzinfo=KST)
-
-    def at(self, moment: datetime) -> None:
-        self.moment = moment
-
-
 @pytest.fixture
 def frozen(monkeypatch, stack_env):
-    stopped = Frozen()
-    monkeypatch.setattr(clock, "now", lambda: stopped.moment)
-    return stopped
+    return Frozen().install(monkeypatch)
 
 
 @pytest.fixture
@@ -81,45 +70,8 @@ def calls(stack_env):
         yield seen
 
 
-def seed(frozen, created, outcome, sent_after=5, answered_after=None):
-    """One request through the lifecycle's operations, each at its moment:
-    created at ``created``; the SMS ``sent_after`` s later; the answer
-    ``answered_after`` s after the SMS. ``outcome``: waiting (no SMS), sent,
-    failed, timeout, accept/reject/propose (the partner's), operator (an
-    operator's accept)."""
-    frozen.at(created)
-    request_id = lifecycle.new_request_id()
-    lifecycle.create(request_id, intent="ChangeReservation", reservation_number="RS2025110301",
-                     customer_phone="+821012345678", text="체크인을 늦출 수 있을까요?",
-                     partnerId="P001", partnerName="바다뷰 펜션", partnerPhone="+821098765432")
-    if outcome == "waiting":
-        return request_id
-    if outcome == "failed":
-        assert lifecycle.fail(request_id, "partner_unreachable")
-        return request_id
-    frozen.at(created + timedelta(seconds=sent_after))
-    token = "task-" + request_id
-    assert lifecycle.claim_link(request_id, token).taken
-    assert lifecycle.mark_sent(request_id, token)
-    if outcome == "sent":
-        return request_id
-    if outcome == "timeout":
-        frozen.at(created + timedelta(seconds=sent_after + 300))
-        assert lifecycle.requests().mark_timeout(request_id)
-        return request_id
-    frozen.at(created + timedelta(seconds=sent_after + answered_after))
-    if outcome == "operator":
-        assert lifecycle.operator_answer(request_id, "accept", None, clock.iso(), "운영자",
-                                         "전화로 수락을 받았어요")
-    else:
-        assert lifecycle.record_answer(request_id, outcome,
-                                       PROPOSED if outcome == "propose" else None, clock.iso())
-    return request_id
-
-
 def day(kst_date, **counts):
-    return {"date": kst_date, **{k: counts.get(k, 0) for k in
-                                 ("accept", "reject", "propose", "timeout", "failed", "waiting")}}
+    return {"date": kst_date, **{k: counts.get(k, 0) for k in OUTCOMES}}
 
 
 # -- the charts ------------------------------------------------------------------------

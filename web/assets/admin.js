@@ -19,8 +19,6 @@
   var dashboardError = document.getElementById("dashboard-error");
   var requestsList = document.getElementById("requests");
   var requestsEmpty = document.getElementById("requests-empty");
-  var registrationsCount = document.getElementById("registrations-count");
-  var drawsList = document.getElementById("draws");
 
   var token = null;
   var timer = null;
@@ -42,7 +40,15 @@
     } catch (e) { /* private mode: this page load only */ }
   }
 
+  // The seam with the dashboard's other scripts (admin-insights.js,
+  // admin-registrations.js): DOM events on document.
+  function emit(name, detail) {
+    document.dispatchEvent(new CustomEvent(name, { detail: detail || {} }));
+  }
+  document.addEventListener("pl:refused", function () { showSignIn(BAD_TOKEN); });
+
   function showSignIn(message) {
+    emit("pl:signed-out");
     token = null;
     rememberToken(null);
     if (timer) { clearTimeout(timer); timer = null; }
@@ -75,7 +81,7 @@
       rememberToken(value);
       showDashboard();
       document.getElementById("main").focus();
-      loadRegistrations();
+      emit("pl:signed-in", { token: value });
       schedule();
     });
   });
@@ -110,22 +116,10 @@
     });
   }
 
-  function loadRegistrations() {
-    return PL.api("/api/admin/registrations", { token: token }).then(function (res) {
-      if (isRefused(res.status)) { showSignIn(BAD_TOKEN); return; }
-      if (res.status !== 200 || !res.data) {
-        registrationsCount.textContent = (res.data && res.data.message) ||
-          "등록 현황을 불러오지 못했어요.";
-        return;
-      }
-      renderRegistrations(res.data);
-    });
-  }
-
   function refresh() {
     if (!token || inFlight) { return Promise.resolve(); }
     inFlight = true;
-    return Promise.all([loadRequests(token), loadRegistrations()]).finally(function () {
+    return loadRequests(token).finally(function () {
       inFlight = false;
     });
   }
@@ -133,6 +127,7 @@
   function schedule() {
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(function () {
+      if (token) { emit("pl:refresh", { token: token }); }
       refresh().then(function () { if (token) { schedule(); } });
     }, REFRESH_MS);
   }
@@ -150,22 +145,6 @@
         PL.el("span", { className: "count-value", text: counts[status] || 0 })
       ]));
     });
-  }
-
-  function renderRegistrations(data) {
-    registrationsCount.textContent = "등록 " + (data.count || 0) + "명";
-    drawsList.textContent = "";
-    (data.draws || []).forEach(function (draw) {
-      var numbers = (draw.lotteryNumbers || []).join(", ");
-      var line = draw.drawNumber + "회차 · " + PL.formatDateTime(draw.drawnAt) + " · " +
-        (draw.drawnBy || "") + " · 대상 " + (draw.poolSize || 0) + "명 중 " +
-        (draw.count || 0) + "명: " + numbers;
-      if (draw.reason) { line += " (재추첨 사유: " + draw.reason + ")"; }
-      drawsList.appendChild(PL.el("li", { text: line }));
-    });
-    if (!(data.draws || []).length) {
-      drawsList.appendChild(PL.el("li", { className: "help empty", text: "아직 추첨하지 않았어요." }));
-    }
   }
 
   function field(name, value) {
@@ -230,7 +209,7 @@
     token = saved;
     showDashboard();
     loadRequests(saved).then(function (ok) {
-      if (ok) { loadRegistrations(); schedule(); }
+      if (ok) { emit("pl:signed-in", { token: saved }); schedule(); }
     });
   } else {
     showSignIn("");
