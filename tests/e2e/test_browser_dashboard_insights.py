@@ -84,6 +84,14 @@ def own_errors(errors: list[str]) -> list[str]:
     return [e for e in errors if "/favicon.ico" not in e]
 
 
+def ticks(page, count: int = 3) -> None:
+    """The shell's refresh tick, ``count`` times at once (the seam's event)."""
+    page.evaluate("""([n, token]) => { for (let i = 0; i < n; i++) {
+        document.dispatchEvent(new CustomEvent('pl:refresh', {detail: {token}})); } }""",
+                  [count, os.environ["ADMIN_TOKEN"]])
+    page.wait_for_timeout(300)
+
+
 def chart_table(page, figure: str) -> list[list[str]]:
     return page.evaluate(
         """(id) => [...document.querySelectorAll('#' + id + ' table.chart-table tbody tr')]
@@ -130,18 +138,32 @@ def seeded(local_stack):
 
 
 @pytest.fixture(scope="module")
-def dashboard(browser, local_stack, seeded):
+def dashboard(browser, local_stack):
     context = browser.new_context(locale="ko-KR", timezone_id="Asia/Seoul", viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors = console_errors(page)
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
     page.goto(local_stack.url + "/admin")
     page.get_by_label("관리자 토큰").fill(os.environ["ADMIN_TOKEN"])
     page.get_by_role("button", name="로그인").click()
-    page.locator("#chart-outcomes table.chart-table").wait_for(state="attached")
-    page.locator("#registrations-rows tr").first.wait_for()
+    page.locator("#chart-registrations .chart-body > *").first.wait_for(state="attached")
+    page.locator("#registrations-count").filter(has_text="등록").wait_for()
+    page.asked = lambda path: [u for u in urls if path in u]
     yield page, errors
     context.close()
+
+
+def test_before_anyone_registers_the_chart_and_the_card_say_so(dashboard):
+    """First in the module: signed in before anything is seeded."""
+    page, errors = dashboard
+    assert page.locator("#chart-registrations .chart-empty").inner_text() == "아직 데이터가 없어요."
+    assert page.locator("#chart-registrations svg").count() == 0
+    assert page.locator("#registrations-count").inner_text() == "등록 0명"
+    assert page.locator("#registrations-result").inner_text() == "아직 등록한 사람이 없어요."
+    assert page.locator("#registrations-table").is_hidden()
+    assert own_errors(errors) == []
 
 
 def test_the_api_counts_exactly_what_was_seeded(seeded):
@@ -164,6 +186,9 @@ def test_the_api_counts_exactly_what_was_seeded(seeded):
 def test_the_three_charts_show_the_numbers_at_desktop_size(dashboard, seeded):
     page, errors = dashboard
     after = seeded["after"]
+    page.reload()  # signed in still (the tab's token): everything loads anew
+    page.locator("#chart-registrations svg").wait_for()
+    page.locator("#registrations-rows tr").first.wait_for()
     assert chart_table(page, "chart-outcomes") == [
         [long_day(d["date"]), *[f"{d[k]:,}" for k in OUTCOMES]] for d in after["outcomesPerDay"]]
     response = after["responseSeconds"]
@@ -203,6 +228,11 @@ def test_the_three_charts_show_the_numbers_at_desktop_size(dashboard, seeded):
     assert boxes[0]["y"] > requests_box["y"]
     screenshot(page, "admin-insights-desktop")
     section_shot(page, "#insights", "admin-insights-desktop-section")
+
+    # The charts reload at most every 30 s, however often the shell ticks.
+    loads = len(page.asked("/api/admin/stats"))
+    ticks(page)
+    assert len(page.asked("/api/admin/stats")) == loads
     assert own_errors(errors) == []
 
 
@@ -218,6 +248,11 @@ def test_the_registrations_card_lists_pages_and_searches(dashboard, seeded):
     page.wait_for_function("() => document.querySelectorAll('#registrations-rows tr').length > 20")
     assert listed(page) == sorted(registered)  # every one, once
     assert page.locator("#registrations-more").is_hidden()
+    # Past the first page the list holds still on the shell's ticks.
+    loads = len(page.asked("/api/admin/registrations"))
+    ticks(page)
+    assert len(page.asked("/api/admin/registrations")) == loads
+    assert listed(page) == sorted(registered)
     row = page.locator('#registrations-rows tr[data-employee-id="8100"]').inner_text()
     assert registered["8100"] in row and "010-****-0001" in row and "7777" not in row
 
@@ -251,6 +286,10 @@ def test_the_registrations_card_lists_pages_and_searches(dashboard, seeded):
     box.fill("")
     page.wait_for_function("() => document.querySelectorAll('#registrations-rows tr').length"
                            " === 20")
+    # On the first page, each tick reloads it.
+    with page.expect_request(lambda r: "/api/admin/registrations?limit=20" in r.url
+                             and "cursor=" not in r.url and "q=" not in r.url):
+        ticks(page, 1)
     section_shot(page, "#registrations", "admin-registrations-desktop-section")
     assert own_errors(errors) == []
 
