@@ -32,6 +32,10 @@
   var typingTimer = null;
   var pending = 0;       // id of the latest load; older answers are dropped
   var inFlight = false;
+  // What the rows and the draws show: a reload that finds the same leaves
+  // the DOM alone (an operator may be selecting a number to copy).
+  var rowsKey = "";
+  var drawsKey = "";
 
   function refused() {
     document.dispatchEvent(new CustomEvent("pl:refused", { detail: {} }));
@@ -69,7 +73,11 @@
       }
       say(searchError, "");
       renderSummary(res.data);
-      showRows(res.data.registrations || [], append, res.data.next || null);
+      var key = JSON.stringify([query, res.data.registrations, res.data.next]);
+      if (append || key !== rowsKey) {
+        showRows(res.data.registrations || [], append, res.data.next || null);
+        rowsKey = append ? "" : key;
+      }
     });
   }
 
@@ -91,6 +99,7 @@
     input.value = "";
     countLine.textContent = "";
     drawsList.textContent = "";
+    drawsKey = "";
     searchError.textContent = "";
     resultLine.textContent = "";
     clearRows();
@@ -130,6 +139,9 @@
 
   function renderSummary(data) {
     say(countLine, "등록 " + number(data.count) + "명");
+    var key = JSON.stringify(data.draws || []);
+    if (key === drawsKey) { return; }
+    drawsKey = key;
     drawsList.textContent = "";
     (data.draws || []).forEach(function (draw) {
       var numbers = (draw.lotteryNumbers || []).join(", ");
@@ -145,6 +157,7 @@
   }
 
   function clearRows() {
+    rowsKey = "";
     rowsBody.textContent = "";
     pages = 0;
     shown = 0;
