@@ -422,7 +422,15 @@ def admin_request_action(request_id):
 def admin_registrations():
     from chalicelib import dashboard
 
-    return dashboard.registrations()
+    return dashboard.registrations(app.current_request.query_params or {})
+
+
+@app.route("/api/admin/stats", authorizer=admin_authorizer)
+@answers_in_korean
+def admin_stats():
+    from chalicelib import admin_stats
+
+    return admin_stats.stats(app.current_request.query_params or {})
 
 # --- end section: admin ------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """What the operators' dashboard shows of a request, counts per status, the
-phone event's registrations (the request list itself: ``admin_list``).
+phone event's registrations (the request list itself: ``admin_list``; the
+charts' numbers: ``admin_stats``).
 
 Counts cover the most recent ``WINDOW`` requests (one query of the request
 index): the dashboard is about what is happening now, not an archive.
@@ -65,8 +66,12 @@ def status_counts() -> dict[str, Any]:
     return {"counts": counts, "total": len(recent)}
 
 
-def registrations() -> dict[str, Any]:
-    """The phone event's count and draws, from the registration module."""
-    from chalicelib.registration import registration_summary
+def registrations(params: dict[str, str] | None = None) -> dict[str, Any]:
+    """The phone event's count and draws, and a page of its registrations
+    (``q``, ``limit``, ``cursor``: ``registration.listing``); a bad parameter
+    is refused before anything is read."""
+    from chalicelib.registration import listing, registration_summary
 
-    return registration_summary(settings.current().event_id)
+    event_id = settings.current().event_id
+    page = listing.search(event_id, params or {})
+    return {**registration_summary(event_id), **page}

@@ -12,7 +12,8 @@ import requests
 pytestmark = pytest.mark.stack
 
 
-@pytest.mark.parametrize("path", ["/api/admin/requests", "/api/admin/registrations"])
+@pytest.mark.parametrize("path", ["/api/admin/requests", "/api/admin/registrations",
+                                  "/api/admin/stats"])
 def test_admin_api_under_chalice_local(local_stack, path):
     url = local_stack.url + path
     assert requests.get(url, timeout=10).status_code == 401

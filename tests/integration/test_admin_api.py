@@ -43,7 +43,8 @@ def make_request(status):
     {"Authorization": os.environ["ADMIN_TOKEN"]},  # no scheme
     {"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}x"},
 ])
-@pytest.mark.parametrize("path", ["/api/admin/requests", "/api/admin/registrations"])
+@pytest.mark.parametrize("path", ["/api/admin/requests", "/api/admin/registrations",
+                                  "/api/admin/stats"])
 def test_without_a_valid_token_the_answer_is_401_in_korean(client, headers, path):
     response = client.http.get(path, headers=headers)
     assert response.status_code == 401
@@ -53,7 +54,8 @@ def test_without_a_valid_token_the_answer_is_401_in_korean(client, headers, path
     assert os.environ["ADMIN_TOKEN"] not in response.body.decode()
 
 
-@pytest.mark.parametrize("path", ["/api/admin/requests", "/api/admin/registrations"])
+@pytest.mark.parametrize("path", ["/api/admin/requests", "/api/admin/registrations",
+                                  "/api/admin/stats"])
 def test_without_any_token_the_gateway_answers_401(client, path):
     # API Gateway (and Chalice's local gateway) refuse a request without the
     # Authorization header before the authorizer runs, with their own body.
@@ -132,7 +134,7 @@ def test_the_authorizer_allows_only_the_right_token(app_module):
         # Not admin: the middleware answers 401 in Korean (see app.py).
         assert decide(token)["principalId"] == "anonymous"
     routes = app_module.app.routes
-    for path in ("/api/admin/requests", "/api/admin/registrations"):
+    for path in ("/api/admin/requests", "/api/admin/registrations", "/api/admin/stats"):
         assert routes[path]["GET"].authorizer.name == "admin_authorizer"
 
 

@@ -39,6 +39,7 @@ def routes(request_id: str, token: str) -> list[tuple[str, str, dict, str | None
         ("POST", f"/r/{token}", FORM, "decision=accept"),
         ("GET", "/api/admin/requests", auth(), None),
         ("GET", "/api/admin/registrations", auth(), None),
+        ("GET", "/api/admin/stats", auth(), None),
     ]
 
 
