@@ -48,28 +48,6 @@ def frozen(monkeypatch, stack_env):
     return Frozen().install(monkeypatch)
 
 
-@pytest.fixture
-def calls(stack_env):
-    """Every DynamoDB call the app makes during the test: (operation, params)."""
-    from bench.awscalls import on_every_client
-
-    seen = []
-
-    def record(params, model, **kwargs):
-        seen.append((model.name, params))
-
-    def hook(client):
-        client.meta.events.register("provide-client-params.dynamodb.*", record,
-                                    unique_id=f"insights-calls-{id(seen)}")
-
-    def unhook(client):
-        client.meta.events.unregister("provide-client-params.dynamodb.*",
-                                      unique_id=f"insights-calls-{id(seen)}")
-
-    with on_every_client(hook, unhook):
-        yield seen
-
-
 def day(kst_date, **counts):
     return {"date": kst_date, **{k: counts.get(k, 0) for k in OUTCOMES}}
 

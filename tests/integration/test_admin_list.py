@@ -49,29 +49,6 @@ def ids(answer):
     return [r["requestId"] for r in answer["requests"]]
 
 
-@pytest.fixture
-def calls(stack_env):
-    """Every DynamoDB call the app makes during the test: (operation, params)."""
-    seen = []
-
-    def record(params, model, **kwargs):
-        seen.append((model.name, params))
-
-    # Every client the app makes: routes read through their own profile's client.
-    from bench.awscalls import on_every_client
-
-    def hook(client):
-        client.meta.events.register("provide-client-params.dynamodb.*", record,
-                                    unique_id=f"admin-list-calls-{id(seen)}")
-
-    def unhook(client):
-        client.meta.events.unregister("provide-client-params.dynamodb.*",
-                                      unique_id=f"admin-list-calls-{id(seen)}")
-
-    with on_every_client(hook, unhook):
-        yield seen
-
-
 def test_search_by_reservation_number_in_any_spelling(stack_env, client, calls):
     number = unique_reservation()
     mine = [make(reservation=number) for _ in range(3)]
