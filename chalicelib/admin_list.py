@@ -37,6 +37,11 @@ MAX_CURSOR_CHARS = 1024
 _ID_PREFIX = re.compile(r"^[A-Za-z0-9_-]{3,22}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# The follow-up list (escalated=true) is what is still to do: a request an
+# operator has closed has been followed up and leaves it (it stays findable by
+# every other filter).
+_NOT_CLOSED = "attribute_not_exists(closedAt)"
+
 BAD_Q = "검색어는 요청 번호 앞부분(3자 이상), 예약번호, 전화번호 중 하나로 적어 주세요."
 BAD_DATE = "날짜는 2026-11-29 형식으로 적어 주세요."
 BAD_RANGE = "시작 날짜가 끝 날짜보다 늦어요."
@@ -143,7 +148,7 @@ def plans(f: Filters) -> list[Plan]:
         return found
     if f.escalated:
         plan = Plan("escalated", indexes.BY_NAME[indexes.ESCALATED], LIST_PARTITION,
-                    "gsi1pk = :pk", {":pk": LIST_PARTITION})
+                    "gsi1pk = :pk", {":pk": LIST_PARTITION}, filters=[_NOT_CLOSED])
         created = _created_range(f, plan.values)
         if created:
             plan.filters.append(created)
@@ -188,6 +193,7 @@ def _status_filter(f: Filters, plan: Plan) -> None:
 def _escalated_filter(f: Filters, plan: Plan) -> None:
     if f.escalated is True:
         plan.filters.append("attribute_exists(escalatedAt)")
+        plan.filters.append(_NOT_CLOSED)
     elif f.escalated is False:
         plan.filters.append("attribute_not_exists(escalatedAt)")
 

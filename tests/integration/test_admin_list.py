@@ -96,6 +96,19 @@ def test_status_and_escalated_filters(stack_env, client):
     assert other in ids(by_status)
 
 
+def test_a_closed_request_leaves_the_follow_up_list(stack_env, client):
+    number = unique_reservation()
+    followed_up, still_open = make(reservation=number), make(reservation=number)
+    for request_id in (followed_up, still_open):
+        arrange(request_id, status=lifecycle.TIMEOUT, event_type=lifecycle.TIMEOUT,
+                fields={"escalatedAt": clock.iso()})
+    lifecycle.close(followed_up, "김운영", "고객에게 전화로 안내함")
+    assert ids(listed(client, q=number, escalated="true")) == [still_open]
+    follow_up = ids(listed(client, escalated="true", limit=100))
+    assert still_open in follow_up and followed_up not in follow_up
+    assert followed_up in ids(listed(client, q=number, status="Timeout"))  # still findable
+
+
 def test_date_range_in_kst(stack_env, client):
     number = unique_reservation()
     mine = make(reservation=number)
