@@ -19,7 +19,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-browser.sh
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m scripts.run_tests
 
 bench: $(STAMP)
 	$(PY) -m bench

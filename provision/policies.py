@@ -21,7 +21,7 @@ IAM itself is global, so the same role works whatever region it calls.
 
 Each action here is one the function's code calls; the test session records
 every call per function and checks it against these files
-(tests/least_privilege.py, report in test-artifacts/least-privilege.txt).
+(tests/least_privilege.py, report in test-artifacts/least-privilege*.txt).
 """
 
 from __future__ import annotations

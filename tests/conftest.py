@@ -80,7 +80,8 @@ def emulator():
     from devstack.ports import free_port
 
     ARTIFACTS.mkdir(exist_ok=True)
-    emu = Emulator(free_port(), str(ARTIFACTS / "emulator.log")).start()
+    # One emulator per pytest process (make test runs two side by side).
+    emu = Emulator(free_port(), str(ARTIFACTS / f"emulator-{os.getpid()}.log")).start()
     os.environ["AWS_ENDPOINT_URL"] = emu.url
     aws.reset()
     queues.reset()
@@ -241,8 +242,11 @@ def pytest_sessionfinish(session, exitstatus):
     report = least_privilege.check(dict(_TRACE.calls))
     ARTIFACTS.mkdir(exist_ok=True)
     text = least_privilege.render(report)
-    (ARTIFACTS / "least-privilege.txt").write_text(text, encoding="utf-8")
-    (ARTIFACTS / "least-privilege.json").write_text(
+    # make test runs two pytest processes (scripts/run_tests.py): one report each.
+    layer = os.environ.get("TEST_LAYER")
+    name = f"least-privilege-{layer}" if layer else "least-privilege"
+    (ARTIFACTS / f"{name}.txt").write_text(text, encoding="utf-8")
+    (ARTIFACTS / f"{name}.json").write_text(
         __import__("json").dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     if report["denied"]:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -252,5 +256,5 @@ def pytest_sessionfinish(session, exitstatus):
             for d in report["denied"]:
                 reporter.write_line(f"{d['function']}: {d['action']} on {d['resource']} "
                                     f"({d['operation']}) not in .chalice/{d['file']}")
-            reporter.write_line(f"report: {ARTIFACTS / 'least-privilege.txt'}")
+            reporter.write_line(f"report: {ARTIFACTS / (name + '.txt')}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
