@@ -20,6 +20,7 @@ from chalicelib import (
     aws,
     clock,
     errors,
+    korean,
     lifecycle,
     logs,
     nlu,
@@ -55,6 +56,9 @@ RESERVATION_MISMATCH = "예약 정보가 일치하지 않습니다"
 WORKFLOW_UNAVAILABLE = "제휴점에 확인을 요청하지 못했어요. 잠시 후 다시 시도해 주세요."
 ACCEPTED = "제휴점에 확인을 요청했어요. 답이 오면 알려 드릴게요."
 # The request's write or the workflow's start went out and no answer came back.
+# A request's own POST starts its workflow within its 3 s budget; one still
+# Created this long after is taken as never started (resume_if_never_started).
+START_GRACE_SECONDS = 10
 SUBMIT_UNKNOWN = "문의가 접수됐는지 확인하지 못했어요. 잠시 후 다시 확인해 주세요."
 
 RESERVATION_FIELDS = ("serviceName", "startsAt", "partySize", "customerName")
@@ -274,4 +278,26 @@ def view(request_id: str) -> dict[str, Any]:
     item = lifecycle.get(request_id)
     if item is None:
         raise not_found("요청을 찾을 수 없어요.")
+    resume_if_never_started(item)
     return lifecycle.public_view(item)
+
+
+def resume_if_never_started(item: dict[str, Any]) -> None:
+    """A request whose write landed while its POST ended in an outage (503 with
+    its id) may never have reached the workflow: nobody would ever text the
+    제휴점, and the chat following it would wait for nothing. The chat looks
+    such a request up; a request still ``Created`` that long after its creation
+    is started here. The execution is named after the request, so a start that
+    did happen makes this a no-op (ExecutionAlreadyExists), never a second run.
+    Any failure leaves the answer as it is: the next look tries again."""
+    if item.get("status") != lifecycle.CREATED or not item.get("partnerPhone"):
+        return
+    created = korean.parse_time(item.get("createdAt"))
+    if created is None or (clock.now() - created).total_seconds() < START_GRACE_SECONDS:
+        return
+    try:
+        if workflow.start_partner_confirmation(item["requestId"]):
+            logs.record("partner_confirmation_resumed", level=30, requestId=item["requestId"])
+    except Exception as exc:  # noqa: BLE001 - the view is still the truth
+        logs.record("partner_confirmation_not_resumed", level=30, requestId=item["requestId"],
+                    error=aws.error_code(exc) or type(exc).__name__)

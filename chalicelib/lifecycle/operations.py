@@ -85,6 +85,8 @@ PUBLIC_FIELDS = ("requestId", "status", "intent", "reservationNumber",
                  "partnerDecision", "alternativeTime", "notification", "events", "deadline")
 DEADLINE = "deadline"
 ESCALATED_AT = "escalatedAt"
+# What tells a request's own earlier write from anything else under its id.
+_OWN_WRITE = ("gsi1sk", "customerPhone", "text", "intent", "reservationNumber")
 
 # The partner's answer: removed again when it is taken back or times out.
 ANSWER_FIELDS = ("partnerDecision", "alternativeTime", "respondedAt")
@@ -234,7 +236,13 @@ class Requests:
             **fields,
         }
         if not self.store.put_new(item):
-            raise RuntimeError("request id collision")  # 128 random bits: never expected
+            # The id is 128 random bits: the item there is this very write, landed
+            # on an attempt whose answer was lost and refused on the SDK's retry.
+            # It is ours when it carries this write's own moment and words.
+            stored = self.store.get(request_id)
+            if not stored or any(stored.get(k) != item[k] for k in _OWN_WRITE):
+                raise RuntimeError("request id collision")  # never expected
+            return stored
         return item
 
     def fail(self, request_id: str, reason: str) -> dict[str, Any] | None:

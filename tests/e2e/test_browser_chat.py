@@ -392,3 +392,35 @@ def test_a_greeting_gets_a_greeting_and_a_fallback_shows_what_works(local_stack,
     assert "FallbackIntent" not in chat.locator("body").inner_text()
     screenshot(chat, "chat-greeting-and-fallback")
     assert errors == []
+
+
+def test_a_request_written_but_its_answer_lost_is_followed_not_sent_twice(
+        local_stack, new_page):
+    """Every attempt of the request's write lands with its answer lost (a 503
+    with its id): the page looks the request up and follows it, the look-up
+    starts the workflow the POST never reached, and no second request goes."""
+    from devstack import faults
+
+    chat = new_page()
+    errors = console_errors(chat)
+    posts = []
+    chat.on("request", lambda r: r.method == "POST" and r.url.endswith("/api/requests")
+            and posts.append(r.url))
+    chat.goto(local_stack.url + "/")
+    sms_before = partner_sms_count(local_stack.endpoint)
+    with faults.injected(local_stack.endpoint, {"service": "dynamodb", "operation": "PutItem",
+                                                "fault": "drop", "ttl": 60}):
+        with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as answered:
+            send(chat, "RS-2025110301 체크인 시간을 바꿀 수 있을까요?", phone="010-1234-5678")
+        assert answered.value.status == 503
+    landed = chat.locator(".bubble.bot").filter(has_text="문의는 접수됐어요")
+    landed.wait_for(timeout=30_000)
+    assert "warning" not in (landed.get_attribute("class") or "")
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=40_000)
+    assert chat.get_by_label("문의 내용").input_value() == ""
+    assert len(posts) == 1
+    time.sleep(2)
+    assert partner_sms_count(local_stack.endpoint) == sms_before + 1
+    screenshot(chat, "chat-answer-lost-request-followed")
+    # The browser logs the 503 itself; nothing else may be logged.
+    assert [e for e in errors if "status of 503" not in e] == []

@@ -9,9 +9,10 @@ import os
 import re
 import time
 
+import boto3
 import pytest
 
-from chalicelib import aws, links, queues
+from chalicelib import aws, intake, lifecycle, links, queues
 from devstack import faults
 from devstack.ports import free_port
 from tests.integration.partner_support import FORM, new_request
@@ -161,6 +162,56 @@ def test_a_write_that_may_have_landed_is_never_called_failed(client, emulator, a
     landed = client.http.get(f"/api/requests/{body['requestId']}")
     assert landed.status_code == 200  # it did land: the id finds it
     assert landed.json_body["status"] in ("Created", "SMS Sent")
+
+
+def test_a_request_that_landed_but_never_started_is_started_when_looked_up(
+        client, emulator, arranged, monkeypatch, log_lines):
+    """Every attempt of the request's write lands with its answer lost: the POST
+    is a 503 with the id and the workflow never started. Looking it up (as the
+    chat does) starts it, once; before the grace period it is left alone."""
+    from tests.integration.test_intake_api import execution, stop
+
+    with faults.injected(emulator.url, {"service": "dynamodb", "operation": "PutItem",
+                                        "fault": "drop", "ttl": 60}):
+        response = client.http.post(
+            "/api/requests", headers={"Content-Type": "application/json"},
+            body=json.dumps({"text": "체크인 시간을 바꿀 수 있을까요?",
+                             "customerPhone": RS_PHONE, "reservationNumber": RS}))
+    assert response.status_code == 503
+    request_id = response.json_body["requestId"]
+    assert execution(request_id) is None  # the POST gave up before the start
+
+    assert client.http.get(f"/api/requests/{request_id}").status_code == 200
+    assert execution(request_id) is None  # within the grace period: its POST may still start it
+
+    monkeypatch.setattr(intake, "START_GRACE_SECONDS", 0)
+    looked = client.http.get(f"/api/requests/{request_id}")
+    assert looked.status_code == 200
+    assert execution(request_id)["status"] == "RUNNING"
+    again = client.http.get(f"/api/requests/{request_id}")  # started already: no second run
+    assert again.status_code == 200
+    runs = boto3.client("stepfunctions").list_executions(
+        stateMachineArn=os.environ["PARTNER_CONFIRMATION_ARN"])["executions"]
+    assert [r["name"] for r in runs].count(request_id) == 1
+    assert any('"partner_confirmation_resumed"' in line for line in log_lines)
+    stop(request_id)
+
+
+def test_a_write_whose_answer_is_lost_once_is_recognised_on_the_retry(client, emulator,
+                                                                       arranged):
+    """The SDK retries a PutItem whose answer was lost; the retry finds the item
+    there (its own write): the request is created once and answered 201."""
+    before = {i["requestId"] for i in lifecycle.list_recent(limit=10_000)}
+    with faults.injected(emulator.url, {"service": "dynamodb", "operation": "PutItem",
+                                        "fault": "drop", "count": 1, "ttl": 60}):
+        response = client.http.post(
+            "/api/requests", headers={"Content-Type": "application/json"},
+            body=json.dumps({"text": "체크인 시간을 바꿀 수 있을까요?",
+                             "customerPhone": RS_PHONE, "reservationNumber": RS}))
+        assert faults.status(emulator.url)["fired"].get("dynamodb.PutItem.drop") == 1
+    assert response.status_code == 201, response.body
+    created = {i["requestId"] for i in lifecycle.list_recent(limit=10_000)} - before
+    assert created == {response.json_body["requestId"]}
 
 
 def test_a_partner_answer_in_an_outage_says_its_fate_is_unknown(client, emulator, arranged):

@@ -43,6 +43,12 @@
         "예: \"RS-2025110301 체크인 날짜를 바꾸고 싶어요\", \"RS-2025110301 방에 물이 새요\"",
       thanks: "천만에요. 더 필요한 게 있으면 언제든 적어 주세요."
     },
+    checking: "문의가 접수됐는지 확인하고 있어요…",
+    acceptedAfterCheck: "연결이 잠시 불안정했지만 문의는 접수됐어요. 제휴점의 답이 오면 이 화면에서 " +
+      "알려 드릴게요.",
+    notReceived: "문의가 접수되지 않았어요. 적은 내용은 입력창에 그대로 있어요. 잠시 후 다시 보내 주세요.",
+    unknownOutcome: "문의가 접수됐는지 확인하지 못했어요. 다시 보내면 같은 문의가 두 번 접수될 수 " +
+      "있으니, 급하면 운영팀에 문의해 주세요.",
     notFound: "그 예약번호로 예약을 찾지 못했어요. 예약번호를 확인해 다시 보내 주세요.",
     mismatch: "예약할 때 남긴 휴대폰 번호와 달라요. 번호를 확인해 다시 보내 주세요.",
     badPhone: "휴대폰 번호를 확인해 주세요. 예: 010-1234-5678",
@@ -400,6 +406,54 @@
     updateCounter();
   }
 
+  function begin(requestId, reservationNumber, status, body, keepDraft, line) {
+    state.sessionId = null;
+    if (!keepDraft) { accepted(); }
+    state.request = { id: requestId, startedAt: Date.now(), finished: false,
+                      text: state.pendingText || body.text,
+                      reservationNumber: reservationNumber || null,
+                      status: status || "Created", events: [] };
+    delete state.pendingText;
+    say("bot", line);
+    follow();
+    messageInput.focus();
+  }
+
+  // GET /api/requests/{id} until it answers (2 s apart, then 5 s; about two
+  // minutes in all, the send button held meanwhile): found = it was received
+  // (followed as if the answer had come); not found = it was not (sent again
+  // only by the customer's tap); still unknown after that = said so.
+  var LANDED_CHECKS = 30;
+  function confirmLanded(requestId, body, mine, keepDraft, tries) {
+    setBusy(true);
+    formNote.textContent = COPY.checking;
+    PL.api("/api/requests/" + encodeURIComponent(requestId)).then(function (res) {
+      var found = res.status === 200 && res.data && res.data.requestId === requestId;
+      if (found || res.status === 404 || tries + 1 >= LANDED_CHECKS) {
+        setBusy(false);
+        formNote.textContent = "";
+      }
+      if (found) {
+        begin(requestId, res.data.reservationNumber, res.data.status, body, keepDraft,
+              COPY.acceptedAfterCheck);
+        return;
+      }
+      if (res.status !== 404 && tries + 1 < LANDED_CHECKS) {
+        setTimeout(function () {
+          confirmLanded(requestId, body, mine, keepDraft, tries + 1);
+        }, tries < 5 ? 2000 : 5000);
+        return;
+      }
+      state.sessionId = null;
+      delete state.pendingText;
+      markUnsent(mine);
+      say("bot", res.status === 404 ? COPY.notReceived : COPY.unknownOutcome,
+          { kind: "warning" });
+      formNote.textContent = COPY.keptText;
+      messageInput.focus();
+    });
+  }
+
   function send(body, mine, keepDraft) {
     if (state.sessionId && !body.reservationNumber) { body.sessionId = state.sessionId; }
     setBusy(true);
@@ -407,16 +461,13 @@
       setBusy(false);
       var data = res.data || {};
       if (res.status === 201 && data.requestId) {
-        state.sessionId = null;
-        if (!keepDraft) { accepted(); }
-        state.request = { id: data.requestId, startedAt: Date.now(), finished: false,
-                          text: state.pendingText || body.text,
-                          reservationNumber: data.reservationNumber || null,
-                          status: "Created", events: [] };
-        delete state.pendingText;
-        say("bot", COPY.accepted);
-        follow();
-        messageInput.focus();
+        begin(data.requestId, data.reservationNumber, "Created", body, keepDraft, COPY.accepted);
+        return;
+      }
+      if (res.status === 503 && data.requestId) {
+        // The request may be written with its answer lost on the way: look
+        // before calling it failed, and before the customer sends it again.
+        confirmLanded(data.requestId, body, mine, keepDraft, 0);
         return;
       }
       if (res.status === 0) {
