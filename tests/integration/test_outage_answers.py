@@ -143,17 +143,28 @@ def test_recovers_once_the_endpoint_answers_again(client, arranged, emulator, mo
     assert_recovered(client, request_id, token)
 
 
+def post_chat_message_losing_put_answers(client, emulator, count: int | None = None):
+    """A chat message posted while each DynamoDB PutItem is applied and its
+    answer lost (the first ``count`` of them, or every one for a minute)."""
+    rule = {"service": "dynamodb", "operation": "PutItem", "fault": "drop", "ttl": 60}
+    if count is not None:
+        rule["count"] = count
+    with faults.injected(emulator.url, rule):
+        response = client.http.post(
+            "/api/requests", headers={"Content-Type": "application/json"},
+            body=json.dumps({"text": "체크인 시간을 바꿀 수 있을까요?",
+                             "customerPhone": RS_PHONE, "reservationNumber": RS}))
+        fired = faults.status(emulator.url)["fired"].get("dynamodb.PutItem.drop", 0)
+    assert fired >= 1 and (count is None or fired == count)
+    return response
+
+
 def test_a_write_that_may_have_landed_is_never_called_failed(client, emulator, arranged):
     """The request's write is applied and its answer lost: the customer hears
     that it is not known (with the request id to look it up), not that it
     failed; looking it up tells the truth."""
     before = time.monotonic()
-    with faults.injected(emulator.url, {"service": "dynamodb", "operation": "PutItem",
-                                        "fault": "drop", "ttl": 60}):
-        response = client.http.post(
-            "/api/requests", headers={"Content-Type": "application/json"},
-            body=json.dumps({"text": "체크인 시간을 바꿀 수 있을까요?",
-                             "customerPhone": RS_PHONE, "reservationNumber": RS}))
+    response = post_chat_message_losing_put_answers(client, emulator)
     assert time.monotonic() - before < BUDGET_SECONDS + 1  # the fault's own HTTP calls
     assert response.status_code == 503
     body = response.json_body
@@ -171,12 +182,7 @@ def test_a_request_that_landed_but_never_started_is_started_when_looked_up(
     chat does) starts it, once; before the grace period it is left alone."""
     from tests.integration.test_intake_api import execution, stop
 
-    with faults.injected(emulator.url, {"service": "dynamodb", "operation": "PutItem",
-                                        "fault": "drop", "ttl": 60}):
-        response = client.http.post(
-            "/api/requests", headers={"Content-Type": "application/json"},
-            body=json.dumps({"text": "체크인 시간을 바꿀 수 있을까요?",
-                             "customerPhone": RS_PHONE, "reservationNumber": RS}))
+    response = post_chat_message_losing_put_answers(client, emulator)
     assert response.status_code == 503
     request_id = response.json_body["requestId"]
     assert execution(request_id) is None  # the POST gave up before the start
@@ -202,13 +208,7 @@ def test_a_write_whose_answer_is_lost_once_is_recognised_on_the_retry(client, em
     """The SDK retries a PutItem whose answer was lost; the retry finds the item
     there (its own write): the request is created once and answered 201."""
     before = {i["requestId"] for i in lifecycle.list_recent(limit=10_000)}
-    with faults.injected(emulator.url, {"service": "dynamodb", "operation": "PutItem",
-                                        "fault": "drop", "count": 1, "ttl": 60}):
-        response = client.http.post(
-            "/api/requests", headers={"Content-Type": "application/json"},
-            body=json.dumps({"text": "체크인 시간을 바꿀 수 있을까요?",
-                             "customerPhone": RS_PHONE, "reservationNumber": RS}))
-        assert faults.status(emulator.url)["fired"].get("dynamodb.PutItem.drop") == 1
+    response = post_chat_message_losing_put_answers(client, emulator, count=1)
     assert response.status_code == 201, response.body
     created = {i["requestId"] for i in lifecycle.list_recent(limit=10_000)} - before
     assert created == {response.json_body["requestId"]}
