@@ -146,7 +146,7 @@ def aws_calls_within_budget(event, get_response):
             if not aws.is_outage(exc):
                 raise
             if event.path.startswith("/r/"):
-                from chalicelib.pages import partner as pages
+                from chalicelib.partner import page as pages
 
                 return _html(pages.unavailable_page())
             return json_error(outage_answer(exc, event.path))
@@ -168,7 +168,7 @@ def chalice_errors_in_korean(event, get_response):
     if not known or not isinstance(response.body, dict) or "Code" not in response.body:
         return response
     if event.path.startswith("/r/"):
-        from chalicelib.pages import partner as pages
+        from chalicelib.partner import page as pages
 
         page = pages.unsupported_request_page(response.status_code)
         return Response(body=page.html, status_code=page.status,
@@ -234,7 +234,7 @@ def handle_registration_log(event):
            content_types=["application/json", "text/plain"])
 @answers_in_korean
 def create_request():
-    from chalicelib import client_limits, intake
+    from chalicelib.chat import client_limits, intake
 
     client_limits.admit(_source_ip())
     return _json(intake.submit(app.current_request.raw_body), 201)
@@ -249,7 +249,7 @@ def _source_ip() -> str:
 @app.route("/api/requests/{request_id}", methods=["GET"], cors=True)
 @answers_in_korean
 def get_request(request_id):
-    from chalicelib import intake
+    from chalicelib.chat import intake
 
     return _json(intake.view(request_id))
 
@@ -258,7 +258,7 @@ def get_request(request_id):
            content_types=["application/json", "text/plain"])
 @answers_in_korean
 def reply_to_proposal(request_id):
-    from chalicelib import customer_reply
+    from chalicelib.chat import reply as customer_reply
 
     return _json(customer_reply.reply(request_id, app.current_request.raw_body))
 
@@ -379,7 +379,7 @@ def admin_authorizer(auth_request):
     401. A deny here would surface as API Gateway's English 403 instead."""
     from chalice import AuthResponse
 
-    from chalicelib import admin_auth
+    from chalicelib.operators import auth as admin_auth
 
     principal = "admin" if admin_auth.is_valid(auth_request.token) else "anonymous"
     return AuthResponse(routes=["/api/admin/*"], principal_id=principal)
@@ -391,7 +391,7 @@ def admin_only(event, get_response):
     of the function (requirement 8.1) runs no Chalice authorizer, so the token
     is checked here in every case -- no admin view can forget it."""
     if event.path.startswith("/api/admin/"):
-        from chalicelib import admin_auth
+        from chalicelib.operators import auth as admin_auth
 
         try:
             admin_auth.require(event.headers.get("authorization"))
@@ -403,7 +403,7 @@ def admin_only(event, get_response):
 @app.route("/api/admin/requests", authorizer=admin_authorizer)
 @answers_in_korean
 def admin_requests():
-    from chalicelib import admin_list
+    from chalicelib.operators import search as admin_list
 
     return admin_list.search(app.current_request.query_params or {})
 
@@ -412,7 +412,7 @@ def admin_requests():
            authorizer=admin_authorizer, content_types=["application/json"])
 @answers_in_korean
 def admin_request_action(request_id):
-    from chalicelib import operators
+    from chalicelib.operators import actions as operators
 
     return operators.act(request_id, app.current_request.raw_body)
 
@@ -420,7 +420,7 @@ def admin_request_action(request_id):
 @app.route("/api/admin/registrations", authorizer=admin_authorizer)
 @answers_in_korean
 def admin_registrations():
-    from chalicelib import dashboard
+    from chalicelib.operators import view as dashboard
 
     return dashboard.registrations(app.current_request.query_params or {})
 
@@ -428,7 +428,7 @@ def admin_registrations():
 @app.route("/api/admin/stats", authorizer=admin_authorizer)
 @answers_in_korean
 def admin_stats():
-    from chalicelib import admin_stats
+    from chalicelib.operators import stats as admin_stats
 
     return admin_stats.stats(app.current_request.query_params or {})
 

@@ -85,7 +85,7 @@ class Settings:
     employee_roster_key: str = ""
     employee_roster_ttl_seconds: int = 300
     # New chat requests one client (source IP) may make per minute, as a
-    # burst or spread out (chalicelib/client_limits.py); 0 = no limit.
+    # burst or spread out (chalicelib/chat/client_limits.py); 0 = no limit.
     requests_per_minute_per_client: int = 0
 
     @property

@@ -32,14 +32,14 @@ Client = tuple[str, str]  # (service, chalicelib.aws profile)
 # backend (the classifier built from lex/ locally; Lex's client in AWS).
 PLAN: dict[str, tuple[tuple[str, ...], tuple[Client, ...]]] = {
     # Routes make their clients with the "api" profile (chalicelib.aws.serving_route).
-    "app": (("chalicelib.intake",), (("dynamodb", "api"), ("stepfunctions", "api"))),
+    "app": (("chalicelib.chat.intake",), (("dynamodb", "api"), ("stepfunctions", "api"))),
     "connect_event_registration": (("chalicelib.registration",),
                                    (("dynamodb", "caller"), ("s3", "caller_once"))),
     "handle_registration_log": (("chalicelib.registration",),
                                 (("dynamodb", "default"), ("s3", "default"))),
     "handle_partner_link": (("chalicelib.partner",), (("dynamodb", "default"), ("sns", "default"))),
     "handle_customer_notification": (("chalicelib.notify",), (("dynamodb", "default"),)),
-    "admin_authorizer": (("chalicelib.admin_auth",), ()),
+    "admin_authorizer": (("chalicelib.operators.auth",), ()),
 }
 # Clients that depend on the stage's settings rather than on the handler.
 SECRET_USERS = {"handle_partner_link": "LINK_SIGNING_KEYS", "admin_authorizer": "ADMIN_TOKEN"}

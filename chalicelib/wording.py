@@ -1,8 +1,8 @@
 """How every Korean sentence a person reads is written: the glossary.
 
 Strings live next to the code that uses them (the partner's pages in
-`chalicelib.pages.partner`, the choices in `chalicelib.partner.choices`, form
-errors in `chalicelib.partner.forms`, API messages in `chalicelib.intake`,
+`chalicelib.partner.page`, the choices in `chalicelib.partner.choices`, form
+errors in `chalicelib.partner.forms`, API messages in `chalicelib.chat.intake`,
 `chalicelib.errors` and ``app.py``, the SMS in `chalicelib.partner.sms`); they
 all follow these rules, as does the chat page (the glossary in
 ``web/assets/chat.js``). ``tests/unit/test_wording.py`` checks the rules it can.

@@ -202,7 +202,7 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
     have = {a["AlarmName"] for a in client("cloudwatch").describe_alarms(
         AlarmNames=wanted_alarms)["MetricAlarms"]}
     gaps.extend(f"경보 {name}가 없어요" for name in wanted_alarms if name not in have)
-    # Escalated requests page the same topic (chalicelib/escalation.py).
+    # Escalated requests page the same topic (chalicelib/notify/escalation.py).
     notify_fn = functions.get("handle_customer_notification")
     if notify_fn is not None and (notify_fn.get("Environment") or {}).get(
             "Variables", {}).get("ALARMS_TOPIC_ARN") != topic:

@@ -40,7 +40,7 @@ def local_environment(port: int, endpoint: str, base: dict[str, str] | None = No
         "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
         "CONFIRM_BASE_URL": f"http://127.0.0.1:{port}",
         "PARTNER_TIMEOUT_SECONDS": "300", "LINK_TTL_SECONDS": "600",
-        # One client's new chat requests per minute (chalicelib/client_limits.py).
+        # One client's new chat requests per minute (chalicelib/chat/client_limits.py).
         "REQUESTS_PER_MINUTE_PER_CLIENT": "30",
         "REMINDER_SECONDS": "180",
     }

@@ -123,7 +123,7 @@ class Provisioner:
     # -- the alarms topic ---------------------------------------------------------
     def ensure_alarm_topic(self) -> str:
         """The stage's alarms topic, in every stage: CloudWatch alarms (AWS
-        stages) and escalated requests (chalicelib/escalation.py, all stages;
+        stages) and escalated requests (chalicelib/notify/escalation.py, all stages;
         locally its messages are read back from the emulator) notify it."""
         from provision import alarms
 

@@ -33,7 +33,7 @@ PERMISSION_SID = "partnerline-http-api"
 # have no per-client throttling (no usage plans; AWS WAF does not attach to
 # HTTP APIs). It caps what a flood can cost (Lambda, DynamoDB writes of failed
 # lookups); a person chatting never comes near it. The per-client limit is
-# the app's (chalicelib/client_limits.py); docs/partner-confirmation.md (Abuse).
+# the app's (chalicelib/chat/client_limits.py); docs/partner-confirmation.md (Abuse).
 THROTTLING = {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50.0}
 
 

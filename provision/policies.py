@@ -193,7 +193,7 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
             # The request's writes, and the escalation page's rate limiter item.
             _allow(["dynamodb:UpdateItem"], table),
             _allow(["bedrock:InvokeModel"], arns.models()),
-            # chalicelib.escalation pages the stage's alarms topic.
+            # chalicelib.notify.escalation pages the stage's alarms topic.
             _allow(["sns:Publish"], [arns.alarms_topic()]),
         ]
     if handler == "handle_registration_log":

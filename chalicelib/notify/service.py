@@ -77,10 +77,10 @@ def _decode(body: Any) -> dict[str, Any]:
 
 def _page_if_escalated(message: dict[str, Any], item: dict[str, Any]) -> None:
     """A timeout escalated the request: page the operators (once, rate-limited;
-    see `chalicelib.escalation`). After the customer's message, so a failing
+    see `chalicelib.notify.escalation`). After the customer's message, so a failing
     page never holds it up; raising has SQS redeliver for the page alone."""
     if message.get("outcome") == "timeout" and item.get(lifecycle.ESCALATED_AT):
-        from chalicelib import escalation
+        from chalicelib.notify import escalation
 
         escalation.page_operators(item)
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from chalicelib import aws, clock, lifecycle, links, logs, settings
 from chalicelib.links import Outcome, Verdict
-from chalicelib.pages import Page
-from chalicelib.pages import partner as pages
 from chalicelib.partner import forms
+from chalicelib.partner import page as pages
+from chalicelib.partner.html import Page
 
 # Step Functions' ways of saying "that wait is over".
 WAIT_OVER = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")

@@ -14,8 +14,9 @@ import boto3
 import pytest
 import requests
 
-from chalicelib import escalation, lifecycle, partner, settings, table
+from chalicelib import lifecycle, partner, settings, table
 from chalicelib.korean import KST
+from chalicelib.notify import escalation
 from tests.conftest import run_local_stack
 from tests.integration import partner_support as ps
 

@@ -170,7 +170,7 @@ def test_deployed_pages_redirect_to_the_website(client, monkeypatch, tmp_path, c
 
 
 def test_a_failure_inside_is_a_short_korean_500_without_details(client, monkeypatch):
-    from chalicelib import dashboard
+    from chalicelib.operators import view as dashboard
 
     def broken(*args, **kwargs):
         raise RuntimeError("table exploded at /secret/path")

@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import clock, dashboard
+from chalicelib import clock
 from chalicelib.korean import KST
+from chalicelib.operators import view as dashboard
 from chalicelib.registration import store
 from tests.insights_support import OUTCOMES, Frozen, seed
 

@@ -27,7 +27,7 @@ def test_health_is_503_when_the_table_is_unreachable(client, monkeypatch):
 
 
 def test_unexpected_failure_is_a_korean_apology_without_a_trace(client, monkeypatch, capsys):
-    from chalicelib import intake
+    from chalicelib.chat import intake
 
     def broken(_request_id):
         raise RuntimeError("secret internals")

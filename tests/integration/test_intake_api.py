@@ -15,7 +15,8 @@ from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
-from chalicelib import aws, clock, intake, lifecycle, nlu, table, workflow
+from chalicelib import aws, clock, lifecycle, nlu, table
+from chalicelib.chat import intake, workflow
 from chalicelib.errors import ApiError
 from chalicelib.nlu import lex
 from tests.integration.partner_support import take_link_message

@@ -11,8 +11,9 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib import clock, errors, lifecycle, notify, operators
+from chalicelib import clock, errors, lifecycle, notify
 from chalicelib.korean import KST
+from chalicelib.operators import actions as operators
 from tests.integration import partner_support as ps
 from tests.requests_support import arrange
 

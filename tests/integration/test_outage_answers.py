@@ -12,7 +12,8 @@ import time
 import boto3
 import pytest
 
-from chalicelib import aws, intake, lifecycle, links, queues
+from chalicelib import aws, lifecycle, links, queues
+from chalicelib.chat import intake
 from devstack import faults
 from devstack.ports import free_port
 from tests.integration.partner_support import FORM, new_request

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from chalicelib import client_limits, clock, intake, lifecycle
+from chalicelib import clock, lifecycle
+from chalicelib.chat import client_limits, intake
 
 pytestmark = pytest.mark.stack
 

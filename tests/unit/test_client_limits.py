@@ -1,4 +1,4 @@
-"""The per-client limit on new chat requests (chalicelib/client_limits.py)."""
+"""The per-client limit on new chat requests (chalicelib/chat/client_limits.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chalicelib import client_limits
+from chalicelib.chat import client_limits
 from chalicelib.errors import ApiError
 
 HANGUL = re.compile(r"[가-힣]")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from chalicelib import pages
-from chalicelib.pages import partner as partner_pages
+from chalicelib.partner import html as pages
+from chalicelib.partner import page as partner_pages
 
 REQUEST = {
     "requestId": "r1", "intent": "ChangeReservation", "reservationNumber": "RS2025110301",

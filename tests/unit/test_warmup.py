@@ -76,7 +76,7 @@ def test_in_lambda_the_function_loads_its_modules_and_clients_at_init(handler, m
 
 def test_the_api_function_loads_the_chat_path_and_its_nlu_backend():
     got = in_lambda(lambdas.API_HANDLER, NLU_BACKEND="lex")
-    assert "chalicelib.intake" in got["modules"]
+    assert "chalicelib.chat.intake" in got["modules"]
     assert "chalicelib.nlu.lex" in got["modules"]
     assert got["clients"] == [["dynamodb", "api"], ["lexv2-runtime", "interactive"],
                               ["stepfunctions", "api"]]

@@ -11,8 +11,8 @@
   // not looking at the phone: worth a call.
   var NOT_OPENED_AFTER_S = 60;
   var OPERATOR_KEY = "partnerline.operatorName";
-  var OPERATOR_MAX = 40;   // chalicelib/operators.py OPERATOR_MAX
-  var NOTE_MAX = 500;      // chalicelib/operators.py NOTE_MAX
+  var OPERATOR_MAX = 40;   // chalicelib/operators/actions.py OPERATOR_MAX
+  var NOTE_MAX = 500;      // chalicelib/operators/actions.py NOTE_MAX
 
   function ms(iso) {
     var t = iso ? Date.parse(iso) : NaN;
@@ -69,7 +69,7 @@
     return PL.formatDuration(f.secondsLeft) + " 남음";
   }
 
-  // Which actions fit the request, and why not (mirrors chalicelib/operators.py;
+  // Which actions fit the request, and why not (mirrors chalicelib/operators/actions.py;
   // the server still decides and answers 409 when the state moved meanwhile).
   function allowed(request) {
     var closed = Boolean(request.closedAt);

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.korean import KST, parse_time
-from chalicelib.pages import Page, esc, message_page, page
 from chalicelib.partner import choices
 from chalicelib.partner.forms import MAX_AHEAD, TIME_FIELD
+from chalicelib.partner.html import Page, esc, message_page, page
 
 WEEKDAYS = "월화수목금토일"
 INTENTS = {

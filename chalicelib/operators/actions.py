@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import clock, dashboard, errors, lifecycle, links, logs, phone, queues, safe_json
+from chalicelib import clock, errors, lifecycle, links, logs, phone, queues, safe_json
+from chalicelib.operators import view as dashboard
 from chalicelib.partner import answers, forms, sender, sms
 
 ACTIONS = ("resend", "answer", "close")

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib import clock, dashboard, errors, phone, reservations, table
+from chalicelib import clock, errors, phone, reservations, table
 from chalicelib.korean import KST
 from chalicelib.lifecycle import indexes
 from chalicelib.lifecycle.store import LIST_PARTITION
+from chalicelib.operators import view as dashboard
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100

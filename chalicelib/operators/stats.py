@@ -21,9 +21,10 @@ from datetime import datetime, timedelta
 from datetime import time as day_time
 from typing import Any
 
-from chalicelib import clock, dashboard, errors, lifecycle, settings, table
+from chalicelib import clock, errors, lifecycle, settings, table
 from chalicelib.korean import KST
 from chalicelib.lifecycle.store import LIST_INDEX, LIST_PARTITION
+from chalicelib.operators import view as dashboard
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 31

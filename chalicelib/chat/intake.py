@@ -28,8 +28,8 @@ from chalicelib import (
     reservations,
     safe_json,
     table,
-    workflow,
 )
+from chalicelib.chat import workflow
 from chalicelib.errors import ApiError, bad_request, not_found
 from chalicelib.nlu import small_talk
 
