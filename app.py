@@ -7,7 +7,7 @@ import functools
 import os
 import sys
 
-from chalice import Chalice, Response
+from chalice import Chalice, CORSConfig, Response
 
 from chalicelib import aws, errors, logs, names, settings, warmup
 
@@ -230,14 +230,20 @@ def handle_registration_log(event):
 # cors: the deployed chat page is served from the S3 website origin. text/plain
 # is accepted too, so a browser may post without a CORS preflight.
 
-@app.route("/api/requests", methods=["POST"], cors=True,
+# The chat's own headers (its token, the message's idempotency key) are allowed
+# from the website origin; Chalice's default list knows neither.
+CHAT_CORS = CORSConfig(allow_origin="*", allow_headers=["X-Customer-Token", "Idempotency-Key"])
+
+
+@app.route("/api/requests", methods=["POST"], cors=CHAT_CORS,
            content_types=["application/json", "text/plain"])
 @answers_in_korean
 def create_request():
-    from chalicelib.chat import client_limits, intake
+    from chalicelib.chat import client_limits, idempotency, intake
 
     client_limits.admit(_source_ip())
-    return _json(intake.submit(app.current_request.raw_body), 201)
+    key = app.current_request.headers.get(idempotency.HEADER)
+    return _json(idempotency.once(key, app.current_request.raw_body, intake.submit), 201)
 
 
 def _source_ip() -> str:
@@ -246,21 +252,28 @@ def _source_ip() -> str:
     return str(identity.get("sourceIp") or "unknown")
 
 
-@app.route("/api/requests/{request_id}", methods=["GET"], cors=True)
+@app.route("/api/requests/{request_id}", methods=["GET"], cors=CHAT_CORS)
 @answers_in_korean
 def get_request(request_id):
     from chalicelib.chat import intake
 
-    return _json(intake.view(request_id))
+    return _json(intake.view(request_id, _customer_token()))
 
 
-@app.route("/api/requests/{request_id}/reply", methods=["POST"], cors=True,
+def _customer_token() -> str | None:
+    from chalicelib.chat import customer_token
+
+    return app.current_request.headers.get(customer_token.HEADER)
+
+
+@app.route("/api/requests/{request_id}/reply", methods=["POST"], cors=CHAT_CORS,
            content_types=["application/json", "text/plain"])
 @answers_in_korean
 def reply_to_proposal(request_id):
     from chalicelib.chat import reply as customer_reply
 
-    return _json(customer_reply.reply(request_id, app.current_request.raw_body))
+    return _json(customer_reply.reply(request_id, _customer_token(),
+                                      app.current_request.raw_body))
 
 # --- end section: intake -----------------------------------------------------
 

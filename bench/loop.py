@@ -103,7 +103,13 @@ def chat(client: Any, text: str = CHAT_TEXT, phone: str = CUSTOMER_PHONE) -> str
                            body=json.dumps({"text": text, "customerPhone": phone}))
     if out.status_code != 201:
         raise RuntimeError(f"POST /api/requests answered {out.status_code}: {out.body[:200]!r}")
-    return json.loads(out.body)["requestId"]
+    body = json.loads(out.body)
+    TOKENS[body["requestId"]] = body["customerToken"]
+    return body["requestId"]
+
+
+# Each request's customer token, as the chat keeps it (GET needs it).
+TOKENS: dict[str, str] = {}
 
 
 def open_link(client: Any, token: str) -> None:
@@ -119,7 +125,8 @@ def answer(client: Any, token: str, decision: str = "accept") -> None:
 
 
 def request_view(client: Any, request_id: str) -> dict[str, Any]:
-    out = client.http.get(f"/api/requests/{request_id}")
+    out = client.http.get(f"/api/requests/{request_id}",
+                          headers={"X-Customer-Token": TOKENS.get(request_id, "")})
     return json.loads(out.body) if out.status_code == 200 else {}
 
 

@@ -86,7 +86,12 @@ class Settings:
     employee_roster_ttl_seconds: int = 300
     # New chat requests one client (source IP) may make per minute, as a
     # burst or spread out (chalicelib/chat/client_limits.py); 0 = no limit.
-    requests_per_minute_per_client: int = 0
+    # On by default on every stage: one person chatting never comes near it.
+    requests_per_minute_per_client: int = 10
+    # SMS one partner may be sent per day (the link and its reminder;
+    # chalicelib/partner/sms_budget.py); past it the request goes to the
+    # operators' follow-up list instead. 0 = no cap.
+    sms_per_partner_per_day: int = 100
 
     @property
     def is_local(self) -> bool:
@@ -203,6 +208,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "employee_roster_ttl_seconds": _seconds_or_zero,
     "employee_roster_key": _matching(_ROSTER_KEY, f"a key under {ROSTER_PREFIX}"),
     "requests_per_minute_per_client": _whole_number,
+    "sms_per_partner_per_day": _whole_number,
     "sms_region": _matching(_REGION, "an AWS region such as ap-northeast-1"),
     "confirm_base_url": _matching(_URL, "an http(s) URL without spaces"),
 }

@@ -57,7 +57,8 @@ def _cors(prov: Any) -> dict[str, Any]:
     origin = web.website_url(prov.env.get("WEB_BUCKET") or prov.web_bucket_name(),
                              prov.region)
     return {"AllowOrigins": [origin], "AllowMethods": ["GET", "POST"],
-            "AllowHeaders": ["authorization", "content-type"], "MaxAge": 600}
+            "AllowHeaders": ["authorization", "content-type", "x-customer-token",
+                             "idempotency-key"], "MaxAge": 600}
 
 
 def _find_api(apigw: Any, name: str) -> dict[str, Any] | None:

@@ -34,6 +34,10 @@ os.environ.update({
     "LINK_SIGNING_KEYS": "t1:" + secrets.token_urlsafe(32),
     "PARTNER_TIMEOUT_SECONDS": os.environ.get("PARTNER_TIMEOUT_SECONDS", "300"),
     "LINK_TTL_SECONDS": os.environ.get("LINK_TTL_SECONDS", "600"),
+    # The per-client limit is on by default (chalicelib/settings.py); tests post
+    # far faster than a person from one address, so it is off here and its own
+    # tests turn it on (tests/unit/test_client_limits.py, test_request_probes.py).
+    "REQUESTS_PER_MINUTE_PER_CLIENT": "0",
 })
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
@@ -186,6 +190,32 @@ def run_local_stack(emulator, **overrides: str):
     os.environ.clear()
     os.environ.update(saved)
     settings.rebuild()
+
+
+@pytest.fixture(autouse=True)
+def reservations_free(request):
+    """Each test starts with no open request holding a sample reservation
+    (one open request per reservation: chalicelib/chat/open_requests.py).
+    Tests leave requests waiting (an execution stopped, a partner who never
+    answers); the next test must not meet them as a 409."""
+    yield
+    if "stack_env" not in request.fixturenames:
+        return
+    free_sample_reservations()
+
+
+def free_sample_reservations() -> None:
+    import json as _json
+
+    import boto3
+
+    from chalicelib import settings
+    from devstack.stack import fixtures_path
+
+    numbers = [r["reservationNumber"] for r in _json.loads(fixtures_path().read_text())]
+    boto3.client("dynamodb").batch_write_item(RequestItems={settings.current().table_name: [
+        {"DeleteRequest": {"Key": {"pk": {"S": f"OPEN#{n}"}, "sk": {"S": "LOCK"}}}}
+        for n in numbers]})
 
 
 @pytest.fixture

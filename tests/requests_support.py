@@ -20,3 +20,19 @@ def arrange(request_id: str, *, status: str | None = None, event_type: str | Non
     done = lifecycle.requests().store.apply(request_id, Change(fields=all_fields, events=events))
     assert done, f"no request {request_id}"
     return done.item or {}
+
+
+def customer_token(request_id: str) -> str:
+    """The customer token a test gives a request it arranges itself."""
+    return "customer-of-" + request_id
+
+
+def customer_token_fields(request_id: str) -> dict[str, str]:
+    from chalicelib.chat import customer_token as tokens
+
+    return {tokens.FIELD: tokens.digest(customer_token(request_id))}
+
+
+def customer_headers(request_id: str, **more: str) -> dict[str, str]:
+    """What the customer's chat sends to read or answer ``request_id``."""
+    return {"X-Customer-Token": customer_token(request_id), **more}

@@ -29,8 +29,8 @@ from chalicelib import (
     safe_json,
     table,
 )
-from chalicelib.chat import workflow
-from chalicelib.errors import ApiError, bad_request, not_found
+from chalicelib.chat import customer_token, invisible, open_requests, workflow
+from chalicelib.errors import ApiError, bad_request
 from chalicelib.nlu import small_talk
 
 MAX_TEXT = 1000
@@ -83,6 +83,8 @@ def parse(raw: bytes | str | None) -> Message:
     if not isinstance(body, dict):
         raise bad_request("보낸 내용을 읽지 못했어요. 다시 보내 주세요.")
     text = body.get("text")
+    if isinstance(text, str):
+        text = invisible.visible(text)  # before any check: they show nothing
     if not isinstance(text, str) or not text.strip():
         raise bad_request("문의 내용을 입력해 주세요.")
     text = text.strip()
@@ -223,11 +225,14 @@ def open_request(intent: str, number: str, customer_phone: str, text: str,
     partner's details, or already Failed (the record is the same as creating it
     and then failing it; one write instead of two)."""
     request_id = lifecycle.new_request_id()
+    token = customer_token.new()
     extra: dict[str, Any] = {"sessionId": session_id} if session_id else {}
+    extra[customer_token.FIELD] = customer_token.digest(token)
     reservation = reservations.get(number)
     try:
-        return _write_request(request_id, intent, number, customer_phone, text,
-                              reservation, extra)
+        created = _write_request(request_id, intent, number, customer_phone, text,
+                                 reservation, extra)
+        return {**created, "customerToken": token}
     except Exception as exc:
         if not aws.is_outage(exc):
             raise
@@ -236,7 +241,9 @@ def open_request(intent: str, number: str, customer_phone: str, text: str,
         # the request, so starting it again can never run two.
         logs.record("request_outcome_unknown", level=30, requestId=request_id,
                     error=type(exc).__name__)
-        raise errors.service_unavailable(message=SUBMIT_UNKNOWN, requestId=request_id) from exc
+        # The token goes with the id: only its holder may look.
+        raise errors.service_unavailable(message=SUBMIT_UNKNOWN, requestId=request_id,
+                                         customerToken=token) from exc
 
 
 def _write_request(request_id: str, intent: str, number: str, customer_phone: str,
@@ -253,6 +260,9 @@ def _write_request(request_id: str, intent: str, number: str, customer_phone: st
                     customerPhone=customer_phone)
         raise ApiError(status, code, message, requestId=request_id)
     details = {k: reservation[k] for k in RESERVATION_FIELDS if reservation.get(k) is not None}
+    # One open request per reservation: a second one is a 409 before any write
+    # of its own, so nothing is stored and nobody is texted.
+    open_requests.take(number, request_id)
     lifecycle.create(request_id, intent=intent, reservation_number=number,
                          customer_phone=customer_phone, text=text,
                          partnerId=reservation["partnerId"],
@@ -273,11 +283,21 @@ def _write_request(request_id: str, intent: str, number: str, customer_phone: st
             "reservationNumber": number, "message": ACCEPTED}
 
 
-def view(request_id: str) -> dict[str, Any]:
-    """``GET /api/requests/{id}``."""
-    item = lifecycle.get(request_id)
-    if item is None:
-        raise not_found("요청을 찾을 수 없어요.")
+REQUEST_NOT_FOUND = "요청을 찾을 수 없어요."
+
+
+def request_not_found() -> ApiError:
+    """The one answer for no such request, no token, or another request's
+    token: nothing tells them apart."""
+    return ApiError(404, "REQUEST_NOT_FOUND", REQUEST_NOT_FOUND)
+
+
+def view(request_id: str, token: str | None) -> dict[str, Any]:
+    """``GET /api/requests/{id}``: only with the request's own customer token."""
+    item = lifecycle.get(request_id) if token else None
+    if not customer_token.matches(item, token):
+        raise request_not_found()
+    assert item is not None
     resume_if_never_started(item)
     return lifecycle.public_view(item)
 

@@ -5,9 +5,11 @@ One conditional write takes the reply, only after ``partnerDecision =
 propose`` and only once (``CustomerAccepted`` / ``CustomerDeclined``); then the
 partner gets one short SMS saying which, through the same SNS path as the link.
 
-No token, as the contract says: the request id is 128 random bits known to the
-customer's chat page, the write allows one reply per proposing request, so a
-stranger can neither guess a request nor make the partner's phone ring twice.
+Only the customer answers: the request's own customer token
+(``X-Customer-Token``, `customer_token`) is required, and without it, or with
+another request's, the answer is the same 404 as for no request at all. The
+request id is not enough: the partner's link carries it. The write allows one
+reply per proposing request, so the partner's phone never rings twice.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import errors, korean, lifecycle, logs, phone, safe_json
+from chalicelib.chat import customer_token
 from chalicelib.partner import sender, sms
 
 MAX_BODY_BYTES = 256
@@ -34,11 +37,14 @@ def parse(raw_body: bytes | str | None) -> bool:
     return body["accept"]
 
 
-def reply(request_id: str, raw_body: bytes | str | None) -> dict[str, Any]:
+def reply(request_id: str, token: str | None, raw_body: bytes | str | None) -> dict[str, Any]:
+    if not (_plausible(request_id) and token
+            and customer_token.matches(lifecycle.get(request_id), token)):
+        raise errors.ApiError(404, "REQUEST_NOT_FOUND", NOT_FOUND)
     accept = parse(raw_body)
-    done = lifecycle.customer_reply(request_id, accept) if _plausible(request_id) else None
-    if done is None or (not done and done.item is None):
-        raise errors.not_found(NOT_FOUND)
+    done = lifecycle.customer_reply(request_id, accept)
+    if not done and done.item is None:
+        raise errors.ApiError(404, "REQUEST_NOT_FOUND", NOT_FOUND)
     if not done:
         found = done.item or {}
         if lifecycle.CUSTOMER_REPLY in found:

@@ -148,6 +148,10 @@ def fail_unreachable(request_id: str, task_token: str) -> bool:
     return requests().fail_unreachable(request_id, task_token)
 
 
+def fail_over_budget(request_id: str, task_token: str) -> bool:
+    return requests().fail_over_budget(request_id, task_token)
+
+
 def rebind_link(request_id: str, task_token: str, deadline: str | None = None) -> bool:
     return requests().rebind_link(request_id, task_token, deadline)
 

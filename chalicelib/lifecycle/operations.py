@@ -316,6 +316,18 @@ class Requests:
             self.release_link(request_id, task_token)
         return bool(failed)
 
+    def fail_over_budget(self, request_id: str, task_token: str) -> bool:
+        """The partner's SMS budget for the day is spent: the request fails
+        into the operators' follow-up list (escalatedAt: the sparse escalated
+        index) and the link is given up, in one write, by the link's holder."""
+        failed = self.store.apply(request_id, _change(
+            "fail", events=(event(FAILED, reason="sms_budget"),),
+            fields={ESCALATED_AT: clock.iso()},
+            remove=(LINK_STATE, TASK_TOKEN, LOCK_UNTIL), require=_held(task_token)))
+        if not failed:
+            self.release_link(request_id, task_token)
+        return bool(failed)
+
     def rebind_link(self, request_id: str, task_token: str,
                     deadline: str | None = None) -> bool:
         """A new task token for a link already sent (Step Functions retried the

@@ -52,7 +52,9 @@ def _details(request: dict[str, Any]) -> str:
         ("요청 종류", INTENTS.get(request.get("intent") or "", request.get("intent"))),
     ]
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
-    ask = (f'<dt>고객 요청 내용</dt><dd class="ask">{esc(request.get("text"))}</dd>'
+    # Isolated: the customer's words cannot reorder the page around them.
+    ask = (f'<dt>고객 요청 내용</dt><dd class="ask"><bdi dir="auto">{esc(request.get("text"))}'
+           '</bdi></dd>'
            if request.get("text") else "")
     return f'<div class="card"><dl>{items}{ask}</dl></div>'
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from chalicelib import aws, clock, lifecycle, links, logs, phone, safe_json
 from chalicelib.korean import KST, parse_time
-from chalicelib.partner import sms
+from chalicelib.partner import sms, sms_budget
 
 REMINDER = "reminder"
 # The message's schema: the request id (ours: base64url) and Step Functions'
@@ -112,7 +112,8 @@ def _mark_sent(request_id: str, task_token: str, link_expires_at: int) -> None:
 
 
 def handle_link_message(body: str | dict[str, Any], remaining_ms: int | None = None) -> str:
-    """Returns what happened: sent, duplicate, rebound, closed, unknown, invalid.
+    """Returns what happened: sent, duplicate, rebound, closed, unknown, invalid,
+    over_budget (the partner's SMS budget for the day is spent).
 
     Raises (so SQS redelivers) only for what a retry can fix: another delivery
     in progress, or SNS/DynamoDB failing. ``remaining_ms``: the invocation's
@@ -156,6 +157,12 @@ def handle_link_message(body: str | dict[str, Any], remaining_ms: int | None = N
         logs.record("partner_link_no_partner", level=40, requestId=request_id)
         return "unknown"
 
+    if not sms_budget.take(request["partnerId"]):
+        lifecycle.fail_over_budget(request_id, task_token)
+        logs.record("partner_link_over_budget", level=30, requestId=request_id,
+                    partnerId=request["partnerId"])
+        logs.metric("PartnerSmsOverBudget")
+        return "over_budget"
     try:
         token, expires_at = links.issue(request_id)
         reservation = request.get("reservation") or {}
@@ -203,7 +210,7 @@ def handle_reminder(data: dict[str, Any]) -> str:
     expires_at = request.get(lifecycle.LINK_EXPIRES_AT)
     to = phone.to_e164(request.get("partnerPhone") or "")
     if _deadline_passed(deadline) or not isinstance(expires_at, int) or to is None \
-            or expires_at <= clock.epoch():
+            or expires_at <= clock.epoch() or not sms_budget.take(request.get("partnerId") or ""):
         # Nothing worth sending: the wait is (about to be) over, or no link to repeat.
         lifecycle.release_reminder(request_id, holder)
         logs.record("partner_reminder_skipped", requestId=request_id, status="late_or_no_link")

@@ -47,6 +47,14 @@ def start_request(page, text="RS-2025110301 예약 날짜를 바꾸고 싶어요
     return created.value.json()["requestId"]
 
 
+def mine(page, request_id) -> dict[str, str]:
+    """The customer token the page keeps for ``request_id``, as a header."""
+    token = page.evaluate("id => JSON.parse(localStorage.getItem('partnerline.chat.v1'))"
+                          ".tokens[id]", request_id)
+    assert token, "the page keeps no token for its request"
+    return {"X-Customer-Token": token}
+
+
 def answer(local_stack, request_id, decision, alternative_time=None):
     """The partner answers through the SMS link (the form the partner page posts)."""
     link = local_url(partner_link(local_stack.endpoint, request_id), local_stack.url)
@@ -246,7 +254,8 @@ def test_a_proposed_time_is_shown_with_a_next_step(local_stack, new_page):
     outcome = notice.locator(".reply-outcome")
     outcome.filter(has_text="이 시간으로 하겠다고 제휴점에 전했어요").wait_for()
     assert notice.locator("button.reply-accept, button.reply-decline").count() == 0
-    view = requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10).json()
+    view = requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10,
+                        headers=mine(chat, request_id)).json()
     assert [e["type"] for e in view["events"]].count("CustomerAccepted") == 1
     assert "CustomerDeclined" not in [e["type"] for e in view["events"]]
     time.sleep(2)  # room for a second SMS, were one sent
@@ -262,7 +271,7 @@ def test_a_proposed_time_is_shown_with_a_next_step(local_stack, new_page):
     assert "이 시간으로 하겠다고" in notice.locator(".reply-outcome").inner_text()
     assert notice.locator("button.reply-accept, button.reply-decline").count() == 0
     again = requests.post(f"{local_stack.url}/api/requests/{request_id}/reply",
-                          json={"accept": False}, timeout=10)
+                          json={"accept": False}, timeout=10, headers=mine(chat, request_id))
     assert again.status_code == 409 and again.json()["code"] == "ALREADY_REPLIED"
     assert replies == [{"accept": True}]
     assert errors == []
@@ -281,7 +290,8 @@ def test_a_reply_already_given_elsewhere_is_shown_calmly(local_stack, new_page):
     notice = chat.locator(".bubble.notification.proposed")
     notice.wait_for(timeout=30_000)
     elsewhere = requests.post(f"{local_stack.url}/api/requests/{request_id}/reply",
-                              json={"accept": True}, timeout=10)
+                              json={"accept": True}, timeout=10,
+                              headers=mine(chat, request_id))
     assert elsewhere.status_code == 200, elsewhere.text
     sms_before = partner_sms_count(local_stack.endpoint)
 
@@ -292,7 +302,8 @@ def test_a_reply_already_given_elsewhere_is_shown_calmly(local_stack, new_page):
     outcome.filter(has_text="이미 이 시간으로 하겠다고 답하셨어요").wait_for()
     assert notice.locator("button.reply-accept, button.reply-decline").count() == 0
     assert not notice.locator(".reply-error").count()
-    view = requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10).json()
+    view = requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10,
+                        headers=mine(chat, request_id)).json()
     assert "CustomerDeclined" not in [e["type"] for e in view["events"]]
     assert partner_sms_count(local_stack.endpoint) == sms_before
     chat.reload()
@@ -424,3 +435,76 @@ def test_a_request_written_but_its_answer_lost_is_followed_not_sent_twice(
     screenshot(chat, "chat-answer-lost-request-followed")
     # The browser logs the 503 itself; nothing else may be logged.
     assert [e for e in errors if "status of 503" not in e] == []
+
+
+def test_the_chat_reads_and_replies_with_its_own_token_also_after_a_reload(
+        local_stack, new_page):
+    """The 201's customerToken is kept with the conversation: after a reload
+    the page still reads the request and answers the proposed time with it,
+    while the request id alone (what the partner's link carries) gets 404."""
+    chat = new_page()
+    errors = console_errors(chat)
+    chat.goto(local_stack.url + "/")
+    with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as created:
+        send(chat, "RS-2025110301 체크인 시간을 바꾸고 싶어요", phone="010-1234-5678")
+    assert created.value.status == 201
+    request_id, token = created.value.json()["requestId"], created.value.json()["customerToken"]
+    assert created.value.request.headers["idempotency-key"]
+    assert token not in chat.locator("body").inner_text()
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
+
+    with chat.expect_response(lambda r: r.url.endswith("/api/requests/" + request_id)) as read:
+        chat.reload()
+    assert read.value.status == 200
+    assert read.value.request.headers["x-customer-token"] == token
+    stranger = requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10)
+    assert stranger.status_code == 404 and stranger.json()["code"] == "REQUEST_NOT_FOUND"
+
+    proposed = (datetime.now(KST) + timedelta(days=9)).replace(hour=14, minute=0)
+    answer(local_stack, request_id, "propose", proposed.strftime("%Y-%m-%dT%H:%M"))
+    chat.locator(".bubble.notification.proposed").wait_for(timeout=30_000)
+    chat.reload()
+    notice = chat.locator(".bubble.notification.proposed")
+    with chat.expect_response(lambda r: r.url.endswith("/reply")) as replied:
+        notice.locator("button.reply-accept").click()
+    assert replied.value.status == 200, replied.value.text()
+    assert replied.value.request.headers["x-customer-token"] == token
+    notice.locator(".reply-outcome").filter(has_text="이 시간으로 하겠다고").wait_for()
+    assert errors == []
+
+
+def test_a_second_request_for_an_open_reservation_is_explained_or_followed(
+        local_stack, new_page):
+    """409 REQUEST_IN_PROGRESS: another device (no token for the open request)
+    is told why; this page, which gave up following its own request while
+    the partner still has it, follows it again instead of failing."""
+    chat = new_page()
+    errors = console_errors(chat)
+    chat.goto(local_stack.url + "/")
+    request_id = start_request(chat)
+    chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
+
+    other = new_page()
+    other.goto(local_stack.url + "/")
+    with other.expect_response(lambda r: r.url.endswith("/api/requests")) as refused:
+        send(other, "RS-2025110301 수건을 더 받고 싶어요", phone="010-1234-5678")
+    assert refused.value.status == 409
+    assert refused.value.json()["code"] == "REQUEST_IN_PROGRESS"
+    other.locator(".bubble.bot.warning").filter(has_text="확인하고 있어요").wait_for()
+    assert other.get_by_label("문의 내용").input_value() == "RS-2025110301 수건을 더 받고 싶어요"
+
+    # This page stopped following (as after its polling limit): the next
+    # message for the reservation meets its own open request and follows it.
+    chat.evaluate("""() => {
+        const s = JSON.parse(localStorage.getItem('partnerline.chat.v1'));
+        s.request.finished = true; s.request.outcome = 'failed';
+        localStorage.setItem('partnerline.chat.v1', JSON.stringify(s));
+    }""")
+    chat.reload()
+    with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as again:
+        send(chat, "RS-2025110301 예약 날짜를 바꾸고 싶어요")
+    assert again.value.status == 409 and again.value.json()["requestId"] == request_id
+    chat.locator(".bubble.bot").filter(has_text="그 답을 이 화면에서 알려 드릴게요").wait_for()
+    answer(local_stack, request_id, "accept")
+    chat.locator(".bubble.notification").filter(has_text="수락").wait_for(timeout=30_000)
+    assert [e for e in errors if "status of 409" not in e] == []

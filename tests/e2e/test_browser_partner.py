@@ -24,18 +24,25 @@ pytestmark = [pytest.mark.stack, pytest.mark.browser]
 TEXTS = {
     "ChangeReservation": "RS-2025110301 체크인 날짜를 바꾸고 싶어요",
     "ReportTrouble": "RS-2025110301 방에 물이 새요",
-    "RequestAddOnService": "RS-2025110301 수건을 더 받고 싶어요",
+    # Another reservation: one open request per reservation, and a test may
+    # open a trouble report and an add-on request one after the other.
+    "RequestAddOnService": "A-20251103 수건을 더 받고 싶어요",
 }
+PHONES = {"RS": "010-1234-5678", "A-": "010-2222-3333"}
 # A thumb's contact patch is about 10 mm wide; 48 CSS px is about that on a phone.
 THUMB_PX = 48
 
 
 def new_request(local_stack, intent: str) -> str:
     response = requests.post(local_stack.url + "/api/requests", timeout=20, json={
-        "text": TEXTS[intent], "customerPhone": "010-1234-5678"})
+        "text": TEXTS[intent], "customerPhone": PHONES[TEXTS[intent][:2]]})
     assert response.status_code == 201, response.text
     assert response.json()["intent"] == intent
+    TOKENS[response.json()["requestId"]] = response.json()["customerToken"]
     return response.json()["requestId"]
+
+
+TOKENS: dict[str, str] = {}  # request id -> its customer token, as the chat keeps it
 
 
 def open_partner_page(local_stack, page, intent: str) -> tuple[str, str]:
@@ -54,7 +61,8 @@ def answer_posts(page) -> list[str]:
 
 
 def public(local_stack, request_id: str) -> dict:
-    return requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10).json()
+    return requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10,
+                        headers={"X-Customer-Token": TOKENS[request_id]}).json()
 
 
 def gap(upper, lower) -> float:

@@ -96,6 +96,7 @@ def test_runner_drives_a_request_through_the_partner_callback(runner):
         timeout=10)
     assert created.status_code == 201, created.text
     request_id = created.json()["requestId"]
+    mine = {"X-Customer-Token": created.json()["customerToken"]}
 
     def link():
         data = requests.get(emulator + "/moto-api/data.json", timeout=5).json()
@@ -112,7 +113,8 @@ def test_runner_drives_a_request_through_the_partner_callback(runner):
     assert answered.status_code == 200
 
     def notified():
-        body = requests.get(f"{url}/api/requests/{request_id}", timeout=5).json()
+        body = requests.get(f"{url}/api/requests/{request_id}", timeout=5,
+                            headers=mine).json()
         return body if body.get("notification") else None
 
     final = _wait_for(notified, timeout=30)

@@ -44,11 +44,16 @@ def create(url: str) -> str:
         "text": "RS-2025110301 예약 날짜를 바꾸고 싶어요", "customerPhone": "010-1234-5678"},
         timeout=15)
     assert res.status_code == 201, res.text
+    TOKENS[res.json()["requestId"]] = res.json()["customerToken"]
     return res.json()["requestId"]
 
 
+TOKENS: dict[str, str] = {}  # request id -> its customer token, as the chat keeps it
+
+
 def view(url: str, request_id: str) -> dict:
-    return requests.get(f"{url}/api/requests/{request_id}", timeout=5).json()
+    return requests.get(f"{url}/api/requests/{request_id}", timeout=5,
+                        headers={"X-Customer-Token": TOKENS[request_id]}).json()
 
 
 def types(url: str, request_id: str) -> list[str]:

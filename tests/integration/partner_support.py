@@ -13,6 +13,7 @@ import boto3
 import requests
 
 from chalicelib import lifecycle, links, queues
+from tests.requests_support import customer_token_fields
 
 LINK = re.compile(r"/r/([A-Za-z0-9_-]+)")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -28,6 +29,7 @@ def new_request(text: str = "체크인 시간을 오후 5시로 바꿀 수 있�
                         "startsAt": "2026-12-24T15:00:00+09:00", "partySize": 2,
                         "customerName": "김민지"},
     }
+    fields.update(customer_token_fields(request_id))
     fields.update(extra)
     lifecycle.create(request_id, intent=intent,
                          reservation_number="RS2025110301", customer_phone="+821012345678",

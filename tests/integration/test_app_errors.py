@@ -29,7 +29,7 @@ def test_health_is_503_when_the_table_is_unreachable(client, monkeypatch):
 def test_unexpected_failure_is_a_korean_apology_without_a_trace(client, monkeypatch, capsys):
     from chalicelib.chat import intake
 
-    def broken(_request_id):
+    def broken(_request_id, _token):
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(intake, "view", broken)

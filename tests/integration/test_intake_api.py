@@ -77,7 +77,8 @@ def test_201_creates_the_request_with_partner_details_and_starts_the_execution(c
                         "reservationNumber": "rs-2025110301"})
     assert res.status_code == 201, res.body
     body = res.json_body
-    assert set(body) == {"requestId", "status", "intent", "reservationNumber", "message"}
+    assert set(body) == {"requestId", "customerToken", "status", "intent", "reservationNumber",
+                         "message"}
     assert body["status"] == "Created" and body["intent"] == "ChangeReservation"
     assert body["reservationNumber"] == RS
     assert_korean(body["message"])
@@ -119,7 +120,8 @@ def test_get_shows_status_intent_and_timeline_but_nothing_private(client):
     created = post(client, {"text": "방 보일러가 고장났어요 RS-2025110301",
                             "customerPhone": "+82 10-1234-5678"}).json_body
     stop(created["requestId"])
-    res = client.http.get(f"/api/requests/{created['requestId']}")
+    res = client.http.get(f"/api/requests/{created['requestId']}",
+                          headers={"X-Customer-Token": created["customerToken"]})
     assert res.status_code == 200
     view = res.json_body
     assert view["requestId"] == created["requestId"]
@@ -343,9 +345,10 @@ def test_text_of_exactly_1000_characters_is_accepted(client):
 
 def test_unknown_request_id_is_a_korean_404(client):
     for request_id in ("doesNotExist0123456789", "x" * 200):
-        res = client.http.get(f"/api/requests/{request_id}")
+        res = client.http.get(f"/api/requests/{request_id}",
+                              headers={"X-Customer-Token": "a" * 32})
         assert res.status_code == 404
-        assert res.json_body["code"] == "NOT_FOUND"
+        assert res.json_body["code"] == "REQUEST_NOT_FOUND"
         assert_korean(res.json_body["message"])
 
 

@@ -15,7 +15,7 @@ from chalicelib import clock, errors, lifecycle, notify
 from chalicelib.korean import KST
 from chalicelib.operators import actions as operators
 from tests.integration import partner_support as ps
-from tests.requests_support import arrange
+from tests.requests_support import arrange, customer_headers
 
 pytestmark = pytest.mark.stack
 
@@ -125,7 +125,8 @@ def test_answer_for_a_waiting_request_completes_the_workflow(
     # The partner's link is spent; the customer's view does not name the operator.
     assert client.http.post(f"/r/{token}", headers=ps.FORM,
                             body=b"decision=reject").status_code == 409
-    public = json.loads(client.http.get(f"/api/requests/{request_id}").body)
+    public = json.loads(client.http.get(f"/api/requests/{request_id}",
+                                        headers=customer_headers(request_id)).body)
     assert all("operator" not in e and "note" not in e for e in public["events"])
 
     again = act(client, request_id, action="answer", decision="accept", operator="이상담",
@@ -277,7 +278,8 @@ def test_unknown_request_is_404(stack_env, client):
 # -- the customer's reply -----------------------------------------------------------------
 
 def reply(client, request_id, accept):
-    return client.http.post(f"/api/requests/{request_id}/reply", headers=JSON,
+    return client.http.post(f"/api/requests/{request_id}/reply",
+                            headers=customer_headers(request_id, **JSON),
                             body=json.dumps({"accept": accept}).encode())
 
 
@@ -312,7 +314,8 @@ def test_a_reply_needs_a_proposed_time(stack_env, client, emulator):
     waiting = ps.new_request()
     assert reply(client, waiting, True).status_code == 409
     assert reply(client, lifecycle.new_request_id(), True).status_code == 404
-    bad = client.http.post(f"/api/requests/{waiting}/reply", headers=JSON,
+    bad = client.http.post(f"/api/requests/{waiting}/reply",
+                           headers=customer_headers(waiting, **JSON),
                            body=b'{"accept": "yes"}')
     assert bad.status_code == 400
     assert lifecycle.CUSTOMER_REPLY not in lifecycle.get(accepted)

@@ -17,6 +17,7 @@ from chalicelib.chat import intake
 from devstack import faults
 from devstack.ports import free_port
 from tests.integration.partner_support import FORM, new_request
+from tests.requests_support import customer_headers
 
 pytestmark = pytest.mark.stack
 
@@ -36,7 +37,7 @@ def routes(request_id: str, token: str) -> list[tuple[str, str, dict, str | None
     return [
         ("GET", "/api/health", {}, None),
         ("POST", "/api/requests", {"Content-Type": "application/json"}, chat),
-        ("GET", f"/api/requests/{request_id}", {}, None),
+        ("GET", f"/api/requests/{request_id}", customer_headers(request_id), None),
         ("GET", f"/r/{token}", {}, None),
         ("POST", f"/r/{token}", FORM, "decision=accept"),
         ("GET", "/api/admin/requests", auth(), None),
@@ -81,7 +82,8 @@ def assert_recovered(client, request_id: str, token: str) -> None:
     while client.http.get("/api/health").status_code != 200:
         assert time.monotonic() < deadline, "not recovered within 15 s"
         time.sleep(0.5)
-    assert client.http.get(f"/api/requests/{request_id}").status_code == 200
+    assert client.http.get(f"/api/requests/{request_id}",
+                           headers=customer_headers(request_id)).status_code == 200
     assert client.http.get(f"/r/{token}").status_code == 200
     assert client.http.get("/api/admin/requests", headers=auth()).status_code == 200
 
@@ -136,7 +138,8 @@ def test_recovers_once_the_endpoint_answers_again(client, arranged, emulator, mo
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     aws.reset()
     try:
-        assert client.http.get(f"/api/requests/{request_id}").status_code == 503
+        assert client.http.get(f"/api/requests/{request_id}",
+                               headers=customer_headers(request_id)).status_code == 503
     finally:
         monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
         aws.reset()
@@ -171,7 +174,8 @@ def test_a_write_that_may_have_landed_is_never_called_failed(client, emulator, a
     body = response.json_body
     assert body["code"] == "SERVICE_UNAVAILABLE"
     assert "확인하지 못했어요" in body["message"] and "실패" not in body["message"]
-    landed = client.http.get(f"/api/requests/{body['requestId']}")
+    landed = client.http.get(f"/api/requests/{body['requestId']}",
+                             headers={"X-Customer-Token": body["customerToken"]})
     assert landed.status_code == 200  # it did land: the id finds it
     assert landed.json_body["status"] in ("Created", "SMS Sent")
 
@@ -186,16 +190,18 @@ def test_a_request_that_landed_but_never_started_is_started_when_looked_up(
     response = post_chat_message_losing_put_answers(client, emulator)
     assert response.status_code == 503
     request_id = response.json_body["requestId"]
+    mine = {"X-Customer-Token": response.json_body["customerToken"]}
     assert execution(request_id) is None  # the POST gave up before the start
 
-    assert client.http.get(f"/api/requests/{request_id}").status_code == 200
+    assert client.http.get(f"/api/requests/{request_id}", headers=mine).status_code == 200
     assert execution(request_id) is None  # within the grace period: its POST may still start it
 
     monkeypatch.setattr(intake, "START_GRACE_SECONDS", 0)
-    looked = client.http.get(f"/api/requests/{request_id}")
+    looked = client.http.get(f"/api/requests/{request_id}", headers=mine)
     assert looked.status_code == 200
     assert execution(request_id)["status"] == "RUNNING"
-    again = client.http.get(f"/api/requests/{request_id}")  # started already: no second run
+    # Started already: no second run.
+    again = client.http.get(f"/api/requests/{request_id}", headers=mine)
     assert again.status_code == 200
     runs = boto3.client("stepfunctions").list_executions(
         stateMachineArn=os.environ["PARTNER_CONFIRMATION_ARN"])["executions"]
@@ -228,7 +234,8 @@ def test_a_partner_answer_in_an_outage_says_its_fate_is_unknown(client, emulator
 def test_a_read_in_an_outage_says_only_to_come_back(client, emulator, arranged):
     request_id, _token = arranged
     with faults.injected(emulator.url, {"service": "dynamodb", "fault": "error", "ttl": 60}):
-        response = client.http.get(f"/api/requests/{request_id}")
+        response = client.http.get(f"/api/requests/{request_id}",
+                                   headers=customer_headers(request_id))
     assert response.status_code == 503
     assert "확인하지 못했어요" not in response.json_body["message"]
 

@@ -14,6 +14,7 @@ from chalicelib import clock, lifecycle, links, partner
 from chalicelib.korean import KST
 from chalicelib.links import keys, tokens
 from tests.integration import partner_support as ps
+from tests.requests_support import customer_headers
 
 pytestmark = pytest.mark.stack
 
@@ -196,7 +197,7 @@ def test_the_task_token_never_shows_in_the_page_or_the_apis(client, sent):
     request_id, token = sent
     assert lifecycle.get(request_id)["taskToken"] == "task-token-of-" + request_id
     page = client.http.get(f"/r/{token}")
-    public = client.http.get(f"/api/requests/{request_id}")
+    public = client.http.get(f"/api/requests/{request_id}", headers=customer_headers(request_id))
     admin = client.http.get("/api/admin/requests",
                             headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"})
     assert page.status_code == public.status_code == admin.status_code == 200
@@ -250,7 +251,7 @@ def test_forged_link_failures_stay_out_of_the_customers_view_operators_see_them(
     token = forged_tokens(request_id)["flipped"][0]
     for _ in range(3):
         assert client.http.get(f"/r/{token}").status_code == 400
-    public = client.http.get(f"/api/requests/{request_id}")
+    public = client.http.get(f"/api/requests/{request_id}", headers=customer_headers(request_id))
     assert public.status_code == 200
     view = public.json_body
     assert [e["type"] for e in view["events"]] == ["Created", "SMS Sent"]

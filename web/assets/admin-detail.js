@@ -220,7 +220,9 @@
         field("마지막 변경", PL.formatStamp(r.updatedAt))
       ]));
       panel.appendChild(PL.el("h3", { text: "문의 내용" }));
-      panel.appendChild(PL.el("p", { className: "customer-text", text: r.text || "" }));
+      // Isolated (bdi, dir=auto): the customer's words cannot reorder the page.
+      panel.appendChild(PL.el("p", { className: "customer-text" },
+                              [PL.el("bdi", { dir: "auto", text: r.text || "" })]));
       panel.appendChild(actions(r));
       panel.appendChild(PL.el("h3", { text: "고객 안내" }));
       if (r.notification && r.notification.message) {

@@ -36,8 +36,13 @@
   ];
   var PHONE_LIKE = /^\+?[0-9*]+$/;
 
+  // Bidi controls and zero-width characters: a spreadsheet cell cannot be
+  // isolated, so they are dropped (intake removes them too; older rows may have them).
+  var INVISIBLE = /[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
   function cell(value) {
     var text = value === undefined || value === null ? "" : String(value);
+    text = text.replace(INVISIBLE, "");
     // A cell that starts like a formula (=, +, -, @) is made text with a leading
     // apostrophe, which spreadsheets hide: customers type what they like, and
     // request ids may start with "-". Masked phones stay as the API gives them.

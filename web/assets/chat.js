@@ -10,6 +10,10 @@
 // KEEP_MS after the last activity (a shared computer does not keep a
 // stranger's conversation for days), and "새 대화" clears it at once.
 // The phone number stays in sessionStorage only, as before.
+// Each request's customer token (the 201's customerToken) is kept with the
+// conversation (state.tokens) and sent as X-Customer-Token: without it the
+// server does not show or answer the request. Each message goes with its own
+// Idempotency-Key, so a message sent twice opens one request.
 (function () {
   "use strict";
   var PL = window.PL;
@@ -62,6 +66,10 @@
       "잠시 후 다시 보내 주세요.",
     needPhone: "휴대폰 번호를 입력해 주세요.",
     needText: "문의 내용을 입력해 주세요.",
+    inProgress: "이 예약으로 보낸 문의를 제휴점이 확인하고 있어요. 답이 오면 알려 드릴게요. " +
+      "새 문의는 그 뒤에 보내 주세요. 적은 내용은 입력창에 그대로 있어요.",
+    followingOpen: "이 예약으로 보낸 문의를 제휴점이 확인하고 있어요. 그 답을 이 화면에서 알려 " +
+      "드릴게요. 적은 내용은 입력창에 그대로 있어요.",
     oneAtATime: "지금은 제휴점의 답을 기다리고 있어요. 답이 오면 이 화면에서 알려 드릴게요. " +
       "새 문의는 답을 받은 뒤에 보내 주세요. 적은 내용은 입력창에 그대로 있어요.",
     waitingLine: "제휴점의 답을 기다리고 있어요.",
@@ -129,7 +137,7 @@
   // -- storage ------------------------------------------------------------------
   function emptyState() {
     return { v: 1, savedAt: Date.now(), messages: [], sessionId: null, draft: "",
-             request: null };
+             request: null, tokens: {} };
   }
 
   function load() {
@@ -141,12 +149,35 @@
         Date.now() - (saved.savedAt || 0) > KEEP_MS) {
       return emptyState();
     }
+    if (!saved.tokens || typeof saved.tokens !== "object") { saved.tokens = {}; }
     return saved;
   }
 
   function save() {
     state.savedAt = Date.now();
     try { localStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* full/private */ }
+  }
+
+  // The customer token of a request of this conversation, as a header.
+  function own(requestId) {
+    var token = (state.tokens || {})[requestId];
+    return token ? { "X-Customer-Token": token } : {};
+  }
+
+  function keepToken(requestId, token) {
+    if (!requestId || !token) { return; }
+    state.tokens = state.tokens || {};
+    state.tokens[requestId] = token;
+    save();
+  }
+
+  // 128 random bits for one message's Idempotency-Key.
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
   }
 
   function waiting() {
@@ -253,7 +284,8 @@
   // -> {replied, text} or {failed, text}; never rejects.
   function sendReply(requestId, accept) {
     var path = "/api/requests/" + encodeURIComponent(requestId);
-    return PL.api(path + "/reply", { method: "POST", body: { accept: accept } })
+    return PL.api(path + "/reply", { method: "POST", body: { accept: accept },
+                                     headers: own(requestId) })
       .then(function (res) {
         var data = res.data || {};
         if (res.status === 200) {
@@ -266,7 +298,7 @@
         if (res.status === 409) {
           // Already answered (another tab, another device): say which, from
           // the request's own events when they can be read.
-          return PL.api(path).then(function (view) {
+          return PL.api(path, { headers: own(requestId) }).then(function (view) {
             var types = ((view.data || {}).events || []).map(function (e) { return e.type; });
             if (types.indexOf("CustomerAccepted") !== -1) {
               return { replied: "accept", text: COPY.alreadyAccept };
@@ -427,7 +459,8 @@
   function confirmLanded(requestId, body, mine, keepDraft, tries) {
     setBusy(true);
     formNote.textContent = COPY.checking;
-    PL.api("/api/requests/" + encodeURIComponent(requestId)).then(function (res) {
+    PL.api("/api/requests/" + encodeURIComponent(requestId),
+           { headers: own(requestId) }).then(function (res) {
       var found = res.status === 200 && res.data && res.data.requestId === requestId;
       if (found || res.status === 404 || tries + 1 >= LANDED_CHECKS) {
         setBusy(false);
@@ -457,9 +490,14 @@
   function send(body, mine, keepDraft) {
     if (state.sessionId && !body.reservationNumber) { body.sessionId = state.sessionId; }
     setBusy(true);
-    PL.api("/api/requests", { method: "POST", body: body }).then(function (res) {
+    // One key per message: sent again (same words, same key), it opens no
+    // second request and the answer is the first one.
+    if (!mine.key) { mine.key = newKey(); save(); }
+    PL.api("/api/requests", { method: "POST", body: body,
+                              headers: { "Idempotency-Key": mine.key } }).then(function (res) {
       setBusy(false);
       var data = res.data || {};
+      if (data.requestId && data.customerToken) { keepToken(data.requestId, data.customerToken); }
       if (res.status === 201 && data.requestId) {
         begin(data.requestId, data.reservationNumber, "Created", body, keepDraft, COPY.accepted);
         return;
@@ -488,6 +526,18 @@
       }
       state.sessionId = null;
       delete state.pendingText;
+      if (res.status === 409 && data.code === "REQUEST_IN_PROGRESS") {
+        if (data.requestId && own(data.requestId)["X-Customer-Token"]) {
+          // Our own request is still open (another tab, a reload): follow it.
+          begin(data.requestId, body.reservationNumber, "Created", body, true,
+                COPY.followingOpen);
+          return;
+        }
+        say("bot", COPY.inProgress, { kind: "warning" });
+        formNote.textContent = COPY.keptText;
+        messageInput.focus();
+        return;
+      }
       if (data.code === "INTENT_NOT_UNDERSTOOD" && COPY.smallTalk[data.smallTalk]) {
         // A greeting is not a failure: answered in kind, with examples.
         accepted();
@@ -583,7 +633,7 @@
     if (gen !== chain || !request || request.finished) { return; }
     pollTimer = null;
     var id = request.id;
-    PL.api("/api/requests/" + encodeURIComponent(id)).then(function (res) {
+    PL.api("/api/requests/" + encodeURIComponent(id), { headers: own(id) }).then(function (res) {
       request = state.request;  // the state may have been reloaded meanwhile
       if (gen !== chain || !request || request.id !== id || request.finished) { return; }
       if (res.status === 200 && res.data) {

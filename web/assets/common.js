@@ -26,6 +26,9 @@
     if (options.token) {
       headers.Authorization = "Bearer " + options.token;
     }
+    Object.keys(options.headers || {}).forEach(function (name) {
+      headers[name] = options.headers[name];
+    });
     var controller = window.AbortController ? new AbortController() : null;
     var timer = null;
     if (controller) {
