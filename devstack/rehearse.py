@@ -53,10 +53,11 @@ STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetSh
 def _clients(session: Any) -> Callable[[str], Any]:
     cache: dict[str, Any] = {}
 
-    def client(service: str) -> Any:
-        if service not in cache:
-            cache[service] = session.client(service, region_name=REGION)
-        return cache[service]
+    def client(service: str, region: str = REGION) -> Any:
+        key = f"{service}@{region}"
+        if key not in cache:
+            cache[key] = session.client(service, region_name=region)
+        return cache[key]
 
     return client
 
@@ -217,8 +218,29 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
         if http_api.is_placeholder_url(url):
             gaps.append(f"{where}의 CONFIRM_BASE_URL이 실제 주소가 아니에요: {url!r}")
 
+    gaps.extend(_sms_spend_gaps(client, stage))
     if connect_instance_id:
         gaps.extend(_connect_gaps(client, stage, connect_instance_id, fn_arn))
+    return gaps
+
+
+def _sms_spend_gaps(client: Callable[[str], Any], stage: str) -> list[str]:
+    """The SNS monthly spend limit and its 80 % alarm, in the SMS region."""
+    from chalicelib import settings
+    from provision import sms_spend
+
+    where = settings.Settings.sms_region
+    sns = client("sns", where)  # type: ignore[call-arg]
+    gaps = []
+    limit = sns.get_sms_attributes(attributes=["MonthlySpendLimit"])["attributes"].get(
+        "MonthlySpendLimit")
+    if limit != str(sms_spend.limit_usd(stage)):
+        gaps.append(f"SNS SMS 월 한도가 {sms_spend.limit_usd(stage)} USD가 아니에요: {limit!r}")
+    found = client("cloudwatch", where).describe_alarms(  # type: ignore[call-arg]
+        AlarmNames=[sms_spend.alarm_name(stage)])["MetricAlarms"]
+    if not found or found[0].get("MetricName") != "SMSMonthToDateSpentUSD" \
+            or found[0].get("Threshold") != round(sms_spend.limit_usd(stage) * 0.8, 2):
+        gaps.append(f"SMS 지출 80% 경보 {sms_spend.alarm_name(stage)}가 없거나 달라요")
     return gaps
 
 
@@ -320,9 +342,15 @@ def _rest_api_gaps(client: Callable[[str], Any], app: Any, stage: str, account: 
                                f"arn:aws:execute-api:{REGION}:{account}:{api['id']}/api/GET/"):
                 gaps.append("REST API가 API 함수를 호출할 권한이 없어요")
             try:
-                apigw.get_stage(restApiId=api["id"], stageName="api")
+                rest_stage = apigw.get_stage(restApiId=api["id"], stageName="api")
             except Exception:  # noqa: BLE001
                 gaps.append("REST API에 'api' 스테이지가 없어요")
+                return gaps
+            from provision import sms_spend
+
+            if sms_spend.rest_api_throttling(rest_stage) != (sms_spend.RATE, sms_spend.BURST):
+                gaps.append("REST API 스테이지에 HTTP API와 같은 스로틀링이 없어요: "
+                            f"{sms_spend.rest_api_throttling(rest_stage)}")
             return gaps
     return [f"{stage}의 API 함수로 가는 REST API가 없어요"]
 

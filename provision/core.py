@@ -85,10 +85,21 @@ class Provisioner:
 
     def aws_steps(self) -> list[tuple[str, Callable[[], Any]]]:
         """What only a real account needs (the local stage serves all of it itself)."""
-        from provision import alarms, confirm_link, http_api, lex, policies, secrets, sms, web
+        from provision import (
+            alarms,
+            confirm_link,
+            http_api,
+            lex,
+            policies,
+            secrets,
+            sms,
+            sms_spend,
+            web,
+        )
 
         return [("비밀 값 (SSM SecureString)", lambda: secrets.ensure(self)),
                 ("SNS SMS 기본값", lambda: sms.ensure(self)),
+                ("SNS SMS 월 한도와 80% 경보", lambda: sms_spend.ensure(self)),
                 ("HTTP API", lambda: http_api.ensure_api(self)),
                 ("파트너 링크 주소 (CONFIRM_BASE_URL)", lambda: confirm_link.ensure(self)),
                 ("웹 페이지 (S3 정적 웹사이트)", lambda: web.ensure(self)),
@@ -106,8 +117,11 @@ class Provisioner:
         snapstart.ensure(self)
         self._step("[2/5] HTTP API ↔ Lambda")
         http_api.ensure_routes(self)
-        self._step("[3/5] REST API 게이트웨이 응답 (한국어)")
+        self._step("[3/5] REST API 게이트웨이 응답 (한국어)와 스로틀링")
         gateway_responses.ensure(self)
+        from provision import sms_spend
+
+        sms_spend.ensure_rest_api_throttle(self)
         self._step("[4/5] 등록 로그 스트림 연결 (재시도·분할·필터)")
         streams.ensure(self)
         if connect_instance_id:

@@ -86,6 +86,7 @@ class Destroyer:
                  ("Amazon Connect", lambda: self.connect(connect_instance_id)),
                  ("Lex 봇", self.lex),
                  ("CloudWatch 경보와 SNS 주제", self.alarms),
+                 ("SMS 지출 경보", self.sms_spend_alarm),
                  ("Step Functions", self.state_machines),
                  ("비밀 값 (SSM)", self.parameters),
                  ("SQS 큐", self.queues),
@@ -260,6 +261,12 @@ class Destroyer:
             raise
         self.attempt(f"SNS topic {alarms.topic_name(self.stage)}",
                      lambda: sns.delete_topic(TopicArn=topic))
+
+    def sms_spend_alarm(self) -> None:
+        from provision import sms_spend
+
+        for name in sms_spend.remove_alarm(self.prov):
+            self.did(f"alarm {name}")
 
     def state_machines(self) -> None:
         sfn = self.c("stepfunctions")

@@ -22,10 +22,12 @@ STAGES: dict[str, dict[str, Any]] = {
               "settings": {"NLU_BACKEND": "local", "NOTIFIER_BACKEND": "template"}},
     # snapstart: Lambda SnapStart on the functions, set by `--after-deploy`
     # (provision/snapstart.py; docs/deploy.md says what it costs).
+    # sms_monthly_spend_limit_usd: SNS's MonthlySpendLimit in the SMS region, with
+    # an alarm at 80 % (provision/sms_spend.py); it must fit the account's maximum.
     "dev": {"event_bucket": "axcl-dev", "max_receive_count": 5, "aws": True, "settings": {},
-            "snapstart": False},
+            "snapstart": False, "sms_monthly_spend_limit_usd": 1},
     "prod": {"event_bucket": "axcl", "max_receive_count": 5, "aws": True, "settings": {},
-             "snapstart": False},
+             "snapstart": False, "sms_monthly_spend_limit_usd": 20},
 }
 
 # The variables provisioning writes from what it created or found.
