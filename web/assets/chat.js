@@ -76,8 +76,10 @@
       "운영팀에 연락해 주세요.",
     nextProposed: "이 시간이 괜찮으면 운영팀에 연락해 주세요. 다른 시간을 원하면 원하는 " +
       "시간을 적어 새로 요청해 주세요.",
-    nextProposedReply: "이 시간이 괜찮은지 알려 주세요. 다른 시간을 원하면 원하는 시간을 적어 " +
-      "새로 요청해 주세요.",
+    // The notification above already asks whether the time suits (the
+    // catalogue's proposal sentence): this line says how, without repeating it.
+    nextProposedReply: "아래 버튼으로 바로 답할 수 있어요. 다른 시간을 원하면 원하는 시간을 " +
+      "적어 새로 요청해 주세요.",
     proposedTitle: "제휴점이 제안한 시간",
     replyAccept: "이 시간으로 할게요",
     replyDecline: "이 시간은 어려워요",
