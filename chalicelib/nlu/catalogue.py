@@ -13,7 +13,7 @@ which intents exist.
 Every kind offers the contract's three decisions (CONTRACT section 3:
 accept, reject, propose another time) in its own words, because a trouble
 report is not "accepted" (the partner fixes it, or cannot, or says when
-someone comes) and an add-on is prepared, not "rejected".
+someone comes) and an add-on is prepared (or cannot be), never "accepted".
 
 Templates take ``{partner}`` (the partner's name), and for a proposal
 ``{when}`` (``12월 25일(금) 오후 3시``) or ``{when_to}`` (the same with
