@@ -31,7 +31,7 @@ from chalicelib import (
 )
 from chalicelib.chat import customer_token, invisible, open_requests, workflow
 from chalicelib.errors import ApiError, bad_request
-from chalicelib.nlu import small_talk
+from chalicelib.nlu import catalogue, small_talk
 
 MAX_TEXT = 1000
 SESSION_TTL_SECONDS = 15 * 60
@@ -42,12 +42,13 @@ FAILED_LOOKUP_TTL_SECONDS = 7 * 24 * 3600
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 ASK_NUMBER = "예약번호를 알려 주세요. 예: RS-2025110301"
-NOT_UNDERSTOOD = ("문의 내용을 이해하지 못했어요. 예약 변경, 트러블 신고, 부가 서비스 요청 중 "
-                  "필요한 내용을 적어 주세요. 예: RS-2025110301 체크인 날짜를 바꾸고 싶어요")
+# What the chat can do and its example: the intents' catalogue (chalicelib/nlu/catalogue.py).
+NOT_UNDERSTOOD = (f"문의 내용을 이해하지 못했어요. {catalogue.labels_sentence()} 중 "
+                  f"필요한 내용을 적어 주세요. 예: {catalogue.examples()[0]}")
 # Small talk is not a request: answered in kind, with what the chat can do.
 SMALL_TALK_REPLIES = {
-    small_talk.GREETING: ("안녕하세요! 무엇을 도와 드릴까요? 예약 변경, 트러블 신고, 부가 서비스 "
-                          "요청을 도와 드려요. 예: RS-2025110301 체크인 날짜를 바꾸고 싶어요"),
+    small_talk.GREETING: (f"안녕하세요! 무엇을 도와 드릴까요? {catalogue.offer()} 도와 드려요. "
+                          f"예: {catalogue.examples()[0]}"),
     small_talk.THANKS: "천만에요. 더 필요한 게 있으면 언제든 적어 주세요.",
 }
 NLU_UNAVAILABLE = "지금은 문의를 처리할 수 없어요. 잠시 후 다시 시도해 주세요."

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.nlu import catalogue
+
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 PROPOSED = "proposed"
@@ -18,11 +20,6 @@ KINDS = (ACCEPTED, REJECTED, PROPOSED, TIMED_OUT)
 
 _DECISIONS = {"accept": ACCEPTED, "reject": REJECTED, "propose": PROPOSED}
 
-INTENT_LABELS = {
-    "ChangeReservation": "예약 변경 요청",
-    "ReportTrouble": "트러블 신고",
-    "RequestAddOnService": "부가 서비스 요청",
-}
 
 
 class BadMessage(ValueError):
@@ -45,7 +42,7 @@ class Case:
 
     @property
     def intent_label(self) -> str:
-        return INTENT_LABELS.get(self.intent, "문의")
+        return catalogue.get(self.intent).long_label
 
 
 def parse_message(body: Any) -> dict[str, Any]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chalicelib import korean
+from chalicelib.nlu import catalogue
 from chalicelib.notify.base import Notifier, ProviderError
 from chalicelib.notify.case import ACCEPTED, PROPOSED, REJECTED, Case
 
 DEFAULT_PARTNER = "제휴점"
 # Passes every output check by construction (tested).
 LAST_RESORT = "요청하신 건의 처리 결과가 나왔어요. 자세한 내용은 다시 문의해 주세요."
+_DECISIONS = {ACCEPTED: catalogue.ACCEPT, REJECTED: catalogue.REJECT, PROPOSED: catalogue.PROPOSE}
 
 
 class TemplateNotifier(Notifier):
@@ -30,19 +32,20 @@ class TemplateNotifier(Notifier):
             return LAST_RESORT
 
     def _compose(self, case: Case) -> str:
+        """The kind's own sentence for the decision, from the catalogue
+        (chalicelib/nlu/catalogue.py): a trouble report is "처리해 드린다고
+        해요", not "수락했어요"."""
         partner = case.partner_name or DEFAULT_PARTNER
-        label = case.intent_label
-        subject = f"{label}{korean.object_particle(label)}"
-        if case.kind == ACCEPTED:
-            return f"{partner}에서 {subject} 수락했어요. 요청하신 대로 진행돼요."
-        if case.kind == REJECTED:
-            return (f"죄송해요. {partner}에서 {subject} 받아들이기 어렵다고 해요. "
-                    "필요하시면 다시 문의해 주세요.")
-        if case.kind == PROPOSED:
-            when = korean.format_time(case.alternative_time)
-            if when:
-                return (f"{partner}에서 {when}{korean.direction_particle(when)} "
-                        "다른 시간을 제안했어요. 괜찮으시면 다시 문의해 주세요.")
-            return f"{partner}에서 다른 시간을 제안했어요. 원하시는 시간을 다시 문의해 주세요."
-        return (f"죄송해요. {partner}의 답을 제시간에 받지 못했어요. "
-                "잠시 후 다시 문의해 주세요.")
+        decision = _DECISIONS.get(case.kind)
+        if decision is None:
+            return (f"죄송해요. {partner}의 답을 제시간에 받지 못했어요. "
+                    "잠시 후 다시 문의해 주세요.")
+        words = catalogue.outcome(case.intent, decision)
+        if decision != catalogue.PROPOSE:
+            return words.message.format(partner=partner)
+        when = korean.format_time(case.alternative_time)
+        if not when:
+            # A time that cannot be read is never echoed.
+            return words.untimed.format(partner=partner)
+        return words.message.format(partner=partner, when=when,
+                                    when_to=when + korean.direction_particle(when))

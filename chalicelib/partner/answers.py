@@ -147,8 +147,8 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
             raise forms.FormError(form_error)
         chosen = forms.validate(decision, alternative_time, now)
         if chosen.decision == "propose":
-            # Not every kind of request takes a time (partner/choices.py): only
-            # this decision needs the request read before the claim.
+            # The kind of request decides what it offers (partner/choices.py;
+            # every kind offers a time today): only this decision reads it first.
             request = lifecycle.get(request_id)
             chosen = forms.validate(decision, alternative_time, now,
                                     intent=(request or {}).get("intent"))

@@ -14,16 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.korean import KST, parse_time
+from chalicelib.nlu import catalogue
 from chalicelib.partner import choices
 from chalicelib.partner.forms import MAX_AHEAD, TIME_FIELD
 from chalicelib.partner.html import Page, esc, message_page, page
 
 WEEKDAYS = "월화수목금토일"
-INTENTS = {
-    "ChangeReservation": "예약 변경",
-    "ReportTrouble": "트러블 신고",
-    "RequestAddOnService": "부가 서비스 요청",
-}
 USED_TEXT = "링크가 이미 사용되었습니다"
 PARTNER = "제휴점"
 SENT_NOTE = "고객에게 바로 전달되고, 보낸 뒤에는 바꿀 수 없어요. 다시 누르면 닫혀요."
@@ -49,7 +45,7 @@ def _details(request: dict[str, Any]) -> str:
         ("인원", f"{res['partySize']}명" if res.get("partySize") not in (None, "") else None),
         ("예약자", res.get("customerName")),
         ("예약번호", request.get("reservationNumber")),
-        ("요청 종류", INTENTS.get(request.get("intent") or "", request.get("intent"))),
+        ("요청 종류", catalogue.get(request.get("intent")).label),
     ]
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
     # Isolated: the customer's words cannot reorder the page around them.

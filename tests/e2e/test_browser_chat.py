@@ -109,7 +109,7 @@ def test_customer_chat_partner_accepts_customer_sees_the_notification(local_stac
     notice = chat.locator(".bubble.notification")
     notice.wait_for(timeout=30_000)
     text = notice.inner_text()
-    assert HANGUL.search(text) and "수락" in text
+    assert HANGUL.search(text) and "변경하기로 했어요" in text
     assert chat.locator('#progress [data-step="Answer"].done').count() == 1
     assert chat.locator('#progress [data-step="Notified"].done').count() == 1
     assert chat.locator("#status-line").get_attribute("data-status") == "Responded"
@@ -158,7 +158,7 @@ def test_reload_mid_wait_the_answer_still_appears(local_stack, new_page):
         answer(local_stack, request_id, "accept")
     notice = chat.locator(".bubble.notification")
     notice.wait_for(timeout=30_000)
-    assert "수락" in notice.inner_text()
+    assert "변경하기로" in notice.inner_text()
     assert chat.locator("#status-line").get_attribute("data-status") == "Responded"
     assert not chat.locator("#elapsed").is_visible()
 
@@ -352,7 +352,7 @@ def test_a_rejection_is_not_styled_as_success_and_offers_a_next_step(local_stack
     notice.wait_for(timeout=30_000)
     assert notice.evaluate("e => getComputedStyle(e).borderLeftColor") != "rgb(20, 108, 46)"
     step = chat.locator('#progress [data-step="Answer"]')
-    assert step.inner_text() == "제휴점 거절"
+    assert step.inner_text() == "준비 불가"
     assert "✓" not in step.evaluate("e => getComputedStyle(e, '::before').content")
     assert notice.locator("button.retry").is_visible()
     assert notice.locator("a.contact").is_visible()

@@ -132,21 +132,87 @@ def test_reject_asks_first_then_sends_once_and_a_reload_shows_the_answer_calmly(
 
 
 @pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["phone", "desktop"])
-def test_the_choices_follow_the_kind_of_request(local_stack, new_page, viewport):
+def test_every_kind_offers_exactly_three_choices_in_its_own_words(
+        local_stack, new_page, viewport):
+    """CONTRACT section 3: accept, reject, another time, for every kind; the
+    words are the intents' catalogue's (chalicelib/nlu/catalogue.py)."""
     name = "phone" if viewport == MOBILE else "desktop"
     expected = {
+        "ChangeReservation": ["변경할게요", "변경할 수 없어요", "다른 시간 제안"],
         "ReportTrouble": ["처리할게요", "처리할 수 없어요", "방문 시간 제안"],
-        "RequestAddOnService": ["준비할게요", "준비할 수 없어요"],
+        "RequestAddOnService": ["준비할게요", "준비할 수 없어요", "가능한 시간 제안"],
     }
     for intent, labels in expected.items():
         page = new_page(viewport=viewport)
         errors = console_errors(page)
         open_partner_page(local_stack, page, intent)
         assert page.locator("summary").all_inner_texts() == labels
-        assert page.get_by_text("거절").count() == 0
-        assert page.locator("input[type=datetime-local]").count() == (
-            1 if "방문 시간 제안" in labels else 0)
+        assert page.locator('button[name="decision"]').evaluate_all(
+            "bs => bs.map(b => b.value)") == ["accept", "reject", "propose"]
+        if intent != "ChangeReservation":
+            assert page.get_by_text("거절").count() == 0
+        assert page.locator("input[type=datetime-local]").count() == 1
+        page.locator("summary", has_text=labels[2]).click()
+        assert page.locator("input[type=datetime-local]").is_visible()
         screenshot(page, f"partner-{intent}-{name}")
+        # Answered, so the reservation holds no open request for the next one.
+        page.locator("summary", has_text=labels[0]).click()
+        with page.expect_navigation():
+            page.locator('button[name="decision"][value="accept"]').click()
+        page.get_by_text(f"전달한 응답: {labels[0]}").wait_for()
+        assert errors == []
+
+
+# One request per kind, one after the other on a reservation no other test
+# here uses (same partner phone as RS-2025110301), each answered on the
+# partner's page with another decision: the chat shows the kind's own words,
+# in the message and in the progress step.
+IN_THE_CHAT = {
+    "ChangeReservation": ("BK77001234 체크인 날짜를 바꾸고 싶어요", "accept", "변경할게요",
+                          "변경 확정", "요청하신 대로 예약을 변경하기로 했어요"),
+    "ReportTrouble": ("BK77001234 방에 물이 새요", "propose", "방문 시간 제안",
+                      "방문 시간 제안", "방문해 처리할 수 있다고 해요"),
+    "RequestAddOnService": ("BK77001234 수건을 더 받고 싶어요", "reject", "준비할 수 없어요",
+                            "준비 불가", "요청하신 서비스를 준비할 수 없다고 해요"),
+}
+
+
+def test_each_kind_reaches_the_customers_chat_in_its_own_words(local_stack, new_page):
+    for intent, (text, decision, button, step, words) in IN_THE_CHAT.items():
+        chat = new_page()
+        errors = console_errors(chat)
+        chat.goto(local_stack.url + "/")
+        chat.get_by_label("휴대폰 번호").fill("010-1111-2222")
+        chat.get_by_label("문의 내용").fill(text)
+        with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as created:
+            chat.get_by_role("button", name="보내기").click()
+        assert created.value.status == 201, created.value.text()
+        assert created.value.json()["intent"] == intent
+        request_id = created.value.json()["requestId"]
+
+        partner = new_page()
+        partner.goto(local_url(partner_link(local_stack.endpoint, request_id), local_stack.url))
+        partner.locator("summary", has_text=button).click()
+        if decision == "propose":
+            partner.locator("input[type=datetime-local]").fill("2026-12-24T18:30")
+        with partner.expect_navigation():
+            partner.locator(f'button[name="decision"][value="{decision}"]').click()
+        partner.get_by_text(f"전달한 응답: {button}").wait_for()
+
+        notice = chat.locator(".bubble.notification").last
+        notice.wait_for(timeout=30_000)
+        message = notice.inner_text()
+        assert words in message, message
+        if intent != "ChangeReservation":
+            assert "수락" not in message and "거절" not in message
+        assert chat.locator('#progress [data-step="Answer"]').inner_text() == step
+        if decision == "propose":
+            # The message asks for what the buttons right under it answer.
+            assert message.count("이 시간이 괜찮은지 알려 주세요.") == 1  # said once, not twice
+            assert "괜찮으시면 다시 문의해 주세요" not in message
+            assert notice.locator("button.reply-accept").is_visible()
+            assert notice.locator("button.reply-decline").is_visible()
+        screenshot(chat, f"chat-{intent}-{decision}")
         assert errors == []
 
 

@@ -89,7 +89,8 @@ def test_template_backend_stores_the_template_once(template_only):
     item = lifecycle.get(request_id)
     note = item["notification"]
     assert note["source"] == "template"
-    assert "어렵" in note["message"] and checks.check(note["message"]) == note["message"]
+    assert "변경할 수 없다고" in note["message"]
+    assert checks.check(note["message"]) == note["message"]
     assert note["at"].endswith("Z")
     assert [e["source"] for e in notified_events(item)] == ["template"]
     assert lifecycle.public_view(item)["notification"]["message"] == note["message"]
@@ -108,7 +109,7 @@ def test_bedrock_answer_is_stored_with_source_bedrock(bedrock):
     assert item["notification"]["source"] == "bedrock"
     assert [e["source"] for e in notified_events(item)] == ["bedrock"]
     prompt = bedrock.calls[0]["messages"][0]["content"][0]["text"]
-    assert "수락" in prompt and "오션뷰 디럭스 2박" in prompt
+    assert "변경하기로" in prompt and "오션뷰 디럭스 2박" in prompt
 
 
 @pytest.mark.parametrize("code", ["ThrottlingException", "ModelTimeoutException",
@@ -134,7 +135,7 @@ def test_a_read_timeout_falls_back_to_the_template(bedrock):
     bedrock.meta.events.register("before-send.bedrock-runtime.Converse", time_out)
     assert notify.handle_message(answered(request_id)) == notify.Outcome.NOTIFIED
     note = lifecycle.get(request_id)["notification"]
-    assert note["source"] == "template" and "수락" in note["message"]
+    assert note["source"] == "template" and "변경하기로" in note["message"]
     assert len(bedrock.calls) == 1  # one API call (its retries are botocore's, bounded)
 
 
@@ -252,7 +253,7 @@ def test_the_workflows_outcome_decides_the_message(template_only):
     body = json.dumps({"requestId": request_id, "outcome": "timeout"})
     assert notify.handle_message(body) == notify.Outcome.NOTIFIED
     message = lifecycle.get(request_id)["notification"]["message"]
-    assert "제시간에" in message and "수락" not in message
+    assert "제시간에" in message and "변경하기로" not in message
 
 
 def test_a_failed_request_gets_no_notification(template_only):
@@ -320,4 +321,4 @@ def test_the_answer_told_is_the_requests_not_the_messages(stack_env):
     request_id = make_request(status="Responded", decision="reject")
     assert notify.handle_message(answered(request_id, "accept")) == "notified"
     message = lifecycle.get(request_id)["notification"]["message"]
-    assert "받아들이기 어렵다고" in message and "수락" not in message
+    assert "변경할 수 없다고" in message and "변경하기로" not in message

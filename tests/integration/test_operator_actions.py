@@ -176,7 +176,7 @@ def test_answer_after_the_timeout_notifies_the_customer_again(
     after = ps.wait_for(lambda: (lambda r: r if r and "notification" in r else None)(
         lifecycle.get(request_id)), timeout=20)
     assert after["status"] == lifecycle.RESPONDED and after["partnerDecision"] == "accept"
-    assert "수락" in after["notification"]["message"]
+    assert "변경하기로" in after["notification"]["message"]
     assert [e["type"] for e in after["events"]].count("Notified") == 2
 
     again = act(client, request_id, action="answer", decision="reject", operator="김상담",
@@ -192,7 +192,7 @@ def test_a_timeout_message_still_queued_tells_the_operators_answer(stack_env):
     # The state machine's timeout message arrives after the operator's answer.
     assert notify.handle_message({"requestId": request_id, "outcome": "timeout"}) == "notified"
     message = lifecycle.get(request_id)["notification"]["message"]
-    assert "받아들이기 어렵다" in message
+    assert "변경할 수 없다고" in message
 
 
 def test_answer_refused_for_failed_and_while_notifying(stack_env, client):

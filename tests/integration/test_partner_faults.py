@@ -90,7 +90,7 @@ def test_claim_applied_reply_lost_botocore_retry_is_the_same_answer(
     assert faults.status(emulator.url)["fired"] == {"dynamodb.UpdateItem.drop": 1}
     assert done.status_code == 200 and "응답이 전달되었어요" in done.body.decode()
     assert_delivered_once(request_id, arn, "accept")
-    assert "수락했어요" in customer_told(app_module, request_id)
+    assert "변경하기로 했어요" in customer_told(app_module, request_id)
 
 
 def test_claim_applied_every_reply_lost_the_partners_retry_completes(
@@ -112,7 +112,7 @@ def test_claim_applied_every_reply_lost_the_partners_retry_completes(
     again = post(client, token, f"decision=reject&attempt={attempt}")
     assert again.status_code == 200 and "응답이 전달되었어요" in again.body.decode()
     assert_delivered_once(request_id, arn, "reject")
-    assert "받아들이기 어렵다고" in customer_told(app_module, request_id)
+    assert "변경할 수 없다고" in customer_told(app_module, request_id)
 
     other = post(client, token, "decision=accept&attempt=" + "x" * 22)
     assert other.status_code == 409 and USED in other.body.decode()
@@ -143,4 +143,4 @@ def test_send_task_success_applied_reply_lost_the_retry_keeps_the_answer(
     again = post(client, token, f"decision=accept&attempt={attempt}")
     assert again.status_code == 200 and "응답이 전달되었어요" in again.body.decode()
     assert_delivered_once(request_id, arn, "accept")
-    assert "수락했어요" in customer_told(app_module, request_id)
+    assert "변경하기로 했어요" in customer_told(app_module, request_id)

@@ -81,6 +81,37 @@ def test_each_answer_reaches_responded_and_the_customer_step(
     assert lifecycle.get(request_id)["partnerDecision"] == decision
 
 
+# Per kind: the page's words for "another time", and what the customer reads.
+PROPOSALS = {
+    "ChangeReservation": ("다른 시간 제안", "변경할 수 있다고 해요"),
+    "ReportTrouble": ("방문 시간 제안", "방문해 처리할 수 있다고 해요"),
+    "RequestAddOnService": ("가능한 시간 제안", "준비할 수 있다고 해요"),
+}
+
+
+@pytest.mark.parametrize("intent", list(PROPOSALS))
+def test_every_kind_takes_a_proposed_time_and_the_customer_reads_it_in_its_words(
+        intent, stack_env, client, sqs_dispatcher, emulator):
+    """CONTRACT section 3: three choices for every kind of request, an add-on
+    too; the customer's message fits the kind and asks for the one-tap answer."""
+    button, told = PROPOSALS[intent]
+    request_id = ps.new_request(intent=intent)
+    ps.start(request_id, 30)
+    ps.wait_status(request_id, lifecycle.SMS_SENT)
+    token = link_of(emulator, request_id)
+    page = client.http.get(f"/r/{token}").body.decode()
+    assert page.count('name="decision"') == 3 and f"<summary>{button}</summary>" in page
+    done = client.http.post(f"/r/{token}", headers=ps.FORM,
+                            body=f"decision=propose&alternativeTime={soon_kst()}".encode())
+    assert done.status_code == 200, done.body.decode()
+    assert f"전달한 응답: {button}" in done.body.decode()
+    request = ps.wait_for(lambda: (lambda r: r if r.get("notification") else None)(
+        lifecycle.get(request_id)), timeout=20)
+    assert request["partnerDecision"] == "propose"
+    message = request["notification"]["message"]
+    assert told in message and message.endswith("이 시간이 괜찮은지 알려 주세요.")
+
+
 def test_no_answer_times_out_and_a_late_click_changes_nothing(
         stack_env, client, sqs_dispatcher, emulator):
     request_id = ps.new_request()

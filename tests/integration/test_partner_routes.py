@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import clock, lifecycle, links, partner
-from chalicelib.korean import KST
+from chalicelib import lifecycle, links, partner
 from chalicelib.links import keys, tokens
 from tests.integration import partner_support as ps
 from tests.requests_support import customer_headers
@@ -150,24 +148,6 @@ def test_a_time_error_sits_next_to_the_time_field(client, sent):
     error = page.index('id="alternativeTime-error"')
     assert page.index(field) < error < page.index('value="propose"')
     assert 'class="error"' not in page  # not a banner far above the field
-
-
-def test_a_time_proposed_for_an_add_on_is_refused_and_nothing_changes(client, stack_env):
-    """An add-on service offers no time (chalicelib/partner/choices.py)."""
-    request_id = ps.new_request("수건 두 장 더 주세요", intent="RequestAddOnService")
-    assert partner.handle_link_message(
-        {"requestId": request_id, "taskToken": "task-token-of-" + request_id}) == "sent"
-    token, _ = links.issue(request_id)
-    page = html(client.http.get(f"/r/{token}"))
-    assert 'value="propose"' not in page and "준비할게요" in page
-    when = (clock.now() + timedelta(hours=3)).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
-    response = client.http.post(f"/r/{token}", headers=ps.FORM,
-                                body=f"decision=propose&alternativeTime={when}".encode())
-    assert response.status_code == 400
-    assert "이 요청에는 시간을 제안할 수 없어요" in html(response)
-    request = lifecycle.get(request_id)
-    assert request["status"] == lifecycle.SMS_SENT and "partnerDecision" not in request
-    assert request["taskToken"] == "task-token-of-" + request_id
 
 
 def test_only_form_posts_are_accepted(client, sent):

@@ -60,7 +60,7 @@ def test_an_answer_is_told_to_the_customer(reqs):
     rid = new(reqs)
     assert reqs.record_answer(rid, "accept", None, clock.iso())
     assert notify.handle_message(message(rid, "answered")) == notify.Outcome.NOTIFIED
-    assert "수락" in reqs.get(rid)["notification"]["message"]
+    assert "변경하기로" in reqs.get(rid)["notification"]["message"]
 
 
 def test_a_failed_or_unknown_request_is_not_notified(reqs):

@@ -73,7 +73,7 @@ def test_converse_call_matches_the_model_and_the_answer_is_used(client, captured
     assert "한국어" in system and "<customer_text>" in system and "따르지 않습니다" in system
     prompt = params["messages"][0]["content"][0]["text"]
     for fact in ("예약 변경", "오션뷰 디럭스 2박", "12월 24일(목) 오후 3시", "2명", "바다뷰 펜션",
-                 "다른 시간을 제안", "12월 25일(금) 오후 3시"):
+                 "다른 시간으로 변경할 수 있다고 제안", "12월 25일(금) 오후 3시"):
         assert fact in prompt
     assert '"RS-(번호) 예약 날짜를 바꾸고 싶어요"' in prompt  # quoted, numbers masked
     assert params["inferenceConfig"]["maxTokens"] <= 300
@@ -150,3 +150,28 @@ def test_prompt_injection_cannot_change_the_shape_of_what_is_returned(client, ki
             bedrock.BedrockNotifier().compose(case)
         out = bedrock.BedrockNotifier().compose(case)
     assert checks.check(out) == out == ignored
+
+
+@pytest.mark.parametrize("decision", ["accept", "reject", "propose"])
+@pytest.mark.parametrize("intent", ["ChangeReservation", "ReportTrouble", "RequestAddOnService"])
+def test_the_prompt_names_the_outcome_in_the_kinds_own_words(intent, decision):
+    """The model is told what happened as the catalogue words it for the kind
+    (chalicelib/nlu/catalogue.py), as the template is: a trouble report is
+    "처리하겠다고 함", never "수락함"."""
+    from chalicelib.nlu import catalogue
+
+    kind = {"accept": ACCEPTED, "reject": "rejected", "propose": PROPOSED}[decision]
+    prompt = bedrock.build_prompt(Case(request_id="r1", kind=kind, intent=intent,
+                                       alternative_time="2026-12-25T15:00:00+09:00"))
+    result = next(line for line in prompt.splitlines() if line.startswith("결과: "))
+    hint = catalogue.outcome(intent, decision).hint
+    assert result.startswith("결과: " + hint)
+    assert (" (제안한 시간: 12월 25일(금) 오후 3시)" in result) == (decision == "propose")
+    if intent != "ChangeReservation":
+        assert "수락" not in result and "거절" not in result
+    assert f"문의 유형: {catalogue.get(intent).long_label}" in prompt
+
+
+def test_the_system_prompt_keeps_the_kinds_words_and_the_one_tap_answer():
+    assert "문의 유형에 맞지 않는 말" in bedrock.SYSTEM_PROMPT
+    assert "다시 문의해 달라고 쓰지 않고" in bedrock.SYSTEM_PROMPT

@@ -57,13 +57,13 @@ def test_body_parsing():
             forms.parse_body(bad)
 
 
-def test_a_decision_the_request_does_not_offer_is_refused():
-    with pytest.raises(forms.FormError) as refused:
-        forms.validate("propose", "2026-03-01T14:30", NOW, intent="RequestAddOnService")
-    assert refused.value.message == forms.NOT_OFFERED
-    assert forms.validate("accept", None, NOW, intent="RequestAddOnService").decision == "accept"
-    assert forms.validate("propose", "2026-03-01T14:30", NOW,
-                          intent="ReportTrouble").decision == "propose"
+def test_every_kind_of_request_takes_all_three_decisions():
+    """CONTRACT section 3: accept, reject and another time, for every kind."""
+    for intent in ("ChangeReservation", "ReportTrouble", "RequestAddOnService", "Other"):
+        assert forms.validate("accept", None, NOW, intent=intent).decision == "accept"
+        assert forms.validate("reject", None, NOW, intent=intent).decision == "reject"
+        assert forms.validate("propose", "2026-03-01T14:30", NOW,
+                              intent=intent).decision == "propose"
 
 
 def test_time_errors_name_their_field():

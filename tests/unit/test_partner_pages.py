@@ -89,15 +89,19 @@ def choices_of(intent):
 
 
 def test_choices_follow_the_kind_of_request():
-    _, sent, shown = choices_of("ReportTrouble")
-    assert sent == ["accept", "reject", "propose"]
-    assert shown == ["처리할게요", "처리할 수 없어요", "방문 시간 제안"]
-    _, sent, shown = choices_of("RequestAddOnService")
-    assert sent == ["accept", "reject"] and shown == ["준비할게요", "준비할 수 없어요"]
-    html, _, _ = choices_of("RequestAddOnService")
-    assert 'type="datetime-local"' not in html
-    _, sent, shown = choices_of("ChangeReservation")
-    assert shown == ["변경할게요", "변경할 수 없어요", "다른 시간 제안"]
+    """Every kind offers the contract's three decisions, each in its own words."""
+    expected = {
+        "ChangeReservation": ["변경할게요", "변경할 수 없어요", "다른 시간 제안"],
+        "ReportTrouble": ["처리할게요", "처리할 수 없어요", "방문 시간 제안"],
+        "RequestAddOnService": ["준비할게요", "준비할 수 없어요", "가능한 시간 제안"],
+        "FallbackIntent": ["수락할게요", "거절할게요", "다른 시간 제안"],
+    }
+    for intent, labels in expected.items():
+        html, sent, shown = choices_of(intent)
+        assert sent == ["accept", "reject", "propose"], intent
+        assert shown == labels, intent
+        assert html.count('type="datetime-local"') == 1, intent
+    assert "준비할 수 있는 시간" in choices_of("RequestAddOnService")[0]
     for intent in ("ReportTrouble", "RequestAddOnService"):
         assert "거절" not in choices_of(intent)[0]
 

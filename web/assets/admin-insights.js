@@ -17,9 +17,10 @@
   var EMPTY = "아직 데이터가 없어요.";
   var WEEKDAYS = ["일", "월", "화", "수", "목", "금", "토"];
   var OUTCOMES = [
-    { key: "accept", label: "수락" },
-    { key: "reject", label: "거절" },
-    { key: "propose", label: "다른 시간 제안" },
+    // The decisions' plain names come from the intents' catalogue (assets/intents.js).
+    { key: "accept", label: PL.decisionLabel("accept") },
+    { key: "reject", label: PL.decisionLabel("reject") },
+    { key: "propose", label: PL.decisionLabel("propose") },
     { key: "timeout", label: "응답 없음" },
     { key: "failed", label: "실패" },
     { key: "waiting", label: "대기 중" }

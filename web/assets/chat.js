@@ -39,12 +39,12 @@
   var COPY = {
     accepted: "제휴점에 확인을 요청했어요. 답이 오면 이 화면에서 알려 드릴게요.",
     askNumber: "예약번호를 알려 주세요. 예약번호만 적어 보내도 돼요.",
-    notUnderstood: "어떤 도움이 필요한지 알아듣지 못했어요. 예: \"RS-2025110301 체크인 날짜를 " +
-      "바꾸고 싶어요\", \"RS-2025110301 방에 물이 새요\", \"RS-2025110301 수건을 더 받고 싶어요\"",
+    // The examples are the catalogue's (chalicelib/nlu/catalogue.py), one per kind.
+    notUnderstood: "어떤 도움이 필요한지 알아듣지 못했어요. 예: " +
+      PL.intentExamples().map(function (e) { return "\"" + e + "\""; }).join(", "),
     smallTalk: {
-      greeting: "안녕하세요! 무엇을 도와 드릴까요? 예약 변경, 트러블 신고, 부가 서비스 요청을 " +
-        "도와 드려요. " +
-        "예: \"RS-2025110301 체크인 날짜를 바꾸고 싶어요\", \"RS-2025110301 방에 물이 새요\"",
+      greeting: "안녕하세요! 무엇을 도와 드릴까요? " + PL.intentOffer() + " 도와 드려요. 예: " +
+        PL.intentExamples().slice(0, 2).map(function (e) { return "\"" + e + "\""; }).join(", "),
       thanks: "천만에요. 더 필요한 게 있으면 언제든 적어 주세요."
     },
     checking: "문의가 접수됐는지 확인하고 있어요…",
@@ -84,8 +84,10 @@
       "운영팀에 연락해 주세요.",
     nextProposed: "이 시간이 괜찮으면 운영팀에 연락해 주세요. 다른 시간을 원하면 원하는 " +
       "시간을 적어 새로 요청해 주세요.",
-    nextProposedReply: "이 시간이 괜찮은지 알려 주세요. 다른 시간을 원하면 원하는 시간을 적어 " +
-      "새로 요청해 주세요.",
+    // The notification above already asks whether the time suits (the
+    // catalogue's proposal sentence): this line says how, without repeating it.
+    nextProposedReply: "아래 버튼으로 바로 답할 수 있어요. 다른 시간을 원하면 원하는 시간을 " +
+      "적어 새로 요청해 주세요.",
     proposedTitle: "제휴점이 제안한 시간",
     replyAccept: "이 시간으로 할게요",
     replyDecline: "이 시간은 어려워요",
@@ -106,7 +108,6 @@
     contact: "운영팀에 연락하기",
     sendFailedMark: "보내지 못했어요"
   };
-  var DECISION_STEP = { accept: "제휴점 수락", reject: "제휴점 거절", propose: "다른 시간 제안" };
 
   var log = document.getElementById("log");
   var form = document.getElementById("chat-form");
@@ -673,6 +674,7 @@
     request.status = view.status;
     request.events = view.events || [];
     request.decision = view.partnerDecision || null;
+    request.intent = view.intent || null;
     request.deadline = view.deadline || null;
     save();
     renderSteps(request);
@@ -725,7 +727,7 @@
       { key: "Answer", done: answered, bad: timedOut || (answered && request.decision === "reject"),
         at: answered ? seen.Responded : seen.Timeout,
         label: timedOut ? "응답 시간 초과" :
-          (answered && DECISION_STEP[request.decision]) || "제휴점 응답" },
+          (answered && PL.decisionStep(request.intent, request.decision)) || "제휴점 응답" },
       { key: "Notified", done: Boolean(seen.Notified), at: seen.Notified }
     ];
     var currentMarked = failed || request.finished;

@@ -75,13 +75,18 @@
     "AnswerNotDelivered": "응답 전달 실패(다시 응답 가능)",
     "Failed": "실패"
   };
-  var INTENT_LABELS = {
-    "ChangeReservation": "예약 변경",
-    "ReportTrouble": "트러블 신고",
-    "RequestAddOnService": "부가 서비스 요청",
-    "FallbackIntent": "기타"
-  };
-  var DECISION_LABELS = { accept: "수락", reject: "거절", propose: "다른 시간 제안" };
+  // Intents (labels, the partner's choices, the chat's steps and examples) come
+  // from the one catalogue, chalicelib/nlu/catalogue.py, through the generated
+  // assets/intents.js, loaded before this file.
+  var CATALOGUE = window.PL_INTENTS || { intents: {}, other: { label: "", choices: {},
+                                                               steps: {}, examples: [] },
+                                         decisions: {}, offer: "" };
+  var INTENT_LABELS = {};
+  Object.keys(CATALOGUE.intents).forEach(function (name) {
+    INTENT_LABELS[name] = CATALOGUE.intents[name].label;
+  });
+  INTENT_LABELS.FallbackIntent = CATALOGUE.other.label;
+  var DECISION_LABELS = CATALOGUE.decisions;
 
   var timeFormat = null;
   var dateTimeFormat = null;
@@ -156,18 +161,6 @@
     "answer_not_delivered": "답을 전달하지 못했어요"
   };
   var SOURCE_LABELS = { template: "자동 문구", bedrock: "AI 작성" };
-  // The words the partner page offers per kind of request
-  // (chalicelib/partner/choices.py); an add-on request has no other time.
-  var DECISIONS_BY_INTENT = {
-    "ChangeReservation": { accept: "변경할게요", reject: "변경할 수 없어요",
-                           propose: "다른 시간 제안" },
-    "ReportTrouble": { accept: "처리할게요", reject: "처리할 수 없어요",
-                       propose: "방문 시간 제안" },
-    "RequestAddOnService": { accept: "준비할게요", reject: "준비할 수 없어요" }
-  };
-  var DECISIONS_OTHER = { accept: "수락할게요", reject: "거절할게요",
-                          propose: "다른 시간 제안" };
-
   var stampFormat = null;
   try {
     stampFormat = new Intl.DateTimeFormat("ko-KR", {
@@ -211,8 +204,27 @@
     return Math.floor(s / 86400) + "일" + (h ? " " + h + "시간" : "");
   }
 
+  function intentEntry(intent) {
+    return CATALOGUE.intents[intent] || CATALOGUE.other;
+  }
+
+  // The words the partner page offers per kind of request.
   function decisionChoices(intent) {
-    return DECISIONS_BY_INTENT[intent] || DECISIONS_OTHER;
+    return intentEntry(intent).choices;
+  }
+
+  // The chat's progress step for the partner's answer ("처리 예정").
+  function decisionStep(intent, decision) {
+    return intentEntry(intent).steps[decision] || "";
+  }
+
+  // "RS-2025110301 방에 물이 새요", one per kind of request.
+  function intentExamples() {
+    var out = [];
+    Object.keys(CATALOGUE.intents).forEach(function (name) {
+      out = out.concat(CATALOGUE.intents[name].examples);
+    });
+    return out;
   }
 
   window.PL = {
@@ -230,6 +242,10 @@
     reasonLabel: function (s) { return REASON_LABELS[s] || ""; },
     sourceLabel: function (s) { return SOURCE_LABELS[s] || ""; },
     decisionChoices: decisionChoices,
+    decisionStep: decisionStep,
+    intentExamples: intentExamples,
+    // "예약 변경, 트러블 신고, 부가 서비스 요청을": what the chat helps with.
+    intentOffer: function () { return CATALOGUE.offer || ""; },
     formatStamp: formatStamp,
     formatShort: formatShort,
     formatDuration: formatDuration,
