@@ -43,9 +43,9 @@ LATIN = re.compile(r"[A-Za-z]")
 FORMULA = '=HYPERLINK("https://evil.example","열기") 예약 바꿔 주세요'
 
 
-def create_request(base_url, text="RS-2025110301 예약 날짜를 바꾸고 싶어요"):
+def create_request(base_url, text="RS-2025110301 예약 날짜를 바꾸고 싶어요", phone="010-1234-5678"):
     response = requests.post(base_url + "/api/requests",
-                             json={"text": text, "customerPhone": "010-1234-5678"}, timeout=15)
+                             json={"text": text, "customerPhone": phone}, timeout=15)
     assert response.status_code == 201, response.text
     return response.json()["requestId"]
 
@@ -227,8 +227,9 @@ def test_wrong_token_then_sign_in_tells_the_other_scripts(local_stack, new_page)
     assert [e for e in seam if e[0] == "pl:signed-in"] == [seam[0]]
     assert ["pl:refresh", {"token": token}] in seam
 
-    # A request made after sign-in appears without reloading.
-    later = create_request(local_stack.url)
+    # A request made after sign-in appears without reloading (another reservation:
+    # the first one's request is still open).
+    later = create_request(local_stack.url, "A20251103 예약 날짜를 바꾸고 싶어요", "010-2222-3333")
     admin.locator(f'#requests tr[data-request-id="{later}"]').wait_for(timeout=15_000)
 
     # A saved token (this tab's sessionStorage) signs in on reload, and says so.

@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from chalicelib import names
-from provision import gateway_responses, http_api, lambdas, snapstart, stages
+from provision import gateway_responses, http_api, lambdas, sms_spend, snapstart, stages
 from provision.core import Provisioner
 from tests.integration import chalice_rest_api
 
@@ -55,8 +55,10 @@ def deployed(emulator):
 
 def after_deploy(monkeypatch, on: bool) -> Provisioner:
     monkeypatch.setitem(stages.STAGES, STAGE, {**stages.STAGES["dev"], "snapstart": on})
-    # The REST API's Korean responses: their own step and test, not this one's.
+    # The REST API's Korean responses and its throttle: their own steps and tests,
+    # not this one's (this stage has no REST API).
     monkeypatch.setattr(gateway_responses, "ensure", lambda prov: None)
+    monkeypatch.setattr(sms_spend, "ensure_rest_api_throttle", lambda prov: None)
     prov = Provisioner(STAGE, region=REGION)
     prov.run_after_deploy()
     return prov
