@@ -27,6 +27,9 @@ PutObject here checks and writes under one lock (``make_s3_conditional_writes_at
 
 Lambda's SnapStart setting is kept (moto drops it), for the after-deploy
 SnapStart step (provision/snapstart.py).
+
+Each SMS keeps the moment it was accepted (``sent_at``, moto keeps none), for
+the local SMS inbox (devstack/sms_inbox.py).
 """
 
 from __future__ import annotations
@@ -266,8 +269,29 @@ def make_model_data_tolerant() -> None:
     MotoAPIResponse.model_data = tolerant  # type: ignore[method-assign]
 
 
+def record_sms_time() -> None:
+    """Every SMS moto accepts gets ``sent_at`` (UTC, ISO 8601), which
+    ``/moto-api/data.json`` lists with its phone number and text."""
+    from datetime import UTC, datetime
+
+    from moto.sns.models import SMS
+
+    original = SMS.__init__
+    if getattr(original, "_timed", False):
+        return
+
+    @functools.wraps(original)
+    def timed(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.sent_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+
+    timed._timed = True  # type: ignore[attr-defined]
+    SMS.__init__ = timed  # type: ignore[method-assign]
+
+
 def main() -> None:
     make_model_data_tolerant()
+    record_sms_time()
     keep_lambda_snapstart()
     make_transactions_cheap()
     make_dynamodb_atomic()  # the lock wraps the cheap transaction too

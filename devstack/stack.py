@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from devstack import emulator, ports
+from devstack import attach, emulator, ports
 from devstack.dispatcher import Dispatcher, stream_subscriptions, subscriptions
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -113,6 +113,7 @@ class LocalStack:
 
             count = reservations.load(read_records(fixtures_path()))
             self.report(f"샘플 예약 {count}건을 불러왔습니다 ({fixtures_path().name}).")
+        attach.write_environment(self.log_dir, self.env)
         self.report(f"chalice local을 시작합니다: {self.url}")
         self.chalice = subprocess.Popen(
             [sys.executable, "-m", "devstack.chalice_local", "local", "--stage", STAGE,
@@ -183,6 +184,7 @@ class LocalStack:
         if self.emulator:
             self.emulator.stop()
             self.emulator = None
+        attach.remove_environment(self.log_dir, self.env)
 
     def __enter__(self) -> LocalStack:
         return self.start()
