@@ -10,11 +10,12 @@ import time
 
 from devstack.health_watch import EmulatorWatch
 from devstack.stack import LocalStack, PortTaken
+from provision import stages
 
 
 def main() -> int:
-    port = int(os.environ.get("PORT", "8000"))
-    aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
+    port = int(os.environ.get("PORT") or stages.LOCAL_PORT)
+    aws_port = int(os.environ.get("LOCAL_AWS_PORT") or stages.LOCAL_AWS_PORT)
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
     started = time.monotonic()
     # DEVSTACK_WRITE_CONFIG=0: leave .chalice/config.json alone (the tests).
