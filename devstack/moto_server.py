@@ -29,7 +29,8 @@ Lambda's SnapStart setting is kept (moto drops it), for the after-deploy
 SnapStart step (provision/snapstart.py).
 
 Each SMS keeps the moment it was accepted (``sent_at``, moto keeps none), for
-the local SMS inbox (devstack/sms_inbox.py).
+the local SMS inbox (devstack/sms_inbox.py), which reads only them:
+``/moto-api/data.json?service=sns&model=SMS``.
 """
 
 from __future__ import annotations
@@ -237,6 +238,7 @@ def make_model_data_tolerant() -> None:
     Docker here), and then the whole endpoint answers 500 for the rest of the
     emulator's life. Any attribute that cannot be read is skipped too."""
     import json
+    from urllib.parse import parse_qs, urlsplit
 
     from moto.core.model_instances import model_data
     from moto.moto_api._internal.responses import MotoAPIResponse
@@ -245,11 +247,19 @@ def make_model_data_tolerant() -> None:
         return
 
     def tolerant(self: Any, request: Any, full_url: str, headers: Any) -> Any:
+        # ``?service=sns&model=SMS`` narrows the answer to one model (the SMS
+        # inbox reads only that, however much else the emulator holds).
+        query = parse_qs(urlsplit(full_url).query)
+        only_service, only_model = query.get("service"), query.get("model")
         results: dict[str, dict[str, list[Any]]] = {}
         for service in sorted(model_data):
+            if only_service and service not in only_service:
+                continue
             models = model_data[service]
             results[service] = {}
             for name in sorted(models):
+                if only_model and name not in only_model:
+                    continue
                 results[service][name] = []
                 for instance in models[name].instances_tracked:
                     found = {}

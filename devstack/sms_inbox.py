@@ -57,7 +57,9 @@ def segments(text: str) -> int:
 
 def sent(endpoint: str) -> list[dict[str, Any]]:
     """Every SMS the emulator accepted, oldest first."""
-    data = requests.get(endpoint.rstrip("/") + "/moto-api/data.json", timeout=10).json()
+    # The filter is devstack/moto_server.py's; another emulator ignores it.
+    data = requests.get(endpoint.rstrip("/") + "/moto-api/data.json",
+                        params={"service": "sns", "model": "SMS"}, timeout=10).json()
     return list(data.get("sns", {}).get("SMS", []))
 
 

@@ -23,6 +23,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PARTNER_PHONE = "+821098765432"
 LINK = re.compile(r"(https?://\S+)/r/([A-Za-z0-9_\-.~]+)")
 MOBILE = {"width": 390, "height": 844}
+# Only the SMS from the emulator's data (devstack/moto_server.py's filter): the
+# whole document grows with everything the session's tests wrote.
+SMS_ONLY = {"service": "sns", "model": "SMS"}
 
 
 def launch_browser():
@@ -71,7 +74,7 @@ def partner_link(endpoint: str, request_id: str, timeout: float = 30) -> str:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        data = requests.get(endpoint + "/moto-api/data.json", timeout=10).json()
+        data = requests.get(endpoint + "/moto-api/data.json", params=SMS_ONLY, timeout=10).json()
         for sms in reversed(data.get("sns", {}).get("SMS", [])):
             if sms.get("phone_number") != PARTNER_PHONE:
                 continue
@@ -115,7 +118,7 @@ def console_errors(page) -> list[str]:
 
 def partner_sms(endpoint: str) -> list[str]:
     """The texts of every SMS the emulator has accepted for the partner, oldest first."""
-    data = requests.get(endpoint + "/moto-api/data.json", timeout=10).json()
+    data = requests.get(endpoint + "/moto-api/data.json", params=SMS_ONLY, timeout=10).json()
     return [sms.get("message", "") for sms in data.get("sns", {}).get("SMS", [])
             if sms.get("phone_number") == PARTNER_PHONE]
 
