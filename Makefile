@@ -27,8 +27,11 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+# No default stage: `make provision STAGE=local|dev|prod` (local needs the
+# emulator's AWS_ENDPOINT_URL; provision/__main__.py refuses it otherwise).
 provision: $(STAMP)
-	$(PY) -m provision --stage $(or $(STAGE),local)
+	$(if $(STAGE),,$(error STAGE=local, STAGE=dev 또는 STAGE=prod로 실행해 주세요))
+	$(PY) -m provision --stage "$(STAGE)"
 
 # Phone event registration. `make call DIGITS=1234 [PHONE=+821012345678]` needs
 # `make run` in another terminal; export/draw read STAGE's table (local default).

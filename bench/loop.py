@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-# The sample reservation the chat names (../shared/fixtures/reservations.json).
+# The sample reservation the chat names (fixtures/reservations.json).
 RESERVATION = "RS2025110301"
 CUSTOMER_PHONE = "010-1234-5678"
 CHAT_TEXT = f"안녕하세요, {RESERVATION} 예약 날짜를 하루 뒤로 바꾸고 싶어요."

@@ -10,11 +10,12 @@ import time
 
 from devstack.health_watch import EmulatorWatch
 from devstack.stack import LocalStack, PortTaken
+from provision import stages
 
 
 def main() -> int:
-    port = int(os.environ.get("PORT", "8000"))
-    aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
+    port = int(os.environ.get("PORT") or stages.LOCAL_PORT)
+    aws_port = int(os.environ.get("LOCAL_AWS_PORT") or stages.LOCAL_AWS_PORT)
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
     started = time.monotonic()
     # DEVSTACK_WRITE_CONFIG=0: leave .chalice/config.json alone (the tests).
@@ -46,7 +47,8 @@ def main() -> int:
   고객 웹 채팅      {stack.url}/
   운영자 대시보드   {stack.url}/admin
   상태 확인         {stack.url}/api/health
-  AWS 에뮬레이터    {stack.endpoint}  (보낸 SMS: {stack.endpoint}/moto-api/data.json)
+  보낸 문자(SMS)    {stack.url}/_local/sms
+  AWS 에뮬레이터    {stack.endpoint}
   관리자 토큰       {env['ADMIN_TOKEN']}
   파트너 대기 {env['PARTNER_TIMEOUT_SECONDS']}초, 다시 알림 {env['REMINDER_SECONDS']}초 뒤
   링크 유효 {env['LINK_TTL_SECONDS']}초

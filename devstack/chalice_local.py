@@ -9,6 +9,10 @@
    ``/r/[redacted]``, and so is the value of any query parameter that looks
    like one (``?token=``, ``access_token``, ``api_key``, ``X-Amz-Signature``...;
    ``chalicelib.logs.redact_text``, the same rule as our own logs).
+
+And on the local stage it serves the SMS inbox, ``GET /_local/sms``
+(devstack/sms_inbox.py): a developer tool that is no route of app.py, so it
+never reaches a deployed stage.
 """
 
 from __future__ import annotations
@@ -48,6 +52,25 @@ def patch() -> None:
 
     handler._send_error_response = send_error_response
     handler.log_message = log_message
+    serve_sms_inbox(handler)
+
+
+def serve_sms_inbox(handler) -> None:
+    from devstack import sms_inbox
+
+    if not sms_inbox.enabled() or getattr(handler.do_GET, "_inbox", False):
+        return
+    generic = handler.do_GET  # Chalice binds every do_* to its _generic_handle
+
+    def do_get(self) -> None:
+        if not sms_inbox.is_inbox(self.command, self.path):
+            return generic(self)
+        self._parse_payload()  # read any body, as the gateway would
+        answer = sms_inbox.answer()
+        self._send_http_response(answer.status, dict(answer.headers), answer.html)
+
+    do_get._inbox = True  # type: ignore[attr-defined]
+    handler.do_GET = do_get
 
 
 def main() -> int:

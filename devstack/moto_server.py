@@ -27,6 +27,10 @@ PutObject here checks and writes under one lock (``make_s3_conditional_writes_at
 
 Lambda's SnapStart setting is kept (moto drops it), for the after-deploy
 SnapStart step (provision/snapstart.py).
+
+Each SMS keeps the moment it was accepted (``sent_at``, moto keeps none), for
+the local SMS inbox (devstack/sms_inbox.py), which reads only them:
+``/moto-api/data.json?service=sns&model=SMS``.
 """
 
 from __future__ import annotations
@@ -234,6 +238,7 @@ def make_model_data_tolerant() -> None:
     Docker here), and then the whole endpoint answers 500 for the rest of the
     emulator's life. Any attribute that cannot be read is skipped too."""
     import json
+    from urllib.parse import parse_qs, urlsplit
 
     from moto.core.model_instances import model_data
     from moto.moto_api._internal.responses import MotoAPIResponse
@@ -242,11 +247,19 @@ def make_model_data_tolerant() -> None:
         return
 
     def tolerant(self: Any, request: Any, full_url: str, headers: Any) -> Any:
+        # ``?service=sns&model=SMS`` narrows the answer to one model (the SMS
+        # inbox reads only that, however much else the emulator holds).
+        query = parse_qs(urlsplit(full_url).query)
+        only_service, only_model = query.get("service"), query.get("model")
         results: dict[str, dict[str, list[Any]]] = {}
         for service in sorted(model_data):
+            if only_service and service not in only_service:
+                continue
             models = model_data[service]
             results[service] = {}
             for name in sorted(models):
+                if only_model and name not in only_model:
+                    continue
                 results[service][name] = []
                 for instance in models[name].instances_tracked:
                     found = {}
@@ -266,8 +279,29 @@ def make_model_data_tolerant() -> None:
     MotoAPIResponse.model_data = tolerant  # type: ignore[method-assign]
 
 
+def record_sms_time() -> None:
+    """Every SMS moto accepts gets ``sent_at`` (UTC, ISO 8601), which
+    ``/moto-api/data.json`` lists with its phone number and text."""
+    from datetime import UTC, datetime
+
+    from moto.sns.models import SMS
+
+    original = SMS.__init__
+    if getattr(original, "_timed", False):
+        return
+
+    @functools.wraps(original)
+    def timed(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.sent_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+
+    timed._timed = True  # type: ignore[attr-defined]
+    SMS.__init__ = timed  # type: ignore[method-assign]
+
+
 def main() -> None:
     make_model_data_tolerant()
+    record_sms_time()
     keep_lambda_snapstart()
     make_transactions_cheap()
     make_dynamodb_atomic()  # the lock wraps the cheap transaction too

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import requests
 
-from devstack import emulator, ports
+from devstack import attach, emulator, ports
 from devstack.dispatcher import Dispatcher, stream_subscriptions, subscriptions
+from provision import stages
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-STAGE = "local"
-REGION = "ap-northeast-2"
+STAGE = stages.LOCAL_STAGE
+REGION = stages.LOCAL_REGION
 LOCAL_ONLY = ("REGISTRATION_STREAM_ARN",)
 
 
@@ -26,8 +27,8 @@ class PortTaken(RuntimeError):
 
 
 def fixtures_path() -> Path:
-    shared = PROJECT_DIR.parent / "shared" / "fixtures" / "reservations.json"
-    return shared if shared.exists() else PROJECT_DIR / "fixtures" / "reservations.json"
+    """The repository's own sample reservations (`make run` loads them)."""
+    return PROJECT_DIR / "fixtures" / "reservations.json"
 
 
 def local_environment(port: int, endpoint: str, base: dict[str, str] | None = None
@@ -36,13 +37,9 @@ def local_environment(port: int, endpoint: str, base: dict[str, str] | None = No
     ``base`` (the user's shell) win over the stage's defaults."""
     base = dict(os.environ if base is None else base)
     env = {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        **stages.LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
         "CONFIRM_BASE_URL": f"http://127.0.0.1:{port}",
-        "PARTNER_TIMEOUT_SECONDS": "300", "LINK_TTL_SECONDS": "600",
-        # One client's new chat requests per minute (chalicelib/chat/client_limits.py).
-        "REQUESTS_PER_MINUTE_PER_CLIENT": "30",
-        "REMINDER_SECONDS": "180",
+        **stages.LOCAL_RUN_SETTINGS,  # the local stage's settings (provision/stages.py)
     }
     for key in list(env) + ["ADMIN_TOKEN", "LINK_SIGNING_KEYS"]:
         if base.get(key):
@@ -55,7 +52,8 @@ def local_environment(port: int, endpoint: str, base: dict[str, str] | None = No
 
 
 class LocalStack:
-    def __init__(self, port: int = 8000, aws_port: int = 4566, endpoint: str | None = None,
+    def __init__(self, port: int = stages.LOCAL_PORT, aws_port: int = stages.LOCAL_AWS_PORT,
+                 endpoint: str | None = None,
                  env: dict[str, str] | None = None, retry_after: int | None = None,
                  write_config: bool = True, load_fixtures: bool = True,
                  report: Callable[[str], None] | None = None,
@@ -113,6 +111,7 @@ class LocalStack:
 
             count = reservations.load(read_records(fixtures_path()))
             self.report(f"샘플 예약 {count}건을 불러왔습니다 ({fixtures_path().name}).")
+        attach.write_environment(self.log_dir, self.env)
         self.report(f"chalice local을 시작합니다: {self.url}")
         self.chalice = subprocess.Popen(
             [sys.executable, "-m", "devstack.chalice_local", "local", "--stage", STAGE,
@@ -125,7 +124,6 @@ class LocalStack:
         self.wait_healthy(max(5.0, remaining))
 
     def provision(self) -> dict[str, str]:
-        from provision import stages
         from provision.core import Provisioner
 
         prov = Provisioner(STAGE, region=REGION, progress=self.report)
@@ -183,6 +181,7 @@ class LocalStack:
         if self.emulator:
             self.emulator.stop()
             self.emulator = None
+        attach.remove_environment(self.log_dir, self.env)
 
     def __enter__(self) -> LocalStack:
         return self.start()

@@ -12,6 +12,7 @@ and, with an instance id, Amazon Connect.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from provision import stages
@@ -36,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
                      "(함수가 배포된 뒤에 연결합니다).")
     if args.after_deploy and not stages.options(args.stage)["aws"]:
         parser.error("--after-deploy는 AWS 스테이지(dev, prod)에만 있습니다.")
+    if not stages.options(args.stage)["aws"] and not os.environ.get("AWS_ENDPOINT_URL"):
+        # Without an emulator the local stage's resources would land in
+        # whatever account the shell's credentials reach.
+        parser.error(f"'{args.stage}' 스테이지는 에뮬레이터에만 만들어요. AWS_ENDPOINT_URL을 "
+                     "에뮬레이터 주소로 정해 주세요 (예: AWS_ENDPOINT_URL=http://127.0.0.1:4566). "
+                     "make run은 이 단계를 스스로 해요.")
     print(f"'{args.stage}' 스테이지의 리소스를 준비합니다.")
     prov = Provisioner(args.stage, region=args.region, progress=print)
     try:

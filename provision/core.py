@@ -70,6 +70,14 @@ class Provisioner:
 
     # -- the whole stage ----------------------------------------------------
     def run(self) -> dict[str, str]:
+        steps = self.steps()
+        for i, (label, step) in enumerate(steps, 1):
+            self._step(f"[{i}/{len(steps)}] {label}")
+            step()
+        return dict(self.env)
+
+    def steps(self) -> list[tuple[str, Callable[[], Any]]]:
+        """The stage's steps in order, as `run` numbers them (docs/deploy.md)."""
         steps = [("DynamoDB 테이블", self.ensure_table),
                  ("DynamoDB 스트림 (등록 로그)", self.ensure_table_stream),
                  ("SQS 큐", self.ensure_queues),
@@ -78,10 +86,7 @@ class Provisioner:
                  ("SNS 경보 주제", self.ensure_alarm_topic)]
         if self.options["aws"]:
             steps += self.aws_steps()
-        for i, (label, step) in enumerate(steps, 1):
-            self._step(f"[{i}/{len(steps)}] {label}")
-            step()
-        return dict(self.env)
+        return steps
 
     def aws_steps(self) -> list[tuple[str, Callable[[], Any]]]:
         """What only a real account needs (the local stage serves all of it itself)."""

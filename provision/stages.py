@@ -30,6 +30,33 @@ STAGES: dict[str, dict[str, Any]] = {
              "snapstart": False, "sms_monthly_spend_limit_usd": 20},
 }
 
+# The local stage on this machine (`make run`, the tests, scripts run with
+# ``--stage local``): the emulator every local process talks to and what
+# `make run` gives every process beyond ``STAGES["local"]["settings"]``; it
+# takes each LOCAL_RUN_SETTINGS value (and PORT, LOCAL_AWS_PORT) from its
+# environment over the one here. The one place these are written down.
+LOCAL_STAGE = "local"
+LOCAL_REGION = "ap-northeast-2"
+LOCAL_PORT = 8000       # chalice local (PORT)
+LOCAL_AWS_PORT = 4566   # the emulator (LOCAL_AWS_PORT), as the contract names it
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+LOCAL_RUN_SETTINGS = {
+    "PARTNER_TIMEOUT_SECONDS": "300", "LINK_TTL_SECONDS": "600", "REMINDER_SECONDS": "180",
+    # One client's new chat requests per minute (chalicelib/chat/client_limits.py).
+    "REQUESTS_PER_MINUTE_PER_CLIENT": "30",
+}
+
+
+def local_aws(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The local emulator's endpoint, credentials and region; values already
+    in ``environ`` win (AWS_ENDPOINT_URL for another emulator, e.g. LocalStack)."""
+    environ = dict(os.environ if environ is None else environ)
+    port = environ.get("LOCAL_AWS_PORT") or str(LOCAL_AWS_PORT)
+    env = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", **LOCAL_CREDENTIALS,
+           "AWS_DEFAULT_REGION": LOCAL_REGION, "AWS_REGION": LOCAL_REGION}
+    return {key: environ.get(key) or value for key, value in env.items()}
+
+
 # The variables provisioning writes from what it created or found.
 PROVISIONED = ("STAGE", "TABLE_NAME", "EVENT_BUCKET", "WEB_BUCKET", "WEB_URL", "API_URL",
                "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",

@@ -1,4 +1,7 @@
-"""python -m scripts.load_reservations FILE.json|FILE.csv --stage STAGE"""
+"""python -m scripts.load_reservations FILE.json|FILE.csv --stage STAGE
+
+``--stage local`` (the default) loads into the running `make run`'s emulator
+(scripts/stage_env.py); with none running it says so and exits 2."""
 
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="local")
     args = parser.parse_args(argv)
     stage_env.apply(args.stage)
+    if args.stage == "local":
+        stage_env.require_emulator()  # not AWS, never a traceback
     from chalicelib import reservations
 
     try:

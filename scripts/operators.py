@@ -37,14 +37,7 @@ def kst_text(utc_iso: str) -> str:
 def use_stage(stage: str) -> None:
     """The stage's environment; for ``local``, the emulator and fake credentials
     (values already in the environment win, e.g. AWS_ENDPOINT_URL for LocalStack)."""
-    if stage == "local":
-        port = os.environ.get("LOCAL_AWS_PORT", "4566")
-        os.environ.setdefault("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
-        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                            ("AWS_DEFAULT_REGION", "ap-northeast-2"),
-                            ("AWS_REGION", "ap-northeast-2")):
-            os.environ.setdefault(name, value)
-    stage_env.apply(stage)
+    stage_env.apply(stage)  # local: scripts/stage_env.local_emulator
 
 
 def write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:

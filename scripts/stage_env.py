@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib
 import os
+import socket
 import sys
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlparse
 
 from chalicelib import settings
 from provision import stages
@@ -15,15 +17,46 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def apply(stage: str) -> dict[str, str]:
-    """Set the stage's environment variables (the process's own values win)."""
+    """Set the stage's environment variables (the process's own values win).
+    The local stage also gets its emulator (`local_emulator`)."""
     config = stages.load_config()
     env = dict(config.get("environment_variables", {}))
     env.update(config.get("stages", {}).get(stage, {}).get("environment_variables", {}))
+    if stage == stages.LOCAL_STAGE:
+        env.update(local_emulator())
     env["STAGE"] = stage
     for key, value in env.items():
         os.environ.setdefault(key, value)
     settings.rebuild()  # this process's settings are now the stage's
     return env
+
+
+def local_emulator() -> dict[str, str]:
+    """Where a tool run with ``--stage local`` finds the local stack: the
+    environment of the running `make run` (its emulator, the names it
+    provisioned, this run's secrets; devstack/attach.py), else the emulator's
+    default address (provision/stages.py). A process that already has
+    AWS_ENDPOINT_URL (the tests, the stack itself) keeps its own."""
+    if not os.environ.get("AWS_ENDPOINT_URL"):
+        from devstack import attach
+
+        running = attach.read_environment(attach.DEFAULT_DIR) or {}
+        return {**running, **stages.local_aws({**running, **os.environ})}
+    return stages.local_aws()
+
+
+def require_emulator() -> None:
+    """Stop with a Korean message when the local stage's emulator does not answer."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    parsed = urlparse(endpoint)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80),
+                                      timeout=2):
+            return
+    except OSError:
+        print(f"로컬 에뮬레이터({endpoint})에 연결할 수 없어요. 다른 터미널에서 "
+              "make run을 먼저 실행해 주세요.", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def load_app(stage: str) -> ModuleType:

@@ -52,7 +52,7 @@ def seed(frozen: Frozen, created: datetime, outcome: str, sent_after: float = 5,
         return request_id
     if outcome == "timeout":
         frozen.at(created + timedelta(seconds=sent_after + 300))
-        assert lifecycle.requests().mark_timeout(request_id)
+        assert lifecycle.mark_timeout(request_id)
         return request_id
     assert answered_after is not None
     frozen.at(created + timedelta(seconds=sent_after + answered_after))

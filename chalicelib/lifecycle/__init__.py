@@ -105,6 +105,8 @@ def using(store: RequestStore) -> Iterator[Requests]:
 
 
 # -- the operations on the app's requests (see `Requests` for each) ------------
+# One forwarder per public method of `Requests`, same name and signature
+# (tests/unit/test_lifecycle_api.py fails on a missing or diverging one).
 
 def get(request_id: str) -> dict[str, Any] | None:
     return requests().get(request_id)
@@ -122,8 +124,12 @@ def link(request_id: str) -> dict[str, Any] | None:
     return requests().link(request_id)
 
 
-def create(request_id: str, **kwargs: Any) -> dict[str, Any]:
-    return requests().create(request_id, **kwargs)
+def create(request_id: str, *, intent: str, reservation_number: str,
+           customer_phone: str, text: str, failure_reason: str | None = None,
+           **fields: Any) -> dict[str, Any]:
+    return requests().create(request_id, intent=intent, reservation_number=reservation_number,
+                             customer_phone=customer_phone, text=text,
+                             failure_reason=failure_reason, **fields)
 
 
 def fail(request_id: str, reason: str) -> dict[str, Any] | None:
@@ -180,6 +186,10 @@ def answer_too_late(request_id: str, responded_at: str, reason: str) -> bool:
     return requests().answer_too_late(request_id, responded_at, reason)
 
 
+def mark_timeout(request_id: str) -> bool:
+    return requests().mark_timeout(request_id)
+
+
 def claim_notification(request_id: str, holder: str, now: int | None = None) -> Attempt:
     return requests().claim_notification(request_id, holder, now)
 
@@ -208,8 +218,9 @@ def release_escalation_alarm(request_id: str) -> bool:
     return requests().release_escalation_alarm(request_id)
 
 
-def resend_link(request_id: str, expires_at: int, operator: str | None) -> Attempt:
-    return requests().resend_link(request_id, expires_at, operator)
+def resend_link(request_id: str, expires_at: int, operator: str | None,
+                now: int | None = None) -> Attempt:
+    return requests().resend_link(request_id, expires_at, operator, now)
 
 
 def undo_resend(request_id: str, expires_at: int, previous: int | None) -> bool:
@@ -223,9 +234,10 @@ def operator_answer(request_id: str, decision: str, alternative_time: str | None
 
 
 def operator_answer_late(request_id: str, decision: str, alternative_time: str | None,
-                         responded_at: str, operator: str, note: str) -> Attempt:
+                         responded_at: str, operator: str, note: str,
+                         now: int | None = None) -> Attempt:
     return requests().operator_answer_late(request_id, decision, alternative_time,
-                                           responded_at, operator, note)
+                                           responded_at, operator, note, now)
 
 
 def close(request_id: str, operator: str, note: str) -> Attempt:

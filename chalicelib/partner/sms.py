@@ -29,7 +29,7 @@ REMINDER_TAG = "[다시 알림]"
 # The shortest text any SMS may need: "[다시 알림] 16:45까지 답해 주세요 ".
 FALLBACK_TEXT_CHARS = 23
 TOKEN_CHARS = 48          # chalicelib.links.tokens.TOKEN_CHARS (not imported: no signing code here)
-MAX_BASE_URL_CHARS = LIMIT - FALLBACK_TEXT_CHARS - len("/r/") - TOKEN_CHARS  # 62
+MAX_BASE_URL_CHARS = LIMIT - FALLBACK_TEXT_CHARS - len("/r/") - TOKEN_CHARS  # 60
 PARTNER_NAME_MAX = 12
 SERVICE_NAME_MAX = 16
 ELLIPSIS = "…"

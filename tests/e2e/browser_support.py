@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 import requests
 
-CHROMIUM = "/usr/bin/chromium"
+from scripts import find_browser
+
+# Debian's chromium, else the Chromium or Chrome on this machine (CHROMIUM_PATH
+# or the usual places; scripts/find_browser.py), never a downloaded build.
+CHROMIUM = find_browser.find()
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -19,11 +23,15 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PARTNER_PHONE = "+821098765432"
 LINK = re.compile(r"(https?://\S+)/r/([A-Za-z0-9_\-.~]+)")
 MOBILE = {"width": 390, "height": 844}
+# Only the SMS from the emulator's data (devstack/moto_server.py's filter): the
+# whole document grows with everything the session's tests wrote.
+SMS_ONLY = {"service": "sns", "model": "SMS"}
 
 
 def launch_browser():
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is not installed (scripts/ensure-browser.sh installs it)"
+    if not CHROMIUM:
+        message = ("no Chromium or Chrome found (scripts/ensure-browser.sh installs Debian's "
+                   "chromium or says what to install; CHROMIUM_PATH=/path picks one)")
         if os.environ.get("CI"):
             pytest.fail(message)  # CI installs it: missing there is a broken build
         pytest.skip(message)
@@ -66,7 +74,7 @@ def partner_link(endpoint: str, request_id: str, timeout: float = 30) -> str:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        data = requests.get(endpoint + "/moto-api/data.json", timeout=10).json()
+        data = requests.get(endpoint + "/moto-api/data.json", params=SMS_ONLY, timeout=10).json()
         for sms in reversed(data.get("sns", {}).get("SMS", [])):
             # Any partner's SMS: the token itself names the request.
             match = LINK.search(sms.get("message", ""))
@@ -109,7 +117,7 @@ def console_errors(page) -> list[str]:
 
 def partner_sms(endpoint: str) -> list[str]:
     """The texts of every SMS the emulator has accepted for the partner, oldest first."""
-    data = requests.get(endpoint + "/moto-api/data.json", timeout=10).json()
+    data = requests.get(endpoint + "/moto-api/data.json", params=SMS_ONLY, timeout=10).json()
     return [sms.get("message", "") for sms in data.get("sns", {}).get("SMS", [])
             if sms.get("phone_number") == PARTNER_PHONE]
 

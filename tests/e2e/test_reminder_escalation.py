@@ -172,7 +172,7 @@ def test_a_timeout_escalates_and_pages_once_rate_limited(local_stack, emulator):
     window = settings.current().escalation_alarm_interval_seconds
     assert window == 900  # the product's default: 15 minutes
     third = ps.new_request()
-    assert lifecycle.requests().mark_timeout(third)  # what MarkTimeout writes
+    assert lifecycle.mark_timeout(third)  # what MarkTimeout writes
     count = table.get(escalation.LIMITER_PK, escalation.LIMITER_SK)["suppressed"]
     assert escalation.page_operators(lifecycle.get(third),
                                      now=int(time.time()) + window + 1) == "paged"

@@ -66,7 +66,8 @@ def take_link_message(request_id: str, wait: float = 15) -> dict[str, Any]:
 
 def sent_sms(endpoint: str) -> list[tuple[str, str]]:
     """Every SMS the emulator's SNS accepted: (phone number, text)."""
-    data = requests.get(endpoint + "/moto-api/data.json", timeout=10).json()
+    data = requests.get(endpoint + "/moto-api/data.json",
+                        params={"service": "sns", "model": "SMS"}, timeout=10).json()
     return [(m["phone_number"], m["message"]) for m in data.get("sns", {}).get("SMS", [])]
 
 

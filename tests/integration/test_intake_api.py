@@ -24,7 +24,7 @@ from tests.integration.partner_support import take_link_message
 pytestmark = pytest.mark.stack
 
 JSON = {"Content-Type": "application/json"}
-# Sample reservations (../shared/fixtures/reservations.json)
+# Sample reservations (fixtures/reservations.json)
 RS, RS_PHONE, RS_PARTNER_PHONE = "RS2025110301", "+821012345678", "+821098765432"
 A, A_PHONE = "A20251103", "+821022223333"
 

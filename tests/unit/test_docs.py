@@ -67,7 +67,9 @@ def test_relative_links_resolve(doc):
 def test_every_make_target_named_in_the_docs_exists():
     targets = set(_TARGET.findall((PROJECT_DIR / "Makefile").read_text(encoding="utf-8")))
     missing = {}
-    for doc in DOCS:
+    # docs/contract.md is the users' word, copied as it is: it may promise a
+    # target before the Makefile has it (the guides must not).
+    for doc in (d for d in DOCS if d.name != "contract.md"):
         for code in _CODE.findall(doc.read_text(encoding="utf-8")):
             for target in _MAKE.findall(code):
                 if target not in targets:
