@@ -59,6 +59,9 @@ class Settings:
     web_url: str | None = None
     # The stage's alarms topic (provision/alarms.py): escalations page it.
     alarms_topic_arn: str | None = None
+    # The operators' Cognito user pool and its app client (provision/cognito.py).
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
     # The product's defaults.
     event_id: str = "axcl"
     event_log_key: str = "axcl_event.txt"
@@ -87,6 +90,9 @@ class Settings:
     # New chat requests one client (source IP) may make per minute, as a
     # burst or spread out (chalicelib/chat/client_limits.py); 0 = no limit.
     requests_per_minute_per_client: int = 0
+    # The dashboard signs an operator out after this long without a key or
+    # click (PIPA's safety measures ask for a session timeout).
+    admin_idle_seconds: int = 1800
 
     @property
     def is_local(self) -> bool:
@@ -203,6 +209,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "employee_roster_ttl_seconds": _seconds_or_zero,
     "employee_roster_key": _matching(_ROSTER_KEY, f"a key under {ROSTER_PREFIX}"),
     "requests_per_minute_per_client": _whole_number,
+    "admin_idle_seconds": _seconds,
     "sms_region": _matching(_REGION, "an AWS region such as ap-northeast-1"),
     "confirm_base_url": _matching(_URL, "an http(s) URL without spaces"),
 }
