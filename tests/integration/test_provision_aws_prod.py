@@ -169,7 +169,8 @@ def test_env_names_everything_the_app_needs(prod):
     assert env["EVENT_BUCKET"] == "axcl"
     assert env["LEX_BOT_ID"] == BOT_ID and env["LEX_BOT_ALIAS_ID"] == ALIAS_ID
     assert env["LINK_SIGNING_KEYS_PARAM"] == "/partnerline/prod/LINK_SIGNING_KEYS"
-    assert env["ADMIN_TOKEN_PARAM"] == "/partnerline/prod/ADMIN_TOKEN"
+    assert "ADMIN_TOKEN_PARAM" not in env  # no shared admin token any more
+    assert env["COGNITO_USER_POOL_ID"].startswith(REGION + "_") and env["COGNITO_CLIENT_ID"]
     assert env["WEB_URL"] == (f"http://{env['WEB_BUCKET']}.s3-website.{REGION}"
                               ".amazonaws.com")
     assert env["API_URL"].startswith("http")
@@ -186,7 +187,6 @@ def test_secrets_are_secure_strings_never_printed(prod):
         values.append(param["Value"])
     kid, _, key = values[0].partition(":")
     assert kid and len(key) >= 32
-    assert len(values[1]) >= 32
     printed = "\n".join(prod["lines"]) + json.dumps(prod["env"])
     written = "".join(p.read_text() for p in prod["chalice_dir"].iterdir())
     for value in values:
@@ -195,7 +195,7 @@ def test_secrets_are_secure_strings_never_printed(prod):
 
 def test_secret_already_there_is_kept(prod):
     ssm = boto3.client("ssm")
-    name = secrets.parameter_name(STAGE, "ADMIN_TOKEN")
+    name = secrets.parameter_name(STAGE, "LINK_SIGNING_KEYS")
     before = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     prov = Provisioner(STAGE, region=REGION)
     secrets.ensure(prov)
