@@ -316,11 +316,11 @@ def handle_customer_notification(event):
 # --- section: pages ----------------------------------------------------------
 # The web chat and the dashboard from web/ (chalicelib/static_site.py: where from).
 
-def _static_response(text: str, content_type: str) -> Response:
+def _static_response(text: str, content_type: str, page: str = "") -> Response:
     from chalicelib import static_site
 
     return Response(body=text, status_code=200,
-                    headers={"Content-Type": content_type, **static_site.SECURITY_HEADERS})
+                    headers={"Content-Type": content_type, **static_site.headers_for(page)})
 
 
 def _page(name: str) -> Response:
@@ -328,7 +328,7 @@ def _page(name: str) -> Response:
 
     html = static_site.page(name)
     if html is not None:
-        return _static_response(html, static_site.TYPES[".html"])
+        return _static_response(html, static_site.TYPES[".html"], name)
     target = static_site.website_url(name)
     if target is None:
         raise errors.not_found("페이지를 찾을 수 없어요.")

@@ -14,14 +14,19 @@ Each record expires by DynamoDB's TTL ``RETENTION_DAYS`` after it was written
 (at least two years: PIPA's safety-measure standard asks for one, two at
 scale); the app never removes one.
 
-One partition, newest first by its sort key ``<time>#<random>``: operators
-read in the hundreds a day, far below a partition's write limit.
+One partition, newest first by its sort key ``<time>#<suffix>``. The
+dashboard refreshes its list every few seconds: the same view (operator,
+route, query, request ids) within ``SAME_VIEW_SECONDS`` is one record: a
+first put of a marker keyed by the window and a hash of the view (partition
+``SEEN``, gone by TTL after a day) lets only the first through, so a repeat
+is a refused conditional put, never an update. A reveal is always a record.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import secrets
 import threading
@@ -31,8 +36,14 @@ from typing import Any, Protocol
 from chalicelib import aws, clock, errors, names, phone, settings, table
 
 PARTITION = "ACCESS"
+SEEN = "SEEN"
 RETENTION_DAYS = 2 * 366 + 7
 PAGE = 50
+SAME_VIEW_SECONDS = 300
+
+
+class AlreadyRecorded(Exception):
+    """The same view is already in the record (within SAME_VIEW_SECONDS)."""
 MAX_PAGE = 200
 BAD_CURSOR = "다음 쪽 정보가 올바르지 않아요. 처음부터 다시 불러와 주세요."
 BAD_LIMIT = f"한 번에 1~{MAX_PAGE}건까지 볼 수 있어요."
@@ -49,9 +60,14 @@ class DynamoStore:
         return names.access_log_table(settings.current().stage)
 
     def append(self, record: dict[str, Any]) -> None:
-        aws.client("dynamodb").put_item(
-            TableName=self._name(), Item=table.serialize(record),
-            ConditionExpression="attribute_not_exists(sk)")
+        try:
+            aws.client("dynamodb").put_item(
+                TableName=self._name(), Item=table.serialize(record),
+                ConditionExpression="attribute_not_exists(sk)")
+        except Exception as exc:
+            if aws.error_code(exc) == "ConditionalCheckFailedException":
+                raise AlreadyRecorded from None
+            raise
 
     def page(self, limit: int, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
         kwargs: dict[str, Any] = {
@@ -75,17 +91,19 @@ class MemoryStore:
 
     def append(self, record: dict[str, Any]) -> None:
         with self._lock:
-            if record["sk"] in self.records:
-                raise RuntimeError("record exists")
-            self.records[record["sk"]] = dict(record)
+            key = f"{record['pk']}|{record['sk']}"
+            if key in self.records:
+                raise AlreadyRecorded
+            self.records[key] = dict(record)
 
     def page(self, limit: int, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        keys = sorted(self.records, reverse=True)
+        keys = sorted((r["sk"] for r in self.records.values() if r["pk"] == PARTITION),
+                      reverse=True)
         if after:
             keys = [k for k in keys if k < after]
         chosen = keys[:limit]
         last = chosen[-1] if len(keys) > limit else None
-        return [dict(self.records[k]) for k in chosen], last
+        return [dict(self.records[f"{PARTITION}|{k}"]) for k in chosen], last
 
 
 _store: Store = DynamoStore()
@@ -114,23 +132,34 @@ def _safe_query(query: dict[str, Any] | None) -> dict[str, str]:
 
 def record(operator: Any, action: str, route: str, *, query: dict[str, Any] | None = None,
            request_ids: list[str] | None = None, people: int = 0, source_ip: str = "",
-           detail: dict[str, str] | None = None) -> dict[str, Any]:
-    """Append one record; an ``ApiError`` 503 when it cannot be written (the
-    personal data is then not shown)."""
+           detail: dict[str, str] | None = None, same_view_once: bool = True
+           ) -> dict[str, Any]:
+    """Append one record (once per view and window when ``same_view_once``);
+    an ``ApiError`` 503 when it cannot be written (the personal data is then
+    not shown)."""
     now = clock.now()
     at = clock.iso(now)
+    safe = _safe_query(query)
+    ids = list(request_ids or [])[:MAX_PAGE]
     entry: dict[str, Any] = {
-        "pk": PARTITION, "sk": f"{at}#{secrets.token_hex(6)}",
+        "pk": PARTITION, "sk": f"{at}#{secrets.token_hex(8)}",
         "at": at, "operator": operator.username, "role": operator.role,
-        "action": action, "route": route, "query": _safe_query(query),
-        "requestIds": list(request_ids or [])[:MAX_PAGE], "people": int(people),
+        "action": action, "route": route, "query": safe,
+        "requestIds": ids, "people": int(people),
         "sourceIp": source_ip or "unknown",
         "expiresAt": int((now + timedelta(days=RETENTION_DAYS)).timestamp()),
     }
     if detail:
         entry["detail"] = detail
     try:
+        if same_view_once:
+            start = int(now.timestamp()) // SAME_VIEW_SECONDS * SAME_VIEW_SECONDS
+            view = json.dumps([operator.username, action, route, safe, ids], ensure_ascii=False)
+            _store.append({"pk": SEEN, "sk": f"{start}#{hashlib.sha256(view.encode()).hexdigest()}",
+                           "expiresAt": start + 86400})
         _store.append(entry)
+    except AlreadyRecorded:
+        return entry  # this very view is on record already
     except Exception as exc:
         if aws.is_outage(exc):
             raise

@@ -59,7 +59,7 @@ def reveal(request_id: str, raw_body: bytes | str | None, operator: Any,
         raise errors.ApiError(404, "NO_PHONE", NO_PHONE)
     access_log.record(operator, "reveal", "POST /api/admin/requests/{request_id}/reveal",
                       request_ids=[request_id], people=1, source_ip=source_ip,
-                      detail={"field": field, "reason": reason})
+                      detail={"field": field, "reason": reason}, same_view_once=False)
     logs.record("phone_revealed", requestId=request_id, field=field,
                 operator=operator.username)
     return {"requestId": request_id, "field": field, "phone": national(e164)}

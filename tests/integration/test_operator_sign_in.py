@@ -213,8 +213,8 @@ def test_reveal_needs_a_reason_and_is_recorded(client):
 
 
 def test_the_access_record_pages_newest_first(client):
-    for _ in range(3):
-        client.http.get("/api/admin/requests?status=Created", headers=bearer("viewer"))
+    for status in ("Created", "Failed", "Timeout"):
+        client.http.get(f"/api/admin/requests?status={status}", headers=bearer("viewer"))
     first = newest_records(client, 2)
     assert first["next"]
     second = json.loads(client.http.get(f"/api/admin/access-log?limit=2&cursor={first['next']}",
@@ -223,6 +223,19 @@ def test_the_access_record_pages_newest_first(client):
     assert times == sorted(times, reverse=True)
     bad = client.http.get("/api/admin/access-log?cursor=bm9wZQ", headers=bearer("admin"))
     assert bad.status_code == 400
+
+
+def test_the_refresh_of_the_same_view_is_one_record(client):
+    path = f"/api/admin/requests?q={_new_request()}"
+    for _ in range(3):
+        assert client.http.get(path, headers=bearer("viewer")).status_code == 200
+    records = newest_records(client, 5)["records"]
+    same = [r for r in records if r["query"] == {"q": path.rsplit("=", 1)[1]}]
+    assert len(same) == 1
+    client.http.get(path, headers=bearer("operator"))  # another person: a record of its own
+    records = newest_records(client, 5)["records"]
+    assert [r["operator"] for r in records
+            if r["query"] == {"q": path.rsplit("=", 1)[1]}] == [USERS["operator"], USERS["viewer"]]
 
 
 def test_no_record_no_answer(client, monkeypatch):
