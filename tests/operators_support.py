@@ -65,3 +65,10 @@ def token(role: str = "admin", username: str | None = None) -> str:
 
 def bearer(role: str = "admin", username: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(role, username)}"}
+
+
+def credentials(role: str = "admin") -> tuple[str, str]:
+    """(username, password) of the role's test user (created when missing)."""
+    token(role)
+    pool_id, _ = pool()
+    return USERS[role], _passwords[(pool_id, USERS[role])]
