@@ -368,3 +368,21 @@ def test_policies_written_with_real_arns(prod):
     assert ":*:*:" not in resources
     assert set(p.name for p in directory.iterdir()) == set(policies.documents(
         policies.Arns(STAGE, REGION, "123456789012", "axcl")))
+
+
+def test_prod_operators_need_a_totp_code_and_a_client_without_secret(prod):
+    from provision import cognito
+
+    idp = boto3.client("cognito-idp")
+    pool_id = prod["env"]["COGNITO_USER_POOL_ID"]
+    mfa = idp.get_user_pool_mfa_config(UserPoolId=pool_id)
+    assert mfa["MfaConfiguration"] == "ON"
+    assert mfa["SoftwareTokenMfaConfiguration"]["Enabled"] is True
+    client = idp.describe_user_pool_client(
+        UserPoolId=pool_id, ClientId=prod["env"]["COGNITO_CLIENT_ID"])["UserPoolClient"]
+    assert "ClientSecret" not in client
+    assert {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"} <= set(client["ExplicitAuthFlows"])
+    groups = {g["GroupName"] for g in idp.list_groups(UserPoolId=pool_id)["Groups"]}
+    assert groups == set(cognito.GROUPS)
+    described = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert described["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
