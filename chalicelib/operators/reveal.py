@@ -16,8 +16,7 @@ from chalicelib.operators import access_log
 
 FIELDS = {"customerPhone": "고객", "partnerPhone": "제휴점"}
 REASON_MIN, REASON_MAX = 2, 200
-BAD_BODY = ("요청 형식이 올바르지 않아요. field를 customerPhone 또는 partnerPhone으로 "
-            "보내 주세요.")
+BAD_BODY = "요청 형식이 올바르지 않아요. 고객 번호와 제휴점 번호 중 하나를 골라 주세요."
 NEED_REASON = f"전체 번호를 보는 이유를 {REASON_MIN}~{REASON_MAX}자로 적어 주세요."
 NOT_FOUND = "요청을 찾을 수 없어요."
 NO_PHONE = "이 요청에는 보여 드릴 번호가 없어요."
