@@ -158,3 +158,36 @@ def test_the_sign_in_config_names_no_secret(local_stack):
     described = idp().describe_user_pool_client(UserPoolId=pool()[0],
                                                 ClientId=config["clientId"])["UserPoolClient"]
     assert "ClientSecret" not in described
+
+
+def test_where_mfa_is_required_the_first_sign_in_links_an_authenticator(local_stack,
+                                                                         new_page):
+    """As on prod (MFA ON, TOTP): the new password, then the authenticator app's
+    key and first code, then signed in; the next sign-in asks for a code."""
+    pool_id = pool()[0]
+    idp().set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="ON",
+                                   SoftwareTokenMfaConfiguration={"Enabled": True})
+    try:
+        temporary = make_user("test-mfa", "viewer", permanent=False)
+        page, errors = open_admin(new_page, local_stack)
+        fill_sign_in(page, "test-mfa", temporary)
+        page.get_by_label("새 비밀번호", exact=True).fill("Mfa-user-pass-2026!")
+        page.get_by_label("새 비밀번호 확인").fill("Mfa-user-pass-2026!")
+        page.get_by_role("button", name="비밀번호 바꾸고 로그인").click()
+        page.get_by_label("인증 앱에 나온 6자리 코드").wait_for()
+        # The key Cognito gave (AssociateSoftwareToken), in groups of four to type.
+        secret = page.locator("#mfa-secret").inner_text()
+        assert len(secret.replace(" ", "")) >= 8 and all(len(g) <= 4 for g in secret.split())
+        screenshot(page, "admin-mfa-setup")
+        page.get_by_label("인증 앱에 나온 6자리 코드").fill("123456")
+        page.get_by_role("button", name="인증 앱 연결하고 로그인").click()
+        page.locator("#dashboard:not([hidden])").wait_for()
+        assert page.locator("#signed-in-as").inner_text() == "test-mfa · 조회"
+        page.get_by_role("button", name="로그아웃").click()
+        fill_sign_in(page, "test-mfa", "Mfa-user-pass-2026!")
+        page.get_by_label("인증 앱의 6자리 코드").fill("123456")
+        page.get_by_role("button", name="확인").click()
+        page.locator("#dashboard:not([hidden])").wait_for()
+        assert errors == []
+    finally:
+        idp().set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OFF")

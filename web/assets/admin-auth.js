@@ -130,7 +130,29 @@
       return { token: started(data.AuthenticationResult, username) };
     }
     pending = { name: data.ChallengeName, session: data.Session, username: username };
+    if (data.ChallengeName === "MFA_SETUP") {
+      // prod's pool requires TOTP: the authenticator app is linked first.
+      return cognito("AssociateSoftwareToken", { Session: data.Session }).then(function (res) {
+        pending.session = res.Session || pending.session;
+        pending.secret = res.SecretCode;
+        return { challenge: "MFA_SETUP", secret: res.SecretCode };
+      });
+    }
     return { challenge: data.ChallengeName };
+  }
+
+  // The authenticator app's first code links it; then the sign-in completes.
+  function finishMfaSetup(code) {
+    var p = pending;
+    return cognito("VerifySoftwareToken", {
+      Session: p.session, UserCode: code, FriendlyDeviceName: "partnerline"
+    }).then(function (res) {
+      if (res.Status !== "SUCCESS") { throw new Error(MESSAGES.CodeMismatchException); }
+      return cognito("RespondToAuthChallenge", {
+        ChallengeName: "MFA_SETUP", ClientId: config.clientId, Session: res.Session,
+        ChallengeResponses: { USERNAME: p.username }
+      });
+    }).then(function (data) { return answer(data, p.username); });
   }
 
   function signIn(username, password) {
@@ -217,14 +239,16 @@
   var signInForm = $("sign-in-form");
   var passwordForm = $("new-password-form");
   var codeForm = $("mfa-code-form");
+  var setupForm = $("mfa-setup-form");
   var signInError = $("sign-in-error");
 
   function showStep(step) {
     signInForm.hidden = step !== "password";
     passwordForm.hidden = step !== "NEW_PASSWORD_REQUIRED";
     codeForm.hidden = step !== "SOFTWARE_TOKEN_MFA";
+    setupForm.hidden = step !== "MFA_SETUP";
     var focus = { password: "username", NEW_PASSWORD_REQUIRED: "new-password",
-                  SOFTWARE_TOKEN_MFA: "mfa-code" }[step];
+                  SOFTWARE_TOKEN_MFA: "mfa-code", MFA_SETUP: "mfa-setup-code" }[step];
     if (focus) { $(focus).focus(); }
   }
 
@@ -238,6 +262,10 @@
         showStep("password");
         $("password").value = "";
         emit("pl:authenticated", { token: outcome.token });
+      } else if (outcome.challenge === "MFA_SETUP") {
+        // The key to type into the authenticator app, in groups of four.
+        $("mfa-secret").textContent = outcome.secret.replace(/(.{4})/g, "$1 ").trim();
+        showStep("MFA_SETUP");
       } else if (outcome.challenge === "NEW_PASSWORD_REQUIRED" ||
                  outcome.challenge === "SOFTWARE_TOKEN_MFA") {
         showStep(outcome.challenge);
@@ -284,6 +312,13 @@
     var code = $("mfa-code").value.trim();
     settle(respond({ SOFTWARE_TOKEN_MFA_CODE: code }), $("mfa-code-error"),
            codeForm.querySelector("button[type=submit]"));
+  });
+
+  setupForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = $("mfa-setup-code").value.trim();
+    settle(finishMfaSetup(code), $("mfa-setup-error"),
+           setupForm.querySelector("button[type=submit]"));
   });
 
   // A saved session of this tab (a reload): its role and timers again.
