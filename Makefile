@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint call export draw provision clean lint-aws deploy destroy rehearse
+.PHONY: run test bench lint call export draw provision clean lint-aws deploy destroy rehearse operator
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ export: $(STAMP)
 draw: $(STAMP)
 	$(PY) -m scripts.operators --stage $(or $(STAGE),local) draw $(N) \
 		$(if $(BY),--by "$(BY)")$(if $(REDRAW), --redraw)$(if $(REASON), --reason "$(REASON)")
+
+# A person who may sign in to the dashboard: `make operator STAGE=dev USERNAME=kim
+# ROLE=viewer|operator|admin` prints a temporary password (changed at first sign-in).
+operator: $(STAMP)
+	$(PY) -m provision.operators --stage $(or $(STAGE),local) --username "$(USERNAME)" \
+		--role "$(ROLE)"
 
 # statelint on every state machine, cfn-lint on `chalice package --stage prod`.
 lint-aws: $(STAMP)

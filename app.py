@@ -329,11 +329,11 @@ def handle_customer_notification(event):
 # --- section: pages ----------------------------------------------------------
 # The web chat and the dashboard from web/ (chalicelib/static_site.py: where from).
 
-def _static_response(text: str, content_type: str) -> Response:
+def _static_response(text: str, content_type: str, page: str = "") -> Response:
     from chalicelib import static_site
 
     return Response(body=text, status_code=200,
-                    headers={"Content-Type": content_type, **static_site.SECURITY_HEADERS})
+                    headers={"Content-Type": content_type, **static_site.headers_for(page)})
 
 
 def _page(name: str) -> Response:
@@ -341,7 +341,7 @@ def _page(name: str) -> Response:
 
     html = static_site.page(name)
     if html is not None:
-        return _static_response(html, static_site.TYPES[".html"])
+        return _static_response(html, static_site.TYPES[".html"], name)
     target = static_site.website_url(name)
     if target is None:
         raise errors.not_found("페이지를 찾을 수 없어요.")
@@ -384,41 +384,82 @@ def _web_file(relative: str) -> Response:
 
 
 # --- section: admin ----------------------------------------------------------
+# Operators sign in to the stage's Cognito user pool (contract section 6); every
+# /api/admin/ request carries their access token (chalicelib/operators/auth.py).
 
 @app.authorizer()
 def admin_authorizer(auth_request):
-    """Says *who* calls /api/admin/* (constant-time token check); the
-    middleware below refuses everyone but the admin with the contract's Korean
-    401. A deny here would surface as API Gateway's English 403 instead."""
+    """Says *who* calls /api/admin/* on the REST API (the operator's access
+    token verified); the middleware below refuses with the contract's Korean
+    401/403. A deny here would surface as API Gateway's English 403 instead."""
     from chalice import AuthResponse
 
     from chalicelib.operators import auth as admin_auth
 
-    principal = "admin" if admin_auth.is_valid(auth_request.token) else "anonymous"
-    return AuthResponse(routes=["/api/admin/*"], principal_id=principal)
+    return AuthResponse(routes=["/api/admin/*"],
+                        principal_id=admin_auth.principal(auth_request.token))
 
 
 @app.middleware("http")
 def admin_only(event, get_response):
-    """Every /api/admin/ route, whichever API called it: the HTTP API in front
-    of the function (requirement 8.1) runs no Chalice authorizer, so the token
-    is checked here in every case -- no admin view can forget it."""
-    if event.path.startswith("/api/admin/"):
-        from chalicelib.operators import auth as admin_auth
+    """Every /api/admin/ route, whichever API called it: the token is verified
+    and the route's role checked here in every case (the HTTP API's JWT
+    authorizer in front of it on AWS checks the token once more) -- no admin
+    view can forget it. The view reads the operator from ``auth.current()``."""
+    if not event.path.startswith("/api/admin/"):
+        return get_response(event)
+    from chalicelib.operators import auth as admin_auth
 
-        try:
-            admin_auth.require(event.headers.get("authorization"))
-        except errors.ApiError as exc:
-            return json_error(exc)
-    return get_response(event)
+    try:
+        operator = admin_auth.require(
+            event.headers.get("authorization"),
+            admin_auth.role_for(event.method, event.path, event.query_params))
+    except errors.ApiError as exc:
+        return json_error(exc)
+    token = admin_auth.signed_in(operator)
+    try:
+        return get_response(event)
+    finally:
+        admin_auth.signed_out(token)
+
+
+def _operator():
+    from chalicelib.operators import auth as admin_auth
+
+    return admin_auth.current()
+
+
+@app.route("/api/sign-in-config", cors=True)
+@answers_in_korean
+def sign_in_config():
+    """What the dashboard needs to sign an operator in: the pool's app client
+    (no secret), where Cognito answers, the idle time. Nothing here is secret."""
+    from chalicelib.operators import sign_in
+
+    return _json(sign_in.config())
+
+
+@app.route("/api/admin/me", authorizer=admin_authorizer)
+@answers_in_korean
+def admin_me():
+    operator = _operator()
+    return {"username": operator.username, "role": operator.role}
 
 
 @app.route("/api/admin/requests", authorizer=admin_authorizer)
 @answers_in_korean
 def admin_requests():
+    from chalicelib.operators import access_log
     from chalicelib.operators import search as admin_list
 
-    return admin_list.search(app.current_request.query_params or {})
+    params = app.current_request.query_params or {}
+    page = admin_list.search(params)
+    shown = [r.get("requestId") for r in page.get("requests", [])]
+    exporting = str(params.get("export", "")).lower() in ("1", "true", "yes")
+    access_log.record(_operator(), "export" if exporting else "list",
+                      "GET /api/admin/requests", query=params, request_ids=shown,
+                      people=len(shown), source_ip=_source_ip())
+    return page
 
 
 @app.route("/api/admin/requests/{request_id}/actions", methods=["POST"],
@@ -427,15 +468,30 @@ def admin_requests():
 def admin_request_action(request_id):
     from chalicelib.operators import actions as operators
 
-    return operators.act(request_id, app.current_request.raw_body)
+    return operators.act(request_id, app.current_request.raw_body, _operator().username)
+
+
+@app.route("/api/admin/requests/{request_id}/reveal", methods=["POST"],
+           authorizer=admin_authorizer, content_types=["application/json"])
+@answers_in_korean
+def admin_reveal_phone(request_id):
+    from chalicelib.operators import reveal
+
+    return reveal.reveal(request_id, app.current_request.raw_body, _operator(), _source_ip())
 
 
 @app.route("/api/admin/registrations", authorizer=admin_authorizer)
 @answers_in_korean
 def admin_registrations():
+    from chalicelib.operators import access_log
     from chalicelib.operators import view as dashboard
 
-    return dashboard.registrations(app.current_request.query_params or {})
+    params = app.current_request.query_params or {}
+    page = dashboard.registrations(params)
+    access_log.record(_operator(), "registrations", "GET /api/admin/registrations",
+                      query=params, people=len(page.get("registrations", [])),
+                      source_ip=_source_ip())
+    return page
 
 
 @app.route("/api/admin/stats", authorizer=admin_authorizer)
@@ -444,6 +500,14 @@ def admin_stats():
     from chalicelib.operators import stats as admin_stats
 
     return admin_stats.stats(app.current_request.query_params or {})
+
+
+@app.route("/api/admin/access-log", authorizer=admin_authorizer)
+@answers_in_korean
+def admin_access_log():
+    from chalicelib.operators import access_log
+
+    return access_log.listing(app.current_request.query_params or {})
 
 # --- end section: admin ------------------------------------------------------
 

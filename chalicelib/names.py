@@ -32,6 +32,12 @@ def table_name(stage: str) -> str:
     return prefix(stage)
 
 
+def access_log_table(stage: str) -> str:
+    """The operators' access record: its own table, so that the app's role can
+    be allowed to append to it and nothing else (provision/policies.py)."""
+    return f"{prefix(stage)}-access-log"
+
+
 def state_machine_name(stem: str, stage: str) -> str:
     return f"{prefix(stage)}-{stem}"
 

@@ -36,3 +36,20 @@ def mask(raw: str | None) -> str:
         return "*" * len(text)
     head = 5 if text.startswith("+") else 4
     return text[:head] + "*" * (len(text) - head - 4) + text[-4:]
+
+
+def operator_mask(raw: str | None) -> str:
+    """What an operator sees of a phone, one spelling everywhere:
+    ``+821012345678`` -> ``010-****-5678`` (the national prefix, the last
+    four digits). The full number only through the recorded reveal."""
+    if not raw:
+        return ""
+    e164 = to_e164(str(raw))
+    digits = "".join(c for c in str(raw) if c.isdigit())
+    if e164 and e164.startswith("+82"):
+        national = "0" + e164[3:]
+        head = "02" if national.startswith("02") else national[:3]
+        return f"{head}-****-{national[-4:]}"
+    if len(digits) >= 4:
+        return f"***-****-{digits[-4:]}"
+    return "***-****-****"

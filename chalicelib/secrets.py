@@ -1,7 +1,7 @@
 """Secrets from configuration, never from code.
 
 Locally (and in tests) the value is the environment variable itself, e.g.
-``ADMIN_TOKEN``. In AWS stages the environment holds only the *name* of an SSM
+``LINK_SIGNING_KEYS``. In AWS stages the environment holds only the *name* of an SSM
 ``SecureString`` parameter in ``<NAME>_PARAM`` (written by provisioning), read
 once per container and cached for a few minutes so a rotated value is picked up
 without a deploy.

@@ -59,6 +59,9 @@ class Settings:
     web_url: str | None = None
     # The stage's alarms topic (provision/alarms.py): escalations page it.
     alarms_topic_arn: str | None = None
+    # The operators' Cognito user pool and its app client (provision/cognito.py).
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
     # The product's defaults.
     event_id: str = "axcl"
     event_log_key: str = "axcl_event.txt"
@@ -92,6 +95,9 @@ class Settings:
     # chalicelib/partner/sms_budget.py); past it the request goes to the
     # operators' follow-up list instead. 0 = no cap.
     sms_per_partner_per_day: int = 100
+    # The dashboard signs an operator out after this long without a key or
+    # click (PIPA's safety measures ask for a session timeout).
+    admin_idle_seconds: int = 1800
 
     @property
     def is_local(self) -> bool:
@@ -209,6 +215,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "employee_roster_key": _matching(_ROSTER_KEY, f"a key under {ROSTER_PREFIX}"),
     "requests_per_minute_per_client": _whole_number,
     "sms_per_partner_per_day": _whole_number,
+    "admin_idle_seconds": _seconds,
     "sms_region": _matching(_REGION, "an AWS region such as ap-northeast-1"),
     "confirm_base_url": _matching(_URL, "an http(s) URL without spaces"),
 }

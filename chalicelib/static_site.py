@@ -31,6 +31,26 @@ SECURITY_HEADERS = {
 }
 
 
+def headers_for(name: str) -> dict[str, str]:
+    """The security headers; the dashboard may also talk to where operators
+    sign in (Cognito's regional endpoint, or the local emulator)."""
+    if name != "admin":
+        return dict(SECURITY_HEADERS)
+    import os
+
+    from chalicelib import settings
+
+    pool_id = settings.current().cognito_user_pool_id or ""
+    local = os.environ.get("AWS_ENDPOINT_URL", "").rstrip("/")
+    region = pool_id.split("_", 1)[0] if "_" in pool_id else ""
+    origin = local or (f"https://cognito-idp.{region}.amazonaws.com" if region else "")
+    if not origin:
+        return dict(SECURITY_HEADERS)
+    policy = SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "connect-src 'self';", f"connect-src 'self' {origin};")
+    return {**SECURITY_HEADERS, "Content-Security-Policy": policy}
+
+
 def _read(relative: str) -> str | None:
     path = WEB_DIR / relative
     try:

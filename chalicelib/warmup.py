@@ -42,7 +42,7 @@ PLAN: dict[str, tuple[tuple[str, ...], tuple[Client, ...]]] = {
     "admin_authorizer": (("chalicelib.operators.auth",), ()),
 }
 # Clients that depend on the stage's settings rather than on the handler.
-SECRET_USERS = {"handle_partner_link": "LINK_SIGNING_KEYS", "admin_authorizer": "ADMIN_TOKEN"}
+SECRET_USERS = {"handle_partner_link": "LINK_SIGNING_KEYS"}
 # ``module:function`` called (no arguments) after the imports.
 CALLS: dict[str, tuple[str, ...]] = {"app": ("chalicelib.nlu:backend",)}
 BACKEND_CLIENTS: dict[str, tuple[str, str, Client]] = {

@@ -42,6 +42,8 @@ def main() -> int:
         print(f"로컬 스택을 시작하지 못했습니다: {exc}", file=sys.stderr)
         return 1
     env = stack.env
+    operators = "\n                    ".join(
+        f"{name} / {password}  ({role})" for name, role, password in stack.operators)
     print(f"""
 준비되었습니다 ({time.monotonic() - started:.1f}초).
   고객 웹 채팅      {stack.url}/
@@ -49,7 +51,7 @@ def main() -> int:
   상태 확인         {stack.url}/api/health
   보낸 문자(SMS)    {stack.url}/_local/sms
   AWS 에뮬레이터    {stack.endpoint}
-  관리자 토큰       {env['ADMIN_TOKEN']}
+  운영자 로그인     {operators}
   파트너 대기 {env['PARTNER_TIMEOUT_SECONDS']}초, 다시 알림 {env['REMINDER_SECONDS']}초 뒤
   링크 유효 {env['LINK_TTL_SECONDS']}초
 전화 등록을 시험하려면: make call DIGITS=1234

@@ -299,9 +299,36 @@ def record_sms_time() -> None:
     SMS.__init__ = timed  # type: ignore[method-assign]
 
 
+def make_sign_out_regional() -> None:
+    """GlobalSignOut from a browser is unsigned: AWS knows the pool's region
+    from the endpoint the page calls; moto, reached on one address, files an
+    unsigned call under us-east-1 and then finds no such token. The call goes
+    to the region whose pool issued the token, as moto already does for
+    InitiateAuth and RespondToAuthChallenge."""
+    from moto.cognitoidp.models import RegionAgnosticBackend
+    from moto.cognitoidp.responses import CognitoIdpResponse
+
+    original = CognitoIdpResponse.global_sign_out
+    if getattr(original, "_regional", False):
+        return
+
+    @functools.wraps(original)
+    def global_sign_out(self: Any) -> Any:
+        from moto.core.responses import EmptyResult
+
+        access_token = self._get_param("AccessToken")
+        agnostic = RegionAgnosticBackend(self.current_account, self.region)
+        agnostic._find_backend_by_access_token(access_token).global_sign_out(access_token)
+        return EmptyResult()
+
+    global_sign_out._regional = True  # type: ignore[attr-defined]
+    CognitoIdpResponse.global_sign_out = global_sign_out  # type: ignore[method-assign]
+
+
 def main() -> None:
     make_model_data_tolerant()
     record_sms_time()
+    make_sign_out_regional()
     keep_lambda_snapstart()
     make_transactions_cheap()
     make_dynamodb_atomic()  # the lock wraps the cheap transaction too

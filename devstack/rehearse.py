@@ -179,6 +179,7 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
                               if s["StageName"] == http_api.STAGE_NAME), None)
         if default_stage is None or http_api.throttling_of(default_stage) != http_api.THROTTLING:
             gaps.append("HTTP API 스테이지에 요청 제한(throttling)이 없어요")
+        gaps.extend(_operator_gaps(client, apigw2, api["ApiId"], routes, stage))
         if not _may_invoke(lam, lambdas.function_name(stage), "apigateway.amazonaws.com",
                            f"arn:aws:execute-api:{REGION}:{account}:{api['ApiId']}/*"):
             gaps.append("HTTP API가 API 함수를 호출할 권한이 없어요")
@@ -241,6 +242,56 @@ def _sms_spend_gaps(client: Callable[[str], Any], stage: str) -> list[str]:
     if not found or found[0].get("MetricName") != "SMSMonthToDateSpentUSD" \
             or found[0].get("Threshold") != round(sms_spend.limit_usd(stage) * 0.8, 2):
         gaps.append(f"SMS 지출 80% 경보 {sms_spend.alarm_name(stage)}가 없거나 달라요")
+
+
+def _operator_gaps(client: Callable[[str], Any], apigw2: Any, api_id: str,
+                   routes: dict[str, dict[str, Any]], stage: str) -> list[str]:
+    """The operators' sign-in: the pool (MFA where the stage wants it), its
+    app client (no secret, the sign-in flows), the three groups, and the HTTP
+    API's JWT authorizer on every /api/admin/ route, for that pool and client."""
+    from chalicelib import names
+    from provision import cognito, http_api
+
+    gaps: list[str] = []
+    idp = client("cognito-idp")
+    pool_id = cognito.find_pool(idp, cognito.pool_name(stage))
+    if pool_id is None:
+        return [f"Cognito 사용자 풀 {cognito.pool_name(stage)}이 없어요"]
+    mfa = idp.get_user_pool_mfa_config(UserPoolId=pool_id).get("MfaConfiguration", "OFF")
+    if cognito.mfa_required(stage) and mfa != "ON":
+        gaps.append(f"사용자 풀의 MFA가 {mfa}예요 (ON이어야 해요)")
+    client_id = cognito.find_client(idp, pool_id, cognito.client_name(stage))
+    if client_id is None:
+        gaps.append(f"앱 클라이언트 {cognito.client_name(stage)}가 없어요")
+    else:
+        app_client = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)[
+            "UserPoolClient"]
+        if app_client.get("ClientSecret"):
+            gaps.append("앱 클라이언트에 비밀 값이 있어요 (브라우저는 비밀 없이 로그인해요)")
+        flows = set(app_client.get("ExplicitAuthFlows", []))
+        for flow in ("ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"):
+            if flow not in flows:
+                gaps.append(f"앱 클라이언트가 {flow}를 허용하지 않아요")
+    groups = {g["GroupName"] for g in idp.list_groups(UserPoolId=pool_id).get("Groups", [])}
+    gaps.extend(f"사용자 풀에 {g} 그룹이 없어요" for g in cognito.GROUPS if g not in groups)
+    authorizer = http_api.find_authorizer(apigw2, api_id, stage)
+    issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{pool_id}"
+    if authorizer is None or authorizer.get("AuthorizerType") != "JWT":
+        gaps.append("HTTP API에 운영자 JWT 권한 부여자가 없어요")
+    else:
+        jwt = authorizer.get("JwtConfiguration") or {}
+        if jwt.get("Issuer") != issuer or jwt.get("Audience") != [client_id]:
+            gaps.append("HTTP API의 JWT 권한 부여자가 이 스테이지의 사용자 풀·클라이언트를 "
+                        "가리키지 않아요")
+        for key, route in routes.items():
+            if key.split(" ", 1)[-1].startswith(http_api.ADMIN_PREFIX) and (
+                    route.get("AuthorizationType") != "JWT"
+                    or route.get("AuthorizerId") != authorizer["AuthorizerId"]):
+                gaps.append(f"HTTP API 경로 {key}에 JWT 권한 부여자가 없어요")
+    try:
+        client("dynamodb").describe_table(TableName=names.access_log_table(stage))
+    except Exception:  # noqa: BLE001 - a missing table is a gap
+        gaps.append(f"접근 기록 테이블 {names.access_log_table(stage)}이 없어요")
     return gaps
 
 
@@ -483,6 +534,8 @@ def leftovers(client: Callable[[str], Any], stage: str, event_bucket: str,
     found += [f"bucket {b['Name']}" for b in client("s3").list_buckets().get("Buckets", [])
               if ours(b["Name"]) or b["Name"] == event_bucket]
     found += [f"table {t}" for t in client("dynamodb").list_tables()["TableNames"] if ours(t)]
+    found += [f"user pool {p['Name']}" for p in client("cognito-idp").list_user_pools(
+        MaxResults=60).get("UserPools", []) if ours(p["Name"])]
     found += [f"SSM {p['Name']}" for p in client("ssm").describe_parameters()["Parameters"]
               if p["Name"].startswith(f"/{names.APP_NAME}/{stage}/")]
     found += [f"alarm {a['AlarmName']}" for a in client("cloudwatch").describe_alarms(

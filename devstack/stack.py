@@ -19,7 +19,12 @@ from provision import stages
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = stages.LOCAL_STAGE
 REGION = stages.LOCAL_REGION
-LOCAL_ONLY = ("REGISTRATION_STREAM_ARN",)
+# Labels the emulator picks afresh each run (the stream's, the pool's ids):
+# the local processes get them from the environment, never from config.json.
+LOCAL_ONLY = ("REGISTRATION_STREAM_ARN", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
+# `make run` signs in as one of these (one per role), printed with their passwords.
+LOCAL_OPERATORS = (("local-viewer", "viewer"), ("local-operator", "operator"),
+                   ("local-admin", "admin"))
 
 
 class PortTaken(RuntimeError):
@@ -41,11 +46,10 @@ def local_environment(port: int, endpoint: str, base: dict[str, str] | None = No
         "CONFIRM_BASE_URL": f"http://127.0.0.1:{port}",
         **stages.LOCAL_RUN_SETTINGS,  # the local stage's settings (provision/stages.py)
     }
-    for key in list(env) + ["ADMIN_TOKEN", "LINK_SIGNING_KEYS"]:
+    for key in list(env) + ["LINK_SIGNING_KEYS", "ADMIN_IDLE_SECONDS"]:
         if base.get(key):
             env[key] = base[key]
     # Fresh secrets per run unless the user brings their own.
-    env.setdefault("ADMIN_TOKEN", secrets.token_urlsafe(24))
     env.setdefault("LINK_SIGNING_KEYS", f"local1:{secrets.token_urlsafe(32)}")
     env.update({"AWS_ENDPOINT_URL": endpoint, "STAGE": STAGE})
     return env
@@ -73,6 +77,7 @@ class LocalStack:
         self.chalice: subprocess.Popen | None = None
         self.dispatcher: Dispatcher | None = None
         self.resources: dict[str, str] = {}
+        self.operators: list[tuple[str, str, str]] = []  # (username, role, password)
 
     # -- lifecycle ------------------------------------------------------------
     def start(self, timeout: float = 90) -> LocalStack:
@@ -105,6 +110,7 @@ class LocalStack:
         from chalicelib import settings
 
         settings.rebuild()  # this process (the dispatcher) now has the stage's settings
+        self.operators = self.make_operators()
         if self.load_fixtures:
             from chalicelib import reservations
             from scripts.load_reservations import read_records
@@ -135,6 +141,19 @@ class LocalStack:
             stages.write_environment(STAGE, {k: v for k, v in env.items()
                                              if k not in LOCAL_ONLY})
         return env
+
+    def make_operators(self) -> list[tuple[str, str, str]]:
+        """One signed-in-able user per role, with a fresh password each run
+        (permanent: no first-sign-in change locally)."""
+        import boto3
+
+        from provision import operators
+
+        idp = boto3.session.Session(region_name=REGION).client(
+            "cognito-idp", endpoint_url=self.endpoint)
+        pool_id = self.resources["COGNITO_USER_POOL_ID"]
+        return [(name, role, operators.add(idp, pool_id, name, role, permanent=True))
+                for name, role in LOCAL_OPERATORS]
 
     def start_dispatcher(self) -> Dispatcher:
         import boto3

@@ -83,7 +83,9 @@ class Provisioner:
                  ("SQS 큐", self.ensure_queues),
                  ("S3 버킷", self.ensure_buckets),
                  ("Step Functions", self.ensure_state_machines),
-                 ("SNS 경보 주제", self.ensure_alarm_topic)]
+                 ("SNS 경보 주제", self.ensure_alarm_topic),
+                 ("Cognito 사용자 풀 (운영자 로그인)", self.ensure_operators_pool),
+                 ("DynamoDB 접근 기록 테이블", self.ensure_access_log)]
         if self.options["aws"]:
             steps += self.aws_steps()
         return steps
@@ -149,6 +151,17 @@ class Provisioner:
         arn = alarms.ensure_topic(self)
         self.env["ALARMS_TOPIC_ARN"] = arn
         return arn
+
+    # -- operators (provision/cognito.py) ----------------------------------
+    def ensure_operators_pool(self) -> dict[str, str]:
+        from provision import cognito
+
+        return cognito.ensure(self)
+
+    def ensure_access_log(self) -> str:
+        from provision import cognito
+
+        return cognito.ensure_access_log_table(self)
 
     # -- DynamoDB -----------------------------------------------------------
     def ensure_table(self) -> str:

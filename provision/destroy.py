@@ -92,6 +92,7 @@ class Destroyer:
                  ("SQS 큐", self.queues),
                  ("S3 버킷", self.buckets),
                  ("DynamoDB 테이블", self.table),
+                 ("Cognito 사용자 풀과 접근 기록", self.operators),
                  (".chalice 기록과 정책 파일", self.local_files)]
         for i, (label, step) in enumerate(steps, 1):
             self.current_step = f"[{i}/{len(steps)}] {label}"
@@ -286,7 +287,7 @@ class Destroyer:
 
     def parameters(self) -> None:
         ssm = self.c("ssm")
-        for secret in stage_secrets.GENERATORS:
+        for secret in (*stage_secrets.GENERATORS, *stage_secrets.RETIRED):
             name = stage_secrets.parameter_name(self.stage, secret)
             self.attempt(f"SSM parameter {name}", lambda n=name: ssm.delete_parameter(Name=n))
 
@@ -330,6 +331,11 @@ class Destroyer:
         ddb = self.c("dynamodb")
         name = names.table_name(self.stage)
         self.attempt(f"table {name}", lambda: ddb.delete_table(TableName=name))
+
+    def operators(self) -> None:
+        from provision import cognito
+
+        cognito.destroy(self)
 
     def local_files(self) -> None:
         record = gateway_responses.DEPLOYED_DIR / f"{self.stage}.json"

@@ -140,10 +140,74 @@ def _normal(cors: dict[str, Any]) -> dict[str, Any]:
     return {k: sorted(v) if isinstance(v, list) else v for k, v in cors.items()}
 
 
+ADMIN_PREFIX = "/api/admin/"
+AUTHORIZER_SUFFIX = "operators"
+
+
+def authorizer_name(stage: str) -> str:
+    return f"{names.prefix(stage)}-{AUTHORIZER_SUFFIX}"
+
+
+def jwt_configuration(prov: Any) -> dict[str, Any]:
+    """The operators' pool and app client (provision/cognito.py): API Gateway
+    checks the access token's signature (the issuer's JWKS), ``iss``, expiry
+    and -- access tokens have no ``aud`` -- ``client_id`` against Audience."""
+    from provision import cognito
+
+    if not prov.env.get("COGNITO_USER_POOL_ID"):
+        cognito.ensure(prov)
+    pool_id, client_id = prov.env["COGNITO_USER_POOL_ID"], prov.env["COGNITO_CLIENT_ID"]
+    return {"Audience": [client_id],
+            "Issuer": f"https://cognito-idp.{pool_id.split('_', 1)[0]}.amazonaws.com/{pool_id}"}
+
+
+def find_authorizer(apigw: Any, api_id: str, stage: str) -> dict[str, Any] | None:
+    """The operators' authorizer, found through the admin routes that use it
+    (GetAuthorizers, the list call, is not in the emulator; a route names its
+    authorizer's id in both)."""
+    for route in apigw.get_routes(ApiId=api_id).get("Items", []):
+        if route.get("AuthorizationType") == "JWT" and route.get("AuthorizerId"):
+            found = apigw.get_authorizer(ApiId=api_id, AuthorizerId=route["AuthorizerId"])
+            if found.get("Name") == authorizer_name(stage):
+                return found
+    return None
+
+
+def ensure_authorizer(prov: Any, apigw: Any, api_id: str) -> str:
+    """The HTTP API's JWT authorizer for /api/admin/* (the function checks the
+    token again, with the role: chalicelib/operators/auth.py). Found through
+    its routes: a run stopped between creating it and the routes makes a new
+    one next time (the old one goes with the API)."""
+    name = authorizer_name(prov.stage)
+    wanted = jwt_configuration(prov)
+    item = find_authorizer(apigw, api_id, prov.stage)
+    if item is not None:
+        current = item.get("JwtConfiguration") or {}
+        if sorted(current.get("Audience") or []) != wanted["Audience"] \
+                or current.get("Issuer") != wanted["Issuer"]:
+            apigw.update_authorizer(ApiId=api_id, AuthorizerId=item["AuthorizerId"],
+                                    JwtConfiguration=wanted)
+            prov.changed(f"HTTP API JWT authorizer {name}: pool")
+        return item["AuthorizerId"]
+    created = apigw.create_authorizer(
+        ApiId=api_id, Name=name, AuthorizerType="JWT",
+        IdentitySource=["$request.header.Authorization"], JwtConfiguration=wanted)
+    prov.changed(f"HTTP API JWT authorizer {name}")
+    return created["AuthorizerId"]
+
+
+def _auth_of(key: str, authorizer_id: str) -> dict[str, Any]:
+    if key.split(" ", 1)[-1].startswith(ADMIN_PREFIX):
+        return {"AuthorizationType": "JWT", "AuthorizerId": authorizer_id}
+    return {"AuthorizationType": "NONE"}
+
+
 def ensure_routes(prov: Any, route_keys: list[str] | None = None) -> list[str]:
-    """After `chalice deploy`: the Lambda proxy integration, the routes, the permission."""
+    """After `chalice deploy`: the Lambda proxy integration, the routes (the
+    admin ones behind the JWT authorizer), the permission."""
     apigw = prov.client("apigatewayv2")
     api_id = getattr(prov, "http_api_id", None) or ensure_and_id(prov)
+    authorizer_id = ensure_authorizer(prov, apigw, api_id)
     # The function itself, or its SnapStart alias (provision/snapstart.py).
     function_arn = snapstart.invoke_arn(prov)
     unqualified = lambdas.deployed_arn(prov)
@@ -171,12 +235,19 @@ def ensure_routes(prov: Any, route_keys: list[str] | None = None) -> list[str]:
     current = {r["RouteKey"]: r for r in apigw.get_routes(ApiId=api_id).get("Items", [])}
     for key in wanted:
         route = current.get(key)
+        auth = _auth_of(key, authorizer_id)
         if route is None:
-            apigw.create_route(ApiId=api_id, RouteKey=key, Target=target)
+            apigw.create_route(ApiId=api_id, RouteKey=key, Target=target, **auth)
             prov.changed(f"HTTP API route {key}")
-        elif route.get("Target") != target:
+            continue
+        if route.get("Target") != target:
             apigw.update_route(ApiId=api_id, RouteId=route["RouteId"], Target=target)
             prov.changed(f"HTTP API route {key}: target")
+        if route.get("AuthorizationType", "NONE") != auth["AuthorizationType"] \
+                or route.get("AuthorizerId") != auth.get("AuthorizerId"):
+            apigw.update_route(ApiId=api_id, RouteId=route["RouteId"], **auth)
+            prov.changed(f"HTTP API route {key}: " + (
+                "JWT authorizer" if auth["AuthorizationType"] == "JWT" else "no authorizer"))
     for key, route in current.items():
         if key not in wanted and route.get("Target") == target:
             apigw.delete_route(ApiId=api_id, RouteId=route["RouteId"])

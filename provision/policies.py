@@ -81,6 +81,9 @@ class Arns:
     def parameter(self, secret: str) -> str:
         return secrets.parameter_arn(self.region, self.account, self.stage, secret)
 
+    def access_log(self) -> str:
+        return self._arn("dynamodb", f"table/{names.access_log_table(self.stage)}")
+
     def bot_alias(self) -> str:
         return self._arn("lex", f"bot-alias/{self.bot_id}/{self.alias_id}")
 
@@ -161,7 +164,11 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
             # The partner's answer; a failure is never sent (the wait times out).
             _allow(["states:SendTaskSuccess"], ANY),
             _allow(["lex:RecognizeText"], [arns.bot_alias()]),
-            _secret(arns, "ADMIN_TOKEN", "LINK_SIGNING_KEYS"),
+            _secret(arns, "LINK_SIGNING_KEYS"),
+            # The access record (chalicelib/operators/access_log.py): appended
+            # and read, never updated or deleted -- no UpdateItem, DeleteItem or
+            # BatchWriteItem on it, so the app's role cannot change a record.
+            _allow(["dynamodb:PutItem", "dynamodb:Query"], [arns.access_log()]),
             # Operators' resend and the customer's reply text the partner.
             {**_allow(["sns:Publish"], ANY),
              "Condition": {"StringEquals": {"aws:RequestedRegion": arns.sms_region}}},
@@ -206,7 +213,9 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
             _allow(["s3:ListBucket"], [arns.event_bucket_arn()]),
         ]
     if handler == "admin_authorizer":
-        return [_secret(arns, "ADMIN_TOKEN")]
+        # Verifies the operator's JWT against the pool's public keys (HTTPS,
+        # not an AWS API): no AWS permission at all.
+        return []
     raise ValueError(f"no policy for {handler}")
 
 

@@ -1,4 +1,4 @@
-"""The link signing keys and the admin token as SSM ``SecureString`` parameters.
+"""The link signing keys as an SSM ``SecureString`` parameter.
 
 Generated once when absent and never read back or printed here: the app reads
 them at run time through ``chalicelib.secrets`` from the parameter names this
@@ -22,14 +22,12 @@ def _signing_keys() -> str:
     return f"k{_random.token_hex(4)}:{_random.token_urlsafe(32)}"
 
 
-def _admin_token() -> str:
-    return _random.token_urlsafe(32)
-
-
 GENERATORS: dict[str, Callable[[], str]] = {
     "LINK_SIGNING_KEYS": _signing_keys,
-    "ADMIN_TOKEN": _admin_token,
 }
+# Secrets of before, deleted by `make destroy` when an older deploy left them:
+# the shared admin token gave way to operators' own sign-in (provision/cognito.py).
+RETIRED = ("ADMIN_TOKEN",)
 
 
 def parameter_name(stage: str, secret: str) -> str:

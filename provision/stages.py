@@ -26,8 +26,9 @@ STAGES: dict[str, dict[str, Any]] = {
     # an alarm at 80 % (provision/sms_spend.py); it must fit the account's maximum.
     "dev": {"event_bucket": "axcl-dev", "max_receive_count": 5, "aws": True, "settings": {},
             "snapstart": False, "sms_monthly_spend_limit_usd": 1},
+    # mfa_required: operators sign in with a TOTP code too (provision/cognito.py).
     "prod": {"event_bucket": "axcl", "max_receive_count": 5, "aws": True, "settings": {},
-             "snapstart": False, "sms_monthly_spend_limit_usd": 20},
+             "snapstart": False, "sms_monthly_spend_limit_usd": 20, "mfa_required": True},
 }
 
 # The local stage on this machine (`make run`, the tests, scripts run with
@@ -60,8 +61,9 @@ def local_aws(environ: dict[str, str] | None = None) -> dict[str, str]:
 # The variables provisioning writes from what it created or found.
 PROVISIONED = ("STAGE", "TABLE_NAME", "EVENT_BUCKET", "WEB_BUCKET", "WEB_URL", "API_URL",
                "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",
-               "ADMIN_TOKEN_PARAM", "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL",
-               "SMS_REGION", "ALARMS_TOPIC_ARN", "REGISTRATION_STREAM_ARN")
+               "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL",
+               "SMS_REGION", "ALARMS_TOPIC_ARN", "REGISTRATION_STREAM_ARN",
+               "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
 
 # Overrides the event bucket's name for one run (`make deploy EVENT_BUCKET=...`).
 EVENT_BUCKET_OVERRIDE = "EVENT_BUCKET_NAME"

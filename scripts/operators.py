@@ -52,6 +52,7 @@ def export(event_id: str, out_path: Path | None) -> int:
     from chalicelib import registration
 
     rows = registration.registrations(event_id)
+    _record_export(event_id, len(rows))
     if out_path:
         with out_path.open("w", encoding="utf-8", newline="") as fh:
             write_csv(rows, fh)
@@ -60,6 +61,23 @@ def export(event_id: str, out_path: Path | None) -> int:
     where = f" → {out_path}" if out_path else ""
     print(f"{event_id} 이벤트 등록 {len(rows)}건을 내보냈습니다{where}.", file=sys.stderr)
     return 0
+
+
+def _record_export(event_id: str, people: int) -> None:
+    """The export is personal data leaving: on the access record first (who:
+    the AWS identity running it, as the dashboard's export names its operator)."""
+    import boto3
+
+    from chalicelib.operators import access_log
+    from chalicelib.operators.auth import Operator
+
+    try:
+        who = boto3.client("sts").get_caller_identity()["Arn"]
+    except Exception:  # noqa: BLE001 - no identity: the login name
+        who = _login_name() or "unknown"
+    access_log.record(Operator(username=who[:200], role="admin", groups=("cli",)), "export",
+                      "make export", query={"event": event_id}, people=people,
+                      source_ip="command line", same_view_once=False)
 
 
 def draw(event_id: str, count: int | None, by: str, redraw: bool, reason: str | None) -> int:

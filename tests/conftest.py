@@ -30,7 +30,6 @@ os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "ap-northeast-2", "AWS_REGION": "ap-northeast-2",
     "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    "ADMIN_TOKEN": "test-admin-" + secrets.token_urlsafe(16),
     "LINK_SIGNING_KEYS": "t1:" + secrets.token_urlsafe(32),
     "PARTNER_TIMEOUT_SECONDS": os.environ.get("PARTNER_TIMEOUT_SECONDS", "300"),
     "LINK_TTL_SECONDS": os.environ.get("LINK_TTL_SECONDS", "600"),

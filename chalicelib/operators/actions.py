@@ -7,8 +7,9 @@ operator_answer / operator_answer_late, close) plus the AWS call it implies
 operators acting at once both try it and exactly one lands; the other gets 409
 from the request as the refused write saw it (no read before the write).
 
-The admin token names no person, so ``operator`` (a short name) comes in the
-body and goes on the event with the ``note``: who and why.
+Who acted is the signed-in operator (the access token's ``username``,
+chalicelib/operators/auth.py), never the body: a body ``operator`` field is
+ignored. It goes on the event with the ``note``: who and why.
 """
 
 from __future__ import annotations
@@ -21,11 +22,9 @@ from chalicelib.partner import answers, forms, sender, sms
 
 ACTIONS = ("resend", "answer", "close")
 MAX_BODY_BYTES = 4096
-OPERATOR_MAX = 40
 NOTE_MAX = 500
 
 BAD_BODY = "요청 형식이 올바르지 않아요. action을 resend, answer, close 중 하나로 보내 주세요."
-NEED_OPERATOR = f"처리하는 분의 이름(operator)을 {OPERATOR_MAX}자 이내로 적어 주세요."
 NEED_NOTE = f"메모(note)를 {NOTE_MAX}자 이내로 적어 주세요."
 NOT_FOUND = "요청을 찾을 수 없어요."
 
@@ -63,8 +62,9 @@ def _text(body: dict[str, Any], name: str, limit: int, message: str,
     return cleaned
 
 
-def parse(raw_body: bytes | str | None) -> dict[str, Any]:
-    """The action's body, validated (400 with Korean text otherwise)."""
+def parse(raw_body: bytes | str | None, operator: str) -> dict[str, Any]:
+    """The action's body, validated (400 with Korean text otherwise); the
+    acting ``operator`` is the signed-in one, whatever the body says."""
     try:
         body = safe_json.loads(raw_body or b"", max_bytes=MAX_BODY_BYTES)
     except safe_json.Rejected as exc:
@@ -72,9 +72,7 @@ def parse(raw_body: bytes | str | None) -> dict[str, Any]:
     if not isinstance(body, dict) or body.get("action") not in ACTIONS:
         raise errors.bad_request(BAD_BODY)
     action = body["action"]
-    out: dict[str, Any] = {"action": action}
-    out["operator"] = _text(body, "operator", OPERATOR_MAX, NEED_OPERATOR,
-                            required=action != "resend")
+    out: dict[str, Any] = {"action": action, "operator": operator}
     if action == "resend":
         return out
     out["note"] = _text(body, "note", NOTE_MAX, NEED_NOTE)
@@ -91,16 +89,17 @@ def parse(raw_body: bytes | str | None) -> dict[str, Any]:
     return out
 
 
-def act(request_id: str, raw_body: bytes | str | None) -> dict[str, Any]:
-    """Run one action; the request after it, as operators see it."""
-    action = parse(raw_body)
+def act(request_id: str, raw_body: bytes | str | None, operator: str) -> dict[str, Any]:
+    """Run one action as ``operator``; the request after it, as operators see it."""
+    action = parse(raw_body, operator)
     if lifecycle.get(request_id) is None:
         # Read once so that 404 is told apart from 409 for any action; the
         # action's own conditional write below still decides every race.
         raise errors.not_found(NOT_FOUND)
     run = {"resend": _resend, "answer": _answer, "close": _close}[action["action"]]
     item = run(request_id, action)
-    logs.record("operator_action", requestId=request_id, action=action["action"])
+    logs.record("operator_action", requestId=request_id, action=action["action"],
+                operator=operator)
     return dashboard.admin_view(item)
 
 

@@ -38,8 +38,8 @@ def admin_view(item: dict[str, Any], now: datetime | None = None) -> dict[str, A
     """One request for operators: phones masked, the customer's text bounded."""
     now = now or clock.now()
     view = {k: item[k] for k in _FIELDS if k in item}
-    view["partnerPhone"] = phone.mask(item.get("partnerPhone"))
-    view["customerPhone"] = phone.mask(item.get("customerPhone"))
+    view["partnerPhone"] = phone.operator_mask(item.get("partnerPhone"))
+    view["customerPhone"] = phone.operator_mask(item.get("customerPhone"))
     text = item.get("text")
     view["text"] = text[:TEXT_LIMIT] if isinstance(text, str) else ""
     view["ageSeconds"] = _age_seconds(item.get("createdAt"), now)

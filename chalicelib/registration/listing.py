@@ -112,7 +112,7 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
     """One registration for operators: the phone masked."""
     return {"employeeId": item.get("employeeId", ""),
             "lotteryNumber": item.get("lotteryNumber", ""),
-            "phone": phone.mask(item.get("phone")),
+            "phone": phone.operator_mask(item.get("phone")),
             "registeredAt": item.get("registeredAt", "")}
 
 

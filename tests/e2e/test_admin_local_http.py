@@ -3,11 +3,12 @@ gateway runs the built-in authorizer before the view."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 import requests
+
+from tests.operators_support import bearer
 
 pytestmark = pytest.mark.stack
 
@@ -21,7 +22,7 @@ def test_admin_api_under_chalice_local(local_stack, path):
     assert wrong.status_code == 401
     assert wrong.json()["code"] == "UNAUTHORIZED"
     assert re.search(r"[\uac00-\ud7a3]", wrong.json()["message"])
-    right = requests.get(url, headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"},
+    right = requests.get(url, headers=bearer("admin"),
                          timeout=10)
     assert right.status_code == 200, right.text
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from tests.e2e.browser_support import (
     partner_link,
     screenshot,
 )
+from tests.operators_support import USERS, credentials
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -56,8 +56,9 @@ def shot(page, name):
     return screenshot(page, name)
 
 
-def sign_in(page, token):
-    page.get_by_label("관리자 토큰").fill(token)
+def sign_in(page, username, password):
+    page.get_by_label("아이디").fill(username)
+    page.get_by_label("비밀번호", exact=True).fill(password)
     page.get_by_role("button", name="로그인").click()
 
 
@@ -178,7 +179,7 @@ def admin(browser, local_stack, seeded):
     page.set_default_timeout(20_000)
     errors = console_errors(page)
     page.goto(local_stack.url + "/admin")
-    sign_in(page, os.environ["ADMIN_TOKEN"])
+    sign_in(page, *credentials("admin"))
     page.locator("#requests tr.request-row").first.wait_for()
     yield Admin(page, errors)
     context.close()
@@ -192,7 +193,7 @@ SEAM = """window.__seam = [];
     document.addEventListener(name, e => window.__seam.push([name, e.detail])); }"""
 
 
-def test_wrong_token_then_sign_in_tells_the_other_scripts(local_stack, new_page):
+def test_wrong_password_then_sign_in_tells_the_other_scripts(local_stack, new_page):
     first = create_request(local_stack.url)
     admin = new_page()
     errors = console_errors(admin)
@@ -200,17 +201,16 @@ def test_wrong_token_then_sign_in_tells_the_other_scripts(local_stack, new_page)
     admin.goto(local_stack.url + "/admin")
     assert admin.title() == "운영자 대시보드"
 
-    sign_in(admin, "not-the-token")
+    username, password = credentials("admin")
+    sign_in(admin, username, password + "x")
     error = admin.locator("#sign-in-error")
-    error.wait_for()
-    assert re.search(r"관리자 토큰이 올바르지 않아요", error.inner_text())
+    error.filter(has_text="아이디 또는 비밀번호가 맞지 않아요").wait_for()
     assert admin.locator("#dashboard").is_hidden()
-    assert admin.evaluate("sessionStorage.getItem('partnerline.adminToken')") is None
+    assert admin.evaluate("sessionStorage.getItem('partnerline.session')") is None
     assert admin.evaluate("window.__seam") == []
-    screenshot(admin, "admin-wrong-token")
+    screenshot(admin, "admin-wrong-password")
 
-    token = os.environ["ADMIN_TOKEN"]
-    sign_in(admin, token)
+    sign_in(admin, username, password)
     admin.locator(f'#requests tr[data-request-id="{first}"]').wait_for()
     assert admin.locator("#sign-in").is_hidden()
     # The two sections the other scripts fill come after the requests.
@@ -223,7 +223,8 @@ def test_wrong_token_then_sign_in_tells_the_other_scripts(local_stack, new_page)
     admin.wait_for_function("() => window.__seam.some(e => e[0] === 'pl:refresh')",
                            timeout=10_000)
     seam = admin.evaluate("window.__seam")
-    assert seam[0] == ["pl:signed-in", {"token": token}]
+    token = seam[0][1]["token"]  # the operator's access token (a JWT)
+    assert seam[0][0] == "pl:signed-in" and token.count(".") == 2
     assert [e for e in seam if e[0] == "pl:signed-in"] == [seam[0]]
     assert ["pl:refresh", {"token": token}] in seam
 
@@ -239,16 +240,20 @@ def test_wrong_token_then_sign_in_tells_the_other_scripts(local_stack, new_page)
     # Another script's call was refused: the sign-in form, with its Korean message.
     admin.evaluate("document.dispatchEvent(new CustomEvent('pl:refused', {detail: {}}))")
     admin.locator("#sign-in").wait_for()
-    assert "관리자 토큰이 올바르지 않아요" in admin.locator("#sign-in-error").inner_text()
+    assert "다시 로그인해 주세요" in admin.locator("#sign-in-error").inner_text()
     assert admin.evaluate("window.__seam.at(-1)") == ["pl:signed-out", {}]
-    assert admin.evaluate("sessionStorage.getItem('partnerline.adminToken')") is None
+    assert admin.evaluate("sessionStorage.getItem('partnerline.session')") is None
 
-    sign_in(admin, token)
+    sign_in(admin, username, password)
     admin.locator("#requests tr.request-row").first.wait_for()
     admin.get_by_role("button", name="로그아웃").click()
     admin.locator("#sign-in").wait_for()
     assert admin.evaluate("window.__seam.at(-1)") == ["pl:signed-out", {}]
-    assert errors == []
+    # Cognito answers the wrong password with a 400 (NotAuthorizedException), which
+    # the browser logs; nothing else went wrong.
+    wrong_password = f"status of 400 (BAD REQUEST) ({local_stack.endpoint}/)"
+    assert [e for e in errors if wrong_password not in e] == []
+    assert len(errors) == 1
 
 
 # -- the table --------------------------------------------------------------------------
@@ -420,7 +425,7 @@ def test_csv_export_holds_every_matching_request(admin, seeded):
     created = datetime.fromisoformat(seeded["rows"][0]["created"].replace("Z", "+00:00"))
     received = header.index("접수")
     assert row[received] == created.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S")  # KST
-    assert row[header.index("고객 연락처")] == "+8210****3333"
+    assert row[header.index("고객 연락처")] == "010-****-3333"
     assert row[header.index("상태")] == "응답 시간 초과"
 
     # Past the cap, the file stops there and the page says so.
@@ -458,7 +463,7 @@ def test_detail_panel_timeline_and_actions_on_a_live_request(admin, local_stack)
     assert "제휴점에 문자를 보냈어요" in timeline.inner_text()
     assert not LATIN.search(timeline.inner_text())
     fields = panel.locator("dl.fields").inner_text()
-    assert "바다뷰 펜션" in fields and "+8210****5432" in fields and "예약 변경" in fields
+    assert "바다뷰 펜션" in fields and "010-****-5432" in fields and "예약 변경" in fields
     assert "파트너" not in panel.inner_text()
     assert panel.get_by_role("button", name="요청 종료").is_disabled()
     assert "아직 제휴점의 답을 기다리는 중이에요" in panel.locator(".action-reasons").inner_text()
@@ -475,7 +480,6 @@ def test_detail_panel_timeline_and_actions_on_a_live_request(admin, local_stack)
 
     # The partner's answer taken by phone: a proposed time, a note required.
     panel.get_by_role("button", name="전화로 받은 답 기록").click()
-    panel.get_by_label("처리하는 분").fill("김운영")
     panel.get_by_label("제휴점의 답").select_option("propose")
     panel.get_by_label("제안한 시간").wait_for()
     tomorrow = (clock.now().astimezone(KST) + timedelta(days=1)).strftime("%Y-%m-%dT15:00")
@@ -486,7 +490,9 @@ def test_detail_panel_timeline_and_actions_on_a_live_request(admin, local_stack)
     panel.get_by_role("button", name="답 기록하기").click()
     panel.locator("#action-result").filter(has_text="답을 기록했어요").wait_for()
     answered = timeline.locator('li[data-event="AnsweredByOperator"]')
-    assert "김운영" in answered.inner_text() and "내일 오후 3시" in answered.inner_text()
+    # The timeline names the signed-in operator (the token's user, not a typed name).
+    assert f"처리: {USERS['admin']}" in answered.inner_text()
+    assert "내일 오후 3시" in answered.inner_text()
     assert "응답 완료" in panel.locator("dl.fields").inner_text()
     assert "오후 3:00" in panel.locator("dl.fields").inner_text()  # the proposed time, KST
     admin.row(request_id).locator(".badge").filter(has_text="응답 완료").wait_for()
@@ -513,7 +519,6 @@ def test_a_conflict_shows_in_place_and_keeps_the_typing(admin, seeded):
     admin.wait_rows(f"return ids.includes('{target['id']}')")
     panel = admin.open(target["id"])
     panel.get_by_role("button", name="요청 종료").click()
-    panel.get_by_label("처리하는 분").fill("김운영")
     panel.get_by_label("메모").fill("제휴점과 통화했어요")
     # Meanwhile another operator closes it.
     assert lifecycle.close(target["id"], "박운영", "먼저 처리")

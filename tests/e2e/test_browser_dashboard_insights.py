@@ -23,6 +23,7 @@ from chalicelib.registration import store
 from tests.conftest import run_local_stack
 from tests.e2e.browser_support import ARTIFACTS, DESKTOP, MOBILE, console_errors, screenshot
 from tests.insights_support import OUTCOMES, Frozen, seed
+from tests.operators_support import bearer, credentials, token
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -50,7 +51,7 @@ def local_stack(emulator, stack_env):
 
 def stats(stack) -> dict:
     response = requests.get(stack.url + "/api/admin/stats", timeout=15,
-                            headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"})
+                            headers=bearer("admin"))
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -88,7 +89,7 @@ def ticks(page, count: int = 3) -> None:
     """The shell's refresh tick, ``count`` times at once (the seam's event)."""
     page.evaluate("""([n, token]) => { for (let i = 0; i < n; i++) {
         document.dispatchEvent(new CustomEvent('pl:refresh', {detail: {token}})); } }""",
-                  [count, os.environ["ADMIN_TOKEN"]])
+                  [count, token("admin")])
     page.wait_for_timeout(300)
 
 
@@ -146,7 +147,9 @@ def dashboard(browser, local_stack):
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
     page.goto(local_stack.url + "/admin")
-    page.get_by_label("관리자 토큰").fill(os.environ["ADMIN_TOKEN"])
+    username, password = credentials("admin")
+    page.get_by_label("아이디").fill(username)
+    page.get_by_label("비밀번호", exact=True).fill(password)
     page.get_by_role("button", name="로그인").click()
     page.locator("#chart-registrations .chart-body > *").first.wait_for(state="attached")
     page.locator("#registrations-count").filter(has_text="등록").wait_for()
@@ -313,7 +316,7 @@ def test_on_a_phone_the_charts_stack_and_a_refusal_signs_out(dashboard, local_st
         body='{"code": "UNAUTHORIZED", "message": "관리자 인증이 필요해요."}'))
     page.reload()
     page.locator("#sign-in").wait_for()
-    assert "관리자 토큰이 올바르지 않아요" in page.locator("#sign-in-error").inner_text()
+    assert "다시 로그인해 주세요" in page.locator("#sign-in-error").inner_text()
     assert page.locator("#chart-outcomes .chart-body").inner_text() == ""
     assert page.locator("#registrations-rows tr").count() == 0
     assert [e for e in own_errors(errors) if "/api/admin/stats" not in e] == []

@@ -19,7 +19,7 @@ def test_redact_hides_tokens_only():
     assert redact('"GET /api/health HTTP/1.1" 200 -') == '"GET /api/health HTTP/1.1" 200 -'
 
 
-def test_missing_admin_token_is_a_korean_401(local_stack):
+def test_missing_operator_token_is_a_korean_401(local_stack):
     response = requests.get(local_stack.url + "/api/admin/requests", timeout=10)
     assert response.status_code == 401
     body = response.json()

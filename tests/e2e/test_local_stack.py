@@ -75,9 +75,21 @@ def test_runner_serves_health_then_stops_everything(runner):
     health = _wait_for(lambda: _healthy(url), timeout=90)
     assert health is not None, Path(log.name).read_text()
     assert health.json() == {"status": "ok", "stage": "local"}
-    printed = _wait_for(lambda: "관리자 토큰" in Path(log.name).read_text()
+    printed = _wait_for(lambda: "운영자 로그인" in Path(log.name).read_text()
                         and Path(log.name).read_text(), timeout=10)
     assert printed and f"{url}/admin" in printed
+    # One account per role, and the printed password signs in (InitiateAuth).
+    accounts = dict(re.findall(r"(local-(?:viewer|operator|admin)) / (\S+)", printed))
+    assert set(accounts) == {"local-viewer", "local-operator", "local-admin"}
+    import boto3
+
+    client_id = requests.get(url + "/api/sign-in-config", timeout=10).json()["clientId"]
+    idp = boto3.client("cognito-idp", endpoint_url=f"http://127.0.0.1:{aws_port}",
+                       region_name="ap-northeast-2")
+    signed = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "local-admin",
+                                               "PASSWORD": accounts["local-admin"]})
+    assert signed["AuthenticationResult"]["AccessToken"]
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from chalicelib import lifecycle
+from tests.operators_support import bearer, token
 from tests.requests_support import arrange
 
 pytestmark = pytest.mark.stack
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.stack
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
-def auth(token=None):
-    return {"Authorization": f"Bearer {token or os.environ['ADMIN_TOKEN']}"}
+def auth():
+    return bearer("admin")
 
 
 def make_request(status):
@@ -37,21 +38,22 @@ def make_request(status):
 
 
 @pytest.mark.parametrize("headers", [
-    {"Authorization": "Bearer wrong-token"},
-    {"Authorization": "Bearer "},
-    {"Authorization": "Basic " + "x" * 20},
-    {"Authorization": os.environ["ADMIN_TOKEN"]},  # no scheme
-    {"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}x"},
+    lambda: {"Authorization": "Bearer wrong-token"},
+    lambda: {"Authorization": "Bearer "},
+    lambda: {"Authorization": "Basic " + "x" * 20},
+    lambda: {"Authorization": token("admin")},  # no scheme
+    lambda: {"Authorization": f"Bearer {token('admin')}x"},
+    lambda: {"Authorization": f"Bearer {token('admin')[:-4]}"},
 ])
 @pytest.mark.parametrize("path", ["/api/admin/requests", "/api/admin/registrations",
-                                  "/api/admin/stats"])
+                                  "/api/admin/stats", "/api/admin/access-log"])
 def test_without_a_valid_token_the_answer_is_401_in_korean(client, headers, path):
-    response = client.http.get(path, headers=headers)
+    response = client.http.get(path, headers=headers())
     assert response.status_code == 401
     body = json.loads(response.body)
     assert body["code"] == "UNAUTHORIZED"
     assert HANGUL.search(body["message"])
-    assert os.environ["ADMIN_TOKEN"] not in response.body.decode()
+    assert token("admin") not in response.body.decode()
 
 
 @pytest.mark.parametrize("path", ["/api/admin/requests", "/api/admin/registrations",
@@ -92,8 +94,8 @@ def test_each_request_carries_what_operators_need_and_no_full_phone(client):
     text = response.body.decode()
     assert "+821044445555" not in text and "+821022223333" not in text
     row = next(r for r in json.loads(text)["requests"] if r["requestId"] == request_id)
-    assert row["partnerPhone"] == "+8210****5555"
-    assert row["customerPhone"] == "+8210****3333"
+    assert row["partnerPhone"] == "010-****-5555"
+    assert row["customerPhone"] == "010-****-3333"
     assert row["partnerName"] == "한옥 스테이 서촌" and row["partnerId"] == "P002"
     assert row["intent"] == "ReportTrouble" and row["reservationNumber"] == "A20251103"
     assert row["decision"] == "reject"
@@ -117,7 +119,7 @@ def test_registrations_summary(client):
     assert isinstance(body["count"], int) and isinstance(body["draws"], list)
 
 
-def test_the_authorizer_allows_only_the_right_token(app_module):
+def test_the_authorizer_names_the_signed_in_operator_and_no_one_else(app_module):
     arn = ("arn:aws:execute-api:ap-northeast-2:123456789012:abcdef/api/GET/"
            "api/admin/requests")
 
@@ -125,14 +127,14 @@ def test_the_authorizer_allows_only_the_right_token(app_module):
         return app_module.admin_authorizer(
             {"type": "TOKEN", "authorizationToken": token, "methodArn": arn}, None)
 
-    allowed = decide(f"Bearer {os.environ['ADMIN_TOKEN']}")
-    assert allowed["principalId"] == "admin"
+    allowed = decide(f"Bearer {token('viewer')}")
+    assert allowed["principalId"] == "test-viewer"
     statement = allowed["policyDocument"]["Statement"][0]
     assert statement["Effect"] == "Allow"
     assert any(r.endswith("/api/admin/*") for r in statement["Resource"])
-    for token in ("Bearer nope", "", os.environ["ADMIN_TOKEN"]):
-        # Not admin: the middleware answers 401 in Korean (see app.py).
-        assert decide(token)["principalId"] == "anonymous"
+    for presented in ("Bearer nope", "", token("admin")):
+        # Not an operator: the middleware answers 401 in Korean (see app.py).
+        assert decide(presented)["principalId"] == "anonymous"
     routes = app_module.app.routes
     for path in ("/api/admin/requests", "/api/admin/registrations", "/api/admin/stats"):
         assert routes[path]["GET"].authorizer.name == "admin_authorizer"

@@ -23,6 +23,7 @@ from chalicelib.korean import KST
 from chalicelib.operators import view as dashboard
 from chalicelib.registration import store
 from tests.insights_support import OUTCOMES, Frozen, seed
+from tests.operators_support import bearer
 
 pytestmark = pytest.mark.stack
 
@@ -30,7 +31,7 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def auth():
-    return {"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"}
+    return bearer("admin")
 
 
 def get(client, path, **params):
@@ -202,7 +203,7 @@ def test_registrations_page_through_without_duplicates_or_gaps(client, registere
     assert first["next"] is None and len(first["registrations"]) == 7
     row = first["registrations"][0]
     assert row == {"employeeId": "1001", "lotteryNumber": registered["1001"],
-                   "phone": "+8210****5678", "registeredAt": row["registeredAt"]}
+                   "phone": "010-****-5678", "registeredAt": row["registeredAt"]}
     assert row["registeredAt"].endswith("Z")
 
 
@@ -235,7 +236,7 @@ def test_search_by_phone_in_any_form_shows_it_masked(client, registered):
         assert SHARED_PHONE not in response.body.decode()
         body = json.loads(response.body)
         assert rows(body) == ["1001", "1100"], spelled
-        assert {r["phone"] for r in body["registrations"]} == {"+8210****5678"}
+        assert {r["phone"] for r in body["registrations"]} == {"010-****-5678"}
     first = answer(client, "/api/admin/registrations", q="010-1234-5678", limit="1")
     assert rows(first) == ["1001"] and first["next"]
     second = answer(client, "/api/admin/registrations", q="010-1234-5678", limit="1",

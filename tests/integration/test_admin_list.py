@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import random
 from urllib.parse import urlencode
 
@@ -13,13 +12,14 @@ import pytest
 
 from chalicelib import clock, lifecycle
 from chalicelib.korean import KST
+from tests.operators_support import bearer
 from tests.requests_support import arrange
 
 pytestmark = pytest.mark.stack
 
 
 def auth():
-    return {"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"}
+    return bearer("admin")
 
 
 def make(reservation="A20251103", phone="+821022223333", **fields):

@@ -130,31 +130,19 @@ def test_an_answer_of_unknown_fate_is_looked_up_in_the_execution_history(trace, 
     allowed(calls, "api_handler", "states:GetExecutionHistory")
 
 
-def test_secrets_from_ssm_are_read_by_the_authorizer_as_its_own_function(
-        trace, client, stack_env, monkeypatch):
-    """As on dev/prod: the token is an SSM SecureString the authorizer (its own
-    Lambda function, with its own policy) reads."""
-    from chalicelib import secrets as app_secrets
-    from provision import secrets as names
+def test_the_authorizer_calls_no_aws_api_and_the_list_appends_its_record(
+        trace, client, stack_env):
+    """The operator's token is verified against the pool's public keys (HTTPS,
+    not an AWS API): the authorizer's function needs no permission; the list
+    appends its access record with the API function's PutItem."""
+    from tests.operators_support import bearer
 
-    parameter = names.parameter_name("local", "ADMIN_TOKEN")
-    token = "lp-" + secrets.token_urlsafe(16)
-    boto3.client("ssm").put_parameter(Name=parameter, Value=token, Type="SecureString",
-                                      Overwrite=True)
-    monkeypatch.delenv("ADMIN_TOKEN")
-    monkeypatch.setenv("ADMIN_TOKEN_PARAM", parameter)
-    app_secrets.reset()
-    try:
-        with trace.recorded() as calls:
-            response = client.http.get("/api/admin/requests",
-                                       headers={"Authorization": f"Bearer {token}"})
-    finally:
-        app_secrets.reset()
+    headers = bearer("viewer")
+    with trace.recorded() as calls:
+        response = client.http.get("/api/admin/requests", headers=headers)
     assert response.status_code == 200
-    by_authorizer = [c for c in calls if c.function == "admin_authorizer"]
-    assert {(c.action, c.resource.split(":parameter")[-1]) for c in by_authorizer} == {
-        ("ssm:GetParameter", parameter)}
-    allowed(calls, "admin_authorizer", "ssm:GetParameter")
+    assert [c for c in calls if c.function == "admin_authorizer"] == []
+    allowed(calls, "api_handler", "dynamodb:PutItem")
 
 
 # -- the dev/prod paths the local stage replaces, through the handlers ----------

@@ -5,7 +5,6 @@ emulator with the real state machine executing (contract section 5)."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from chalicelib import clock, errors, lifecycle, notify
 from chalicelib.korean import KST
 from chalicelib.operators import actions as operators
 from tests.integration import partner_support as ps
+from tests.operators_support import USERS, bearer
 from tests.requests_support import arrange, customer_headers
 
 pytestmark = pytest.mark.stack
@@ -23,7 +23,11 @@ JSON = {"Content-Type": "application/json"}
 
 
 def admin():
-    return {"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}", **JSON}
+    # A signed-in operator (tests/operators_support.py): the actions' operator.
+    return {**bearer("operator"), **JSON}
+
+
+SIGNED_IN = USERS["operator"]
 
 
 def act(client, request_id, **body):
@@ -71,7 +75,8 @@ def test_resend_sends_a_new_link_and_refuses_the_old_one(
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"  # the workflow kept waiting
     events = lifecycle.get(request_id)["events"]
     resent = [e for e in events if e["type"] == lifecycle.LINK_RESENT]
-    assert len(resent) == 1 and resent[0]["operator"] == "김상담"
+    # The signed-in operator, whatever name the body gave.
+    assert len(resent) == 1 and resent[0]["operator"] == SIGNED_IN
 
 
 def test_resend_only_while_waiting_and_not_twice_at_once(
@@ -81,7 +86,7 @@ def test_resend_only_while_waiting_and_not_twice_at_once(
 
     def resend():
         try:
-            operators.act(request_id, json.dumps({"action": "resend"}))
+            operators.act(request_id, json.dumps({"action": "resend"}), "kim")
             outcomes.append(200)
         except errors.ApiError as exc:
             outcomes.append((exc.status, exc.code))
@@ -121,7 +126,7 @@ def test_answer_for_a_waiting_request_completes_the_workflow(
     assert notified[0]["answer"]["decision"] == "propose"
     assert notified[0]["answer"]["alternativeTime"] == proposed + ":00+09:00"
     [event] = answered_by_operator(request_id)
-    assert event["operator"] == "김상담" and event["note"] == "제휴점 전화로 확인"
+    assert event["operator"] == SIGNED_IN and event["note"] == "제휴점 전화로 확인"
     # The partner's link is spent; the customer's view does not name the operator.
     assert client.http.post(f"/r/{token}", headers=ps.FORM,
                             body=b"decision=reject").status_code == 409
@@ -141,8 +146,8 @@ def test_two_operators_answering_at_once_one_wins(stack_env, sqs_dispatcher, emu
     def answer(decision):
         try:
             operators.act(request_id, json.dumps({
-                "action": "answer", "decision": decision, "operator": decision,
-                "note": "전화"}))
+                "action": "answer", "decision": decision,
+                "note": "전화"}), decision)
             outcomes.append(decision)
         except errors.ApiError as exc:
             outcomes.append(exc.status)
@@ -188,7 +193,7 @@ def test_a_timeout_message_still_queued_tells_the_operators_answer(stack_env):
     request_id = ps.new_request()
     arrange(request_id, status=lifecycle.TIMEOUT, event_type=lifecycle.TIMEOUT)
     assert operators.act(request_id, json.dumps({
-        "action": "answer", "decision": "reject", "operator": "김", "note": "전화"}))
+        "action": "answer", "decision": "reject", "operator": "김", "note": "전화"}), "kim")
     # The state machine's timeout message arrives after the operator's answer.
     assert notify.handle_message({"requestId": request_id, "outcome": "timeout"}) == "notified"
     message = lifecycle.get(request_id)["notification"]["message"]
@@ -219,7 +224,7 @@ def test_close_once_and_not_while_waiting(stack_env, client, sqs_dispatcher, emu
     response = act(client, request_id, action="close", operator="김상담", note="고객과 통화 완료")
     assert response.status_code == 200, response.body.decode()
     body = json.loads(response.body)
-    assert body["closedBy"] == "김상담" and body["status"] == lifecycle.TIMEOUT
+    assert body["closedBy"] == SIGNED_IN and body["status"] == lifecycle.TIMEOUT
     closed = [e for e in lifecycle.get(request_id)["events"] if e["type"] == lifecycle.CLOSED]
     assert len(closed) == 1 and closed[0]["note"] == "고객과 통화 완료"
 
@@ -236,7 +241,7 @@ def test_close_once_and_not_while_waiting(stack_env, client, sqs_dispatcher, emu
 
 # -- the edges: 401, 400, 404 -----------------------------------------------------------
 
-def test_actions_need_the_admin_token(stack_env, client):
+def test_actions_need_a_signed_in_operator_not_a_viewer(stack_env, client):
     request_id = ps.new_request()
     arrange(request_id, status=lifecycle.TIMEOUT)
     body = json.dumps({"action": "close", "operator": "김", "note": "x"}).encode()
@@ -244,14 +249,28 @@ def test_actions_need_the_admin_token(stack_env, client):
     assert client.http.post(path, headers=JSON, body=body).status_code == 401
     wrong = client.http.post(path, headers={**JSON, "Authorization": "Bearer nope"}, body=body)
     assert wrong.status_code == 401 and json.loads(wrong.body)["code"] == "UNAUTHORIZED"
+    viewer = client.http.post(path, headers={**JSON, **bearer("viewer")}, body=body)
+    assert viewer.status_code == 403 and json.loads(viewer.body)["code"] == "FORBIDDEN"
+    assert "운영 권한" in json.loads(viewer.body)["message"]
     assert lifecycle.CLOSED_AT not in lifecycle.get(request_id)
+
+
+def test_a_body_operator_is_ignored_and_not_required(stack_env, client):
+    request_id = ps.new_request()
+    arrange(request_id, status=lifecycle.TIMEOUT)
+    response = act(client, request_id, action="close", operator="홍길동(사칭)", note="통화 완료")
+    assert response.status_code == 200
+    assert lifecycle.get(request_id)["closedBy"] == SIGNED_IN
+    other = ps.new_request()
+    arrange(other, status=lifecycle.TIMEOUT)
+    assert act(client, other, action="close", note="이름 없이").status_code == 200
+    assert lifecycle.get(other)["closedBy"] == SIGNED_IN
 
 
 @pytest.mark.parametrize("body", [
     {"action": "explode"},
-    {"action": "close", "note": "x"},                       # no operator
     {"action": "close", "operator": "김"},                   # no note
-    {"action": "close", "operator": "김" * 41, "note": "x"},  # operator too long
+    {"action": "close", "note": "x" * 501},                  # note too long
     {"action": "answer", "decision": "maybe", "operator": "김", "note": "x"},
     {"action": "answer", "decision": "propose", "operator": "김", "note": "x"},
     {"action": "answer", "decision": "propose", "alternativeTime": "내일", "operator": "김",

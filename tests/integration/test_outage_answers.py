@@ -17,6 +17,7 @@ from chalicelib.chat import intake
 from devstack import faults
 from devstack.ports import free_port
 from tests.integration.partner_support import FORM, new_request
+from tests.operators_support import bearer
 from tests.requests_support import customer_headers
 
 pytestmark = pytest.mark.stack
@@ -27,7 +28,7 @@ RS, RS_PHONE = "RS-2025110301", "010-1234-5678"
 
 
 def auth() -> dict[str, str]:
-    return {"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"}
+    return bearer("admin")
 
 
 def routes(request_id: str, token: str) -> list[tuple[str, str, dict, str | None]]:
@@ -271,27 +272,17 @@ def test_a_stalled_hand_over_to_the_workflow_is_unknown_within_3s(client, emulat
 
 def test_an_outage_before_the_view_is_a_korean_503_too(client, emulator, stack_env,
                                                         monkeypatch):
-    """As on dev/prod, the admin token is an SSM parameter read before the view."""
-    import secrets as random_secrets
+    """The operator's token is checked before the view against the pool's
+    public keys (JWKS, read once and cached): unreachable, a Korean 503 in time."""
+    from chalicelib.operators import auth as admin_auth
 
-    import boto3
-
-    from chalicelib import secrets as app_secrets
-    from provision import secrets as secret_names
-
-    parameter = secret_names.parameter_name("local", "ADMIN_TOKEN")
-    token = "outage-" + random_secrets.token_urlsafe(16)
-    boto3.client("ssm").put_parameter(Name=parameter, Value=token, Type="SecureString",
-                                      Overwrite=True)
-    monkeypatch.delenv("ADMIN_TOKEN")
-    monkeypatch.setenv("ADMIN_TOKEN_PARAM", parameter)
-    app_secrets.reset()
+    headers = auth()
+    admin_auth.reset()
+    monkeypatch.setattr(admin_auth, "jwks_url", lambda pool_id: "http://127.0.0.1:9/jwks.json")
     try:
-        with faults.injected(emulator.url, {"service": "ssm", "fault": "error", "ttl": 60}):
-            response, elapsed = call(client, "GET", "/api/admin/requests",
-                                     {"Authorization": f"Bearer {token}"}, None)
+        response, elapsed = call(client, "GET", "/api/admin/requests", headers, None)
         assert_unavailable(response, elapsed, "/api/admin/requests")
-        assert client.http.get("/api/admin/requests", headers={
-            "Authorization": f"Bearer {token}"}).status_code == 200
     finally:
-        app_secrets.reset()
+        monkeypatch.undo()
+        admin_auth.reset()
+    assert client.http.get("/api/admin/requests", headers=headers).status_code == 200

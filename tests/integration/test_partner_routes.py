@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from chalicelib import lifecycle, links, partner
 from chalicelib.links import keys, tokens
 from tests.integration import partner_support as ps
+from tests.operators_support import bearer
 from tests.requests_support import customer_headers
 
 pytestmark = pytest.mark.stack
@@ -172,14 +173,11 @@ def test_tokens_never_reach_the_log(client, sent, capsys):
 def test_the_task_token_never_shows_in_the_page_or_the_apis(client, sent):
     """It lives on the request item (so one write can claim and take it): the
     public and the admin views whitelist their fields, the page shows none."""
-    import os
-
     request_id, token = sent
     assert lifecycle.get(request_id)["taskToken"] == "task-token-of-" + request_id
     page = client.http.get(f"/r/{token}")
     public = client.http.get(f"/api/requests/{request_id}", headers=customer_headers(request_id))
-    admin = client.http.get("/api/admin/requests",
-                            headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"})
+    admin = client.http.get("/api/admin/requests", headers=bearer("admin"))
     assert page.status_code == public.status_code == admin.status_code == 200
     assert request_id in admin.body.decode()
     for response in (page, public, admin):
@@ -225,8 +223,6 @@ def test_forged_link_failures_stay_out_of_the_customers_view_operators_see_them(
     """A stranger can forge links naming a request; the customer's timeline
     (GET /api/requests/{id}) must not fill with Failed events for it. The
     operators' list still shows them."""
-    import os
-
     request_id, _ = sent
     token = forged_tokens(request_id)["flipped"][0]
     for _ in range(3):
@@ -236,8 +232,7 @@ def test_forged_link_failures_stay_out_of_the_customers_view_operators_see_them(
     view = public.json_body
     assert [e["type"] for e in view["events"]] == ["Created", "SMS Sent"]
     assert view["status"] == lifecycle.SMS_SENT
-    admin = client.http.get("/api/admin/requests",
-                            headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"})
+    admin = client.http.get("/api/admin/requests", headers=bearer("admin"))
     assert admin.status_code == 200
     mine = [r for r in admin.json_body["requests"] if r["requestId"] == request_id]
     assert [e["type"] for e in mine[0]["events"]].count("Failed") == 3

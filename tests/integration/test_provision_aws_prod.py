@@ -169,7 +169,8 @@ def test_env_names_everything_the_app_needs(prod):
     assert env["EVENT_BUCKET"] == "axcl"
     assert env["LEX_BOT_ID"] == BOT_ID and env["LEX_BOT_ALIAS_ID"] == ALIAS_ID
     assert env["LINK_SIGNING_KEYS_PARAM"] == "/partnerline/prod/LINK_SIGNING_KEYS"
-    assert env["ADMIN_TOKEN_PARAM"] == "/partnerline/prod/ADMIN_TOKEN"
+    assert "ADMIN_TOKEN_PARAM" not in env  # no shared admin token any more
+    assert env["COGNITO_USER_POOL_ID"].startswith(REGION + "_") and env["COGNITO_CLIENT_ID"]
     assert env["WEB_URL"] == (f"http://{env['WEB_BUCKET']}.s3-website.{REGION}"
                               ".amazonaws.com")
     assert env["API_URL"].startswith("http")
@@ -186,7 +187,6 @@ def test_secrets_are_secure_strings_never_printed(prod):
         values.append(param["Value"])
     kid, _, key = values[0].partition(":")
     assert kid and len(key) >= 32
-    assert len(values[1]) >= 32
     printed = "\n".join(prod["lines"]) + json.dumps(prod["env"])
     written = "".join(p.read_text() for p in prod["chalice_dir"].iterdir())
     for value in values:
@@ -195,7 +195,7 @@ def test_secrets_are_secure_strings_never_printed(prod):
 
 def test_secret_already_there_is_kept(prod):
     ssm = boto3.client("ssm")
-    name = secrets.parameter_name(STAGE, "ADMIN_TOKEN")
+    name = secrets.parameter_name(STAGE, "LINK_SIGNING_KEYS")
     before = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     prov = Provisioner(STAGE, region=REGION)
     secrets.ensure(prov)
@@ -368,3 +368,21 @@ def test_policies_written_with_real_arns(prod):
     assert ":*:*:" not in resources
     assert set(p.name for p in directory.iterdir()) == set(policies.documents(
         policies.Arns(STAGE, REGION, "123456789012", "axcl")))
+
+
+def test_prod_operators_need_a_totp_code_and_a_client_without_secret(prod):
+    from provision import cognito
+
+    idp = boto3.client("cognito-idp")
+    pool_id = prod["env"]["COGNITO_USER_POOL_ID"]
+    mfa = idp.get_user_pool_mfa_config(UserPoolId=pool_id)
+    assert mfa["MfaConfiguration"] == "ON"
+    assert mfa["SoftwareTokenMfaConfiguration"]["Enabled"] is True
+    client = idp.describe_user_pool_client(
+        UserPoolId=pool_id, ClientId=prod["env"]["COGNITO_CLIENT_ID"])["UserPoolClient"]
+    assert "ClientSecret" not in client
+    assert {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"} <= set(client["ExplicitAuthFlows"])
+    groups = {g["GroupName"] for g in idp.list_groups(UserPoolId=pool_id)["Groups"]}
+    assert groups == set(cognito.GROUPS)
+    described = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert described["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True

@@ -132,3 +132,13 @@ def test_call_command_prints_what_the_caller_hears(stack_env, event_id, capsys):
     assert call_cmd.main(["12a", "--verbose"]) == 0
     out = capsys.readouterr().out
     assert "올바른 사번을 입력해주세요" in out and "두 번 더" in out
+
+
+def test_an_export_is_on_the_access_record_first(event_id, capsys, tmp_path):
+    from chalicelib.operators import access_log
+
+    assert operators.main(["export", "--out", str(tmp_path / "out.csv")]) == 0
+    [latest] = access_log.listing({"limit": "1"})["records"]
+    assert latest["action"] == "export" and latest["route"] == "make export"
+    assert latest["query"] == {"event": event_id} and latest["sourceIp"] == "command line"
+    assert latest["operator"].startswith("arn:aws:")

@@ -19,12 +19,12 @@ def reqs(stack_env):
 def test_secrets_come_from_ssm_when_only_a_parameter_is_named(stack_env, monkeypatch):
     import boto3
 
-    boto3.client("ssm").put_parameter(Name="/partnerline/test/ADMIN_TOKEN", Value="s3cr3t",
+    boto3.client("ssm").put_parameter(Name="/partnerline/test/EXAMPLE_SECRET", Value="s3cr3t",
                                       Type="SecureString", Overwrite=True)
-    monkeypatch.delenv("ADMIN_TOKEN", raising=False)
-    monkeypatch.setenv("ADMIN_TOKEN_PARAM", "/partnerline/test/ADMIN_TOKEN")
+    monkeypatch.delenv("EXAMPLE_SECRET", raising=False)
+    monkeypatch.setenv("EXAMPLE_SECRET_PARAM", "/partnerline/test/EXAMPLE_SECRET")
     secrets.reset()
-    assert secrets.get("ADMIN_TOKEN") == "s3cr3t"
-    monkeypatch.delenv("ADMIN_TOKEN_PARAM")
+    assert secrets.get("EXAMPLE_SECRET") == "s3cr3t"
+    monkeypatch.delenv("EXAMPLE_SECRET_PARAM")
     with pytest.raises(secrets.MissingSecret):
-        secrets.get("ADMIN_TOKEN")
+        secrets.get("EXAMPLE_SECRET")

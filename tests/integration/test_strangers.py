@@ -19,6 +19,7 @@ from chalicelib.chat import customer_token, idempotency, open_requests
 from chalicelib.partner import sms_budget
 from tests.conftest import PROJECT_DIR
 from tests.integration import partner_support as ps
+from tests.operators_support import bearer
 from tests.requests_support import arrange
 
 pytestmark = pytest.mark.stack
@@ -133,7 +134,7 @@ def test_a_real_partner_link_opens_nothing_of_the_customers(client, emulator, lo
     assert item[customer_token.FIELD] == customer_token.digest(token)
     assert token not in json.dumps(item)
     admin = client.http.get("/api/admin/requests",
-                            headers={"Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"})
+                            headers=bearer("admin"))
     assert admin.status_code == 200 and request_id in admin.body.decode()
     assert token not in admin.body.decode()
     assert customer_token.FIELD not in admin.body.decode()
@@ -295,8 +296,7 @@ def test_a_partners_daily_sms_cap_holds_under_a_burst(client, emulator, configur
         assert item["status"] == lifecycle.FAILED and item.get("escalatedAt")
         assert item["events"][-1]["reason"] == "sms_budget"
         assert "taskToken" not in item
-    follow_up = client.http.get("/api/admin/requests?escalated=true", headers={
-        "Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"})
+    follow_up = client.http.get("/api/admin/requests?escalated=true", headers=bearer("admin"))
     listed = {r["requestId"] for r in follow_up.json_body["requests"]}
     assert set(over) <= listed
 

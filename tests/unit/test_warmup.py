@@ -87,16 +87,19 @@ def test_settings_decide_the_backend_and_secret_clients():
     parameter name (AWS stages), not a value (local)."""
     got = in_lambda("handle_customer_notification", NOTIFIER_BACKEND="bedrock")
     assert ["bedrock-runtime", "llm"] in got["clients"]
-    direct = in_lambda("admin_authorizer")
-    assert direct["clients"] == []
-    param = in_lambda("admin_authorizer", ADMIN_TOKEN="", ADMIN_TOKEN_PARAM="/partnerline/dev/A")
-    assert param["clients"] == [["ssm", "default"]]
+    direct = in_lambda("handle_partner_link", LINK_SIGNING_KEYS="k:v")
+    assert ["ssm", "default"] not in direct["clients"]
+    param = in_lambda("handle_partner_link", LINK_SIGNING_KEYS="",
+                      LINK_SIGNING_KEYS_PARAM="/partnerline/dev/A")
+    assert ["ssm", "default"] in param["clients"]
+    # The operators' token is checked against the pool's public keys: no AWS client.
+    assert in_lambda("admin_authorizer")["clients"] == []
 
 
 def test_the_after_restore_hook_is_registered_and_drops_cached_secrets():
     got = in_lambda("admin_authorizer")
     assert got["hooks"] == ["chalicelib.warmup.after_restore"]
-    secrets._cache["/partnerline/dev/ADMIN_TOKEN"] = (0.0, "old")
+    secrets._cache["/partnerline/dev/LINK_SIGNING_KEYS"] = (0.0, "old")
     warmup.after_restore()
     assert secrets._cache == {}
 

@@ -10,8 +10,6 @@
   // A partner who has not opened the link this long after the SMS is probably
   // not looking at the phone: worth a call.
   var NOT_OPENED_AFTER_S = 60;
-  var OPERATOR_KEY = "partnerline.operatorName";
-  var OPERATOR_MAX = 40;   // chalicelib/operators/actions.py OPERATOR_MAX
   var NOTE_MAX = 500;      // chalicelib/operators/actions.py NOTE_MAX
 
   function ms(iso) {
@@ -144,13 +142,7 @@
     var sending = false;
     var lastRendered = "";
 
-    function savedOperator() {
-      try { return localStorage.getItem(OPERATOR_KEY) || ""; } catch (e) { return ""; }
-    }
-
-    function saveOperator(name) {
-      try { localStorage.setItem(OPERATOR_KEY, name); } catch (e) { /* this page only */ }
-    }
+    var revealed = {};        // field -> the full number shown (this request only)
 
     function field(name, value) {
       if (value === undefined || value === null || value === "") { return null; }
@@ -204,8 +196,10 @@
         field("유형", PL.intentLabel(r.intent)),
         field("예약번호", r.reservationNumber),
         field("제휴점", r.partnerName),
-        field("제휴점 연락처", r.partnerPhone),
-        field("고객 연락처", r.customerPhone),
+        field("제휴점 연락처", revealed.partnerPhone ?
+          revealed.partnerPhone + " (전체 번호 · 접근 기록에 남음)" : r.partnerPhone),
+        field("고객 연락처", revealed.customerPhone ?
+          revealed.customerPhone + " (전체 번호 · 접근 기록에 남음)" : r.customerPhone),
         field("접수", PL.formatStamp(r.createdAt)),
         field("응답 기한", f.waiting && r.deadline ?
           PL.formatStamp(r.deadline) + " (" + timeLeftText(f) + ")" : null),
@@ -253,11 +247,30 @@
     var ACTIONS = [
       { name: "resend", id: "action-resend", text: "새 링크 보내기" },
       { name: "answer", id: "action-answer", text: "전화로 받은 답 기록" },
-      { name: "close", id: "action-close", text: "요청 종료" }
+      { name: "close", id: "action-close", text: "요청 종료" },
+      // The full number, with a reason, recorded (contract section 6).
+      { name: "reveal-customerPhone", id: "action-reveal-customer", text: "고객 전체 번호 보기" },
+      { name: "reveal-partnerPhone", id: "action-reveal-partner", text: "제휴점 전체 번호 보기" }
     ];
+    var REVEAL = "reveal-";
+
+    // What the signed-in operator's role does not allow, and why (admin-auth.js).
+    function whyNot(r) {
+      var why = allowed(r);
+      var mayAct = !PL.auth || PL.auth.can("operator");
+      ACTIONS.forEach(function (a) {
+        if (!mayAct) { why[a.name] = PL.auth.needs("operator"); }
+        else if (a.name.indexOf(REVEAL) === 0 && (revealed[a.name.slice(REVEAL.length)] ||
+                 !r[a.name.slice(REVEAL.length)])) {
+          why[a.name] = revealed[a.name.slice(REVEAL.length)] ? "이미 보고 있어요." :
+            "번호가 없어요.";
+        }
+      });
+      return why;
+    }
 
     function actions(r) {
-      var why = allowed(r);
+      var why = whyNot(r);
       var box = PL.el("section", { className: "actions", "aria-labelledby": "actions-title" }, [
         PL.el("h3", { id: "actions-title", text: "조치" })
       ]);
@@ -295,14 +308,6 @@
       ]);
     }
 
-    function operatorField() {
-      var control = input("input", { id: "operator-name", type: "text", maxlength: OPERATOR_MAX,
-                                     autocomplete: "name", "aria-describedby":
-                                     "operator-name-help operator-name-error" });
-      control.value = savedOperator();
-      return labelled("operator-name", "처리하는 분", control,
-                      "이름을 적어 주세요. 처리 이력에 남아요.");
-    }
 
     function noteField(help) {
       var control = input("textarea", { id: "action-note", rows: "2", maxlength: NOTE_MAX,
@@ -314,10 +319,15 @@
       var node = PL.el("form", { id: "action-form", className: "action-form",
                                  "data-action": action, novalidate: "novalidate" });
       var submitText;
-      if (action === "resend") {
+      if (action.indexOf(REVEAL) === 0) {
+        var reason = input("input", { id: "reveal-reason", type: "text", maxlength: "200",
+                                      "aria-describedby": "reveal-reason-help reveal-reason-error" });
+        node.appendChild(labelled("reveal-reason", "전체 번호를 보는 이유", reason,
+                                  "이유와 함께 누가 언제 봤는지 접근 기록에 남아요."));
+        submitText = "전체 번호 보기";
+      } else if (action === "resend") {
         node.appendChild(PL.el("p", { className: "confirm-text", text:
           "제휴점 번호로 새 링크를 문자로 보낼까요? 지금까지 보낸 링크는 더 이상 쓸 수 없어요." }));
-        node.appendChild(operatorField());
         submitText = "네, 새 링크를 보낼게요";
       } else if (action === "answer") {
         var choices = PL.decisionChoices(r.intent);
@@ -338,13 +348,11 @@
         select.addEventListener("change", function () {
           timeField.hidden = select.value !== "propose";
         });
-        node.appendChild(operatorField());
         node.appendChild(labelled("answer-decision", "제휴점의 답", select));
         node.appendChild(timeField);
         node.appendChild(noteField("누구와 통화해 무엇을 들었는지 적어 주세요."));
         submitText = "답 기록하기";
       } else {
-        node.appendChild(operatorField());
         node.appendChild(noteField("어떻게 마무리했는지 적어 주세요."));
         submitText = "요청 종료하기";
       }
@@ -380,18 +388,21 @@
     // Checked here so that the server's 400 (which names its fields) is not
     // what the operator reads.
     function body(action, node) {
-      ["operator-name", "answer-decision", "answer-time", "action-note"].forEach(function (id) {
+      ["reveal-reason", "answer-decision", "answer-time", "action-note"].forEach(function (id) {
         fieldError(node, id, "");
         var control = node.querySelector("#" + id);
         if (control) { control.removeAttribute("aria-invalid"); }
       });
-      var out = { action: action };
-      var operator = value(node, "operator-name");
-      if (action !== "resend" && !operator) {
-        fieldError(node, "operator-name", "처리하는 분의 이름을 적어 주세요.");
-        return null;
+      if (action.indexOf(REVEAL) === 0) {
+        var why = value(node, "reveal-reason");
+        if (why.length < 2) {
+          fieldError(node, "reveal-reason", "전체 번호를 보는 이유를 2자 이상 적어 주세요.");
+          return null;
+        }
+        return { field: action.slice(REVEAL.length), reason: why };
       }
-      if (operator) { out.operator = operator; }
+      // Who acts is the signed-in operator (the server takes it from the token).
+      var out = { action: action };
       if (action === "answer") {
         out.decision = value(node, "answer-decision");
         if (!out.decision) {
@@ -429,13 +440,21 @@
       sending = true;
       button.disabled = true;
       errorLine.textContent = "";
-      PL.api("/api/admin/requests/" + encodeURIComponent(id) + "/actions",
+      var reveal = action.indexOf(REVEAL) === 0;
+      PL.api("/api/admin/requests/" + encodeURIComponent(id) + (reveal ? "/reveal" : "/actions"),
              { method: "POST", body: payload, token: options.token() }).then(function (res) {
         sending = false;
         button.disabled = false;
-        if (res.status === 401 || res.status === 403) { options.onRefused(); return; }
-        if (res.status === 200 && res.data && res.data.requestId) {
-          if (payload.operator) { saveOperator(payload.operator); }
+        if (res.status === 401) { options.onRefused(); return; }
+        if (reveal && res.status === 200 && res.data && res.data.phone) {
+          revealed[res.data.field] = res.data.phone;
+          form = null;
+          result = "전체 번호를 보여 드려요. 접근 기록에 남았어요.";
+          render(true);
+          options.onBusyChange();
+          return;
+        }
+        if (!reveal && res.status === 200 && res.data && res.data.requestId) {
           form = null;
           result = DONE[action];
           if (current && current.requestId === res.data.requestId) { current = res.data; }
@@ -455,7 +474,7 @@
     }
 
     function openForm(action) {
-      if (!current || allowed(current)[action]) { return; }
+      if (!current || whyNot(current)[action]) { return; }
       form = { action: action, node: buildForm(action, current) };
       result = "";
       render(true);
@@ -491,7 +510,7 @@
 
     function open(request) {
       var same = current && current.requestId === request.requestId;
-      if (!same) { form = null; result = ""; panel.scrollTop = 0; }
+      if (!same) { form = null; result = ""; revealed = {}; panel.scrollTop = 0; }
       current = request;
       panel.hidden = false;
       options.onBusyChange();
@@ -513,6 +532,7 @@
       current = null;
       form = null;
       result = "";
+      revealed = {};
       panel.hidden = true;
       panel.textContent = "";
       options.onBusyChange();

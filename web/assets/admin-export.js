@@ -74,6 +74,13 @@
     var running = false;
     var status = options.status;
 
+    // Exports are the admins' (contract section 6): others see why not.
+    document.addEventListener("pl:signed-in", function () {
+      var allowed = !PL.auth || PL.auth.can("admin");
+      options.button.disabled = !allowed;
+      status.textContent = allowed ? "" : PL.auth.needs("admin");
+    });
+
     function finish(message) {
       running = false;
       options.button.disabled = false;
@@ -91,8 +98,14 @@
       status.textContent = "0건 내보내는 중…";
 
       function page(cursor) {
-        PL.api(options.path(filters, cursor, PAGE), { token: token }).then(function (res) {
-          if (res.status === 401 || res.status === 403) {
+        // export=true: the server records the pages as an export (admins only).
+        PL.api(options.path(filters, cursor, PAGE) + "&export=true",
+               { token: token }).then(function (res) {
+          if (res.status === 403) {
+            finish((res.data && res.data.message) || "");
+            return;
+          }
+          if (res.status === 401) {
             finish("");
             options.onRefused();
             return;

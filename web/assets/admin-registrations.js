@@ -59,7 +59,13 @@
       if (mine !== pending || token !== asked) { return; }
       inFlight = false;
       moreButton.disabled = false;
-      if (res.status === 401 || res.status === 403) { refused(); return; }
+      if (res.status === 403) {
+        // Signed in, but the registrations are the admins' (contract section 6).
+        clearRows();
+        say(resultLine, (res.data && res.data.message) || "");
+        return;
+      }
+      if (res.status === 401) { refused(); return; }
       if (res.status === 400 && res.data) {
         // A search that is not 사번, 추첨 번호 or 휴대폰 번호: said next to the box.
         clearRows();
@@ -81,14 +87,22 @@
     });
   }
 
+  // Only admins see the registrations (they hold callers' phones).
+  function mayList() {
+    var allowed = !PL.auth || PL.auth.can("admin");
+    input.disabled = !allowed;
+    if (!allowed) { say(resultLine, PL.auth.needs("admin") + " 등록 목록은 관리자만 봐요."); }
+    return allowed;
+  }
+
   document.addEventListener("pl:signed-in", function (event) {
     token = (event.detail && event.detail.token) || null;
     query = input.value.trim();
-    load(false);
+    if (mayList()) { load(false); }
   });
   document.addEventListener("pl:refresh", function (event) {
     token = (event.detail && event.detail.token) || token;
-    if (!inFlight && pages <= 1 && !typing()) { load(false); }
+    if (!inFlight && pages <= 1 && !typing() && mayList()) { load(false); }
   });
   document.addEventListener("pl:signed-out", function () {
     token = null;

@@ -1,5 +1,6 @@
-// The operators' dashboard shell: sign in with the admin token (kept for this
-// tab only, in sessionStorage), then one dense table of requests with search,
+// The operators' dashboard shell: each operator signs in as themselves
+// (admin-auth.js: the stage's Cognito pool, tokens kept for this tab only),
+// then one dense table of requests with search,
 // filters, paging, export (admin-export.js) and a detail panel
 // (admin-detail.js), refreshed every 3 s.
 //
@@ -13,12 +14,11 @@
   "use strict";
   var PL = window.PL;
   var REFRESH_MS = 3000;
-  var TOKEN_KEY = "partnerline.adminToken";
-  var BAD_TOKEN = "관리자 토큰이 올바르지 않아요. 다시 확인해 주세요.";
+  var BAD_TOKEN = "로그인이 만료됐어요. 다시 로그인해 주세요.";
 
   function $(id) { return document.getElementById(id); }
   var signIn = $("sign-in");
-  var tokenInput = $("token");
+  var signedInAs = $("signed-in-as");
   var signInError = $("sign-in-error");
   var dashboard = $("dashboard");
   var signOutButton = $("sign-out");
@@ -65,33 +65,22 @@
   }
 
   // -- signing in and out -----------------------------------------------------------
-  function storedToken() {
-    try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
-  }
-
-  function rememberToken(value) {
-    try {
-      if (value) { sessionStorage.setItem(TOKEN_KEY, value); }
-      else { sessionStorage.removeItem(TOKEN_KEY); }
-    } catch (e) { /* private mode: this page load only */ }
-  }
-
   function showSignIn(message) {
     var wasSignedIn = signedIn;
     token = null;
     signedIn = false;
     generation += 1;
     cursors = [null];
-    rememberToken(null);
+    PL.auth.forget();
     if (timer) { clearTimeout(timer); timer = null; }
     if (detail.currentId()) { detail.close(); }
     dashboard.hidden = true;
     signOutButton.hidden = true;
+    signedInAs.hidden = true;
     refreshLine.hidden = true;
     signIn.hidden = false;
     signInError.textContent = message || "";
-    tokenInput.value = "";
-    tokenInput.focus();
+    PL.auth.showSignInStep("password");
     if (wasSignedIn) { emit("pl:signed-out", {}); }
   }
 
@@ -100,12 +89,14 @@
     dashboard.hidden = false;
     signOutButton.hidden = false;
     refreshLine.hidden = false;
+    var who = PL.auth.username();
+    signedInAs.textContent = who ? who + " · " + PL.auth.roleLabel(PL.auth.role()) : "";
+    signedInAs.hidden = !who;
   }
 
   // The first list of this token loaded: the dashboard is live.
   function signedInWith(value) {
     token = value;
-    rememberToken(value);
     showDashboard();
     if (!signedIn) {
       signedIn = true;
@@ -114,14 +105,8 @@
     schedule();
   }
 
-  $("sign-in-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    var value = tokenInput.value.trim();
-    if (!value) {
-      signInError.textContent = "관리자 토큰을 입력해 주세요.";
-      tokenInput.focus();
-      return;
-    }
+  document.addEventListener("pl:authenticated", function (event) {
+    var value = event.detail.token;
     signInError.textContent = "";
     load(value, applied, null).then(function (outcome) {
       if (outcome !== "ok") { return; }
@@ -129,8 +114,17 @@
       $("main").focus({ preventScroll: true });
     });
   });
+  // A refreshed access token: the next loads carry it.
+  document.addEventListener("pl:token", function (event) {
+    if (token) { token = event.detail.token; schedule(); }
+  });
+  document.addEventListener("pl:session-ended", function (event) {
+    showSignIn(event.detail.message);
+  });
 
-  signOutButton.addEventListener("click", function () { showSignIn(""); });
+  signOutButton.addEventListener("click", function () {
+    PL.auth.signOut().then(function () { showSignIn("로그아웃했어요."); });
+  });
   document.addEventListener("pl:refused", function () {
     if (token) { showSignIn(BAD_TOKEN); }
   });
@@ -169,7 +163,7 @@
       if (mine !== generation) { return "stale"; }
       if (res.status === 401 || res.status === 403) {
         // The gateway's own refusal is English; operators read Korean.
-        showSignIn(BAD_TOKEN);
+        showSignIn(res.status === 403 ? refusedMessage(res) : BAD_TOKEN);
         return "refused";
       }
       if (res.status === 400) {
@@ -436,11 +430,12 @@
   // dashboard scripts hear "pl:signed-in" for a saved token too.
   function start() {
     renderPager();
-    var saved = storedToken();
-    if (!saved) { showSignIn(""); return; }
-    showDashboard();
-    load(saved, applied, null).then(function (outcome) {
-      if (outcome === "ok") { signedInWith(saved); }
+    PL.auth.resume().then(function (saved) {
+      if (!saved) { showSignIn(""); return; }
+      showDashboard();
+      load(saved, applied, null).then(function (outcome) {
+        if (outcome === "ok") { signedInWith(saved); }
+      });
     });
   }
 
