@@ -27,6 +27,9 @@ PutObject here checks and writes under one lock (``make_s3_conditional_writes_at
 
 Lambda's SnapStart setting is kept (moto drops it), for the after-deploy
 SnapStart step (provision/snapstart.py).
+
+TransactWriteItems honours ``ClientRequestToken`` as DynamoDB does
+(devstack/idempotent_transactions.py).
 """
 
 from __future__ import annotations
@@ -274,7 +277,9 @@ def main() -> None:
     make_stream_reads_atomic()
     make_s3_conditional_writes_atomic()
     make_dynamodb_reads_fast()
-    from devstack import apigateway_import, faults, standins
+    from devstack import apigateway_import, faults, idempotent_transactions, standins
+
+    idempotent_transactions.install(_lock)  # ClientRequestToken, as DynamoDB
 
     standins.install()
     apigateway_import.install()
