@@ -21,8 +21,10 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m scripts.run_tests
 
+# `make bench` prints the table (minutes); FULL=1 the long figures (100,000
+# requests, 10,000 registrations); SAVE=1 writes bench/results.md; ONLY="cold cost".
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench$(if $(FULL), --full)$(if $(SAVE), --save)$(if $(ONLY), --only $(ONLY))
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

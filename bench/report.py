@@ -94,13 +94,13 @@ def machine() -> str:
 
 
 def document(rows: Sequence[Row], notes: Sequence[str], started: datetime,
-             seconds: float) -> str:
+             seconds: float, command: str = "make bench SAVE=1") -> str:
     lines = [
         "# `make bench`: latest run",
         "",
         f"- date: {started.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {machine()}",
-        f"- duration: {seconds:.0f} s; command: `make bench` (`python -m bench`)",
+        f"- duration: {seconds:.0f} s; command: `{command}`",
         "",
         markdown(rows),
         "",

@@ -21,6 +21,7 @@ import os
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,7 @@ class StreamSubscription:
 # The same limits as the deployed mapping (provision/streams.py).
 STREAM_MAX_RETRIES = 3
 STREAM_POLL_SECONDS = 0.25   # Lambda polls each shard four times a second
+HANDLED_KEPT = 10_000        # messages remembered in Dispatcher.handled
 
 
 def subscriptions(app: Any, module: Any) -> list[Subscription]:
@@ -203,6 +205,9 @@ class Dispatcher:
         self._threads: list[threading.Thread] = []
         self.delivered = 0
         self.failed = 0
+        # (queue, body) of the latest messages handled and deleted: what a
+        # test waits for to know a delivery has happened (not a pause).
+        self.handled: deque[tuple[str, str]] = deque(maxlen=HANDLED_KEPT)
 
     def start(self) -> Dispatcher:
         if self.stream_subs and self.streams_client is None:
@@ -285,6 +290,7 @@ class Dispatcher:
         self.sqs.delete_message_batch(QueueUrl=url, Entries=[
             {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
         self.delivered += len(got)
+        self.handled.extend((sub.queue, m.get("Body", "")) for m in got)
         ms = (time.monotonic() - started) * 1000
         self.report(f"[sqs] {sub.queue} → {sub.function_name} 완료 ({ids}, {ms:.0f} ms)")
         return len(got)

@@ -31,6 +31,8 @@ SnapStart step (provision/snapstart.py).
 Each SMS keeps the moment it was accepted (``sent_at``, moto keeps none), for
 the local SMS inbox (devstack/sms_inbox.py), which reads only them:
 ``/moto-api/data.json?service=sns&model=SMS``.
+TransactWriteItems honours ``ClientRequestToken`` as DynamoDB does
+(devstack/idempotent_transactions.py).
 """
 
 from __future__ import annotations
@@ -335,7 +337,9 @@ def main() -> None:
     make_stream_reads_atomic()
     make_s3_conditional_writes_atomic()
     make_dynamodb_reads_fast()
-    from devstack import apigateway_import, faults, standins
+    from devstack import apigateway_import, faults, idempotent_transactions, standins
+
+    idempotent_transactions.install(_lock)  # ClientRequestToken, as DynamoDB
 
     standins.install()
     apigateway_import.install()

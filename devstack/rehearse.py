@@ -130,6 +130,10 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
         if conf.get("Runtime") != runtime:
             gaps.append(f"함수 {conf['FunctionName']}의 런타임이 {conf.get('Runtime')}예요 "
                         f"({runtime}이어야 해요)")
+        # lambda_architecture in .chalice/config.json: Graviton, cheaper per GB-second.
+        if conf.get("Architectures") != ["arm64"]:
+            gaps.append(f"함수 {conf['FunctionName']}의 아키텍처가 "
+                        f"{conf.get('Architectures')}예요 (arm64여야 해요)")
 
     # Queue handlers: exactly one enabled mapping from their queue.
     mappings = [m for page in lam.get_paginator("list_event_source_mappings").paginate()

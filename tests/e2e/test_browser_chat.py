@@ -5,12 +5,13 @@ local stack (chalice local + dispatcher + emulator)."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
+from chalicelib import lifecycle
+from tests.e2e import settled
 from tests.e2e.browser_support import (
     DESKTOP,
     console_errors,
@@ -201,7 +202,10 @@ def test_a_second_message_while_waiting_sends_no_second_request(local_stack, new
     send(other, second, phone="010-1234-5678")
     other.locator("#form-note").filter(has_text=ONE_AT_A_TIME).wait_for()
 
-    time.sleep(4)  # long enough for a second request's SMS to go out
+    # Finished: the server holds no second request, and every queued step of
+    # the first (its link SMS) has been handled.
+    assert [r for r in lifecycle.list_recent(200) if r.get("text") == second] == []
+    settled.wait_drained(local_stack)
     assert len(posts) == 1
     assert errors_other == []
     assert partner_sms_count(local_stack.endpoint) == sms_before
@@ -258,7 +262,7 @@ def test_a_proposed_time_is_shown_with_a_next_step(local_stack, new_page):
                         headers=mine(chat, request_id)).json()
     assert [e["type"] for e in view["events"]].count("CustomerAccepted") == 1
     assert "CustomerDeclined" not in [e["type"] for e in view["events"]]
-    time.sleep(2)  # room for a second SMS, were one sent
+    settled.wait_drained(local_stack)  # nothing queued could still send one
     assert partner_sms_count(local_stack.endpoint) == sms_before + 1
     assert replies == [{"accept": True}]
     assert "수락했어요" in partner_sms(local_stack.endpoint)[-1]
@@ -430,7 +434,7 @@ def test_a_request_written_but_its_answer_lost_is_followed_not_sent_twice(
     chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=40_000)
     assert chat.get_by_label("문의 내용").input_value() == ""
     assert len(posts) == 1
-    time.sleep(2)
+    settled.wait_drained(local_stack)  # nothing queued could still send one
     assert partner_sms_count(local_stack.endpoint) == sms_before + 1
     screenshot(chat, "chat-answer-lost-request-followed")
     # The browser logs the 503 itself; nothing else may be logged.

@@ -18,6 +18,7 @@ from chalicelib import lifecycle, partner, settings, table
 from chalicelib.korean import KST
 from chalicelib.notify import escalation
 from tests.conftest import run_local_stack
+from tests.e2e import settled
 from tests.integration import partner_support as ps
 
 pytestmark = pytest.mark.stack
@@ -140,7 +141,11 @@ def test_no_reminder_after_an_answer(local_stack, emulator):
     answered = requests.post(f"{url}/r/{first[2]}", data={"decision": "accept"}, timeout=10)
     assert answered.status_code == 200
     assert "deadline" not in view(url, request_id)  # no longer waited for
-    time.sleep(REMINDER_SECONDS + 4)  # the reminder's delayed message came and went
+    failed = local_stack.dispatcher.failed
+    # The reminder's delayed message was delivered and its handler returned.
+    settled.wait_handled(local_stack, "partner-links", timeout=REMINDER_SECONDS + 30,
+                         requestId=request_id, kind="reminder")
+    assert local_stack.dispatcher.failed == failed
     assert len(ps.sms_for(emulator.url, request_id)) == 1
     assert "ReminderSent" not in types(url, request_id)
     assert (lifecycle.get(request_id) or {}).get("reminderState") is None
@@ -157,7 +162,9 @@ def test_a_timeout_escalates_and_pages_once_rate_limited(local_stack, emulator):
         assert types(url, request_id)[-3:-1] == ["Timeout", "Escalated"]
         item = lifecycle.get(request_id)
         assert item["escalatedAt"] == item["events"][-2]["at"]  # the same write
-    time.sleep(1)
+        # Its timeout message was handled: the page was decided (and sent, if at all).
+        settled.wait_handled(local_stack, "customer-notify", requestId=request_id,
+                             outcome="timeout")
     pages = alarm_messages(emulator.url)[before:]
     # The module's first escalation paged (the earlier test's timeout), so these
     # two fall in its window: counted, not paged.

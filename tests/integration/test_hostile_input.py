@@ -47,6 +47,30 @@ def test_hostile_json_gets_a_korean_400_quickly_and_writes_nothing(client, stack
     assert request_count() == before
 
 
+def nested(levels: int) -> bytes:
+    """A good chat body with one extra field nested ``levels`` deep (half
+    arrays, half objects): small, valid JSON that only the depth rule refuses."""
+    inner: object = "x"
+    for level in range(levels - 1):  # the body's own object is one level
+        inner = [inner] if level % 2 else {"k": inner}
+    return json.dumps({**GOOD, "extra": inner}, ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("levels", [17, 100, 900])
+def test_a_small_body_nested_too_deep_gets_the_depth_400_and_writes_nothing(
+        client, stack_env, levels):
+    """Small enough for the size limit (the bodies above are not), parsed fine
+    by json.loads: only the depth limit stands between these and the route."""
+    body = nested(levels)
+    assert len(body) < safe_json.MAX_BYTES and safe_json.depth(body.decode()) == levels
+    before = request_count()
+    answer = client.http.post("/api/requests", headers={"Content-Type": "application/json"},
+                              body=body)
+    assert answer.status_code == 400, answer.body[:300]
+    assert answer.json_body == {"code": "BAD_REQUEST", "message": safe_json.TOO_DEEP}
+    assert request_count() == before
+
+
 def test_a_good_body_still_goes_through(client, stack_env):
     answer = client.http.post("/api/requests", headers={"Content-Type": "application/json"},
                               body=json.dumps(GOOD).encode())

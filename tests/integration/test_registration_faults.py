@@ -94,6 +94,33 @@ def test_a_lost_answer_is_resolved_within_the_call(app_module, event_id, emulato
     assert seconds < CONNECT_LIMIT_SECONDS
 
 
+def test_the_stores_resend_with_the_same_token_keeps_a_lost_answer_one_registration(
+        app_module, event_id, emulator):
+    """Both of botocore's attempts lose their answer (the first applied the
+    transaction); the store resends it with the same ClientRequestToken, which
+    DynamoDB applies once and answers as the first. Nothing else could tell
+    this resend from a stranger's duplicate: the call has no contact id and a
+    withheld number. With a fresh token the resend is cancelled by the
+    registration it made itself, and the caller would hear "already
+    registered" for their own first registration."""
+    inject(emulator, fault="drop", count=2)
+    event = {"Details": {"Parameters": {"inputValue": "40003", "customerPhone": "anonymous"}}}
+    answer = app_module.connect_event_registration(event, None)
+    assert answer["registrationStatus"] == "SUCCESS", answer
+    (reg,) = stored(event_id).values()
+    assert reg["lotteryNumber"] == answer["lotteryNumber"] and reg["contactId"] == ""
+    assert len(store.lottery_items(event_id)) == 1
+    assert fired(emulator) == {"dynamodb.TransactWriteItems.drop": 2}
+
+
+def test_a_resend_answered_as_the_first_is_not_a_replay(app_module, event_id, emulator):
+    inject(emulator, fault="drop", count=2)
+    reg = store.register_employee(event_id, "40004", PHONE, "contact-40004")
+    assert reg.replayed is False  # DynamoDB answered the token, not the condition
+    assert stored(event_id)["40004"]["lotteryNumber"] == reg.lottery_number
+    assert len(store.lottery_items(event_id)) == 1
+
+
 @pytest.mark.parametrize("stall", [0.0, 2.0])
 def test_a_registration_whose_answers_are_all_lost_is_told_on_the_next_call(
         app_module, event_id, emulator, stall):
