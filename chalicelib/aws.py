@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib import settings
+from chalicelib import bucket_owner, settings
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str, str | None], Any] = {}
@@ -168,6 +168,8 @@ def client(service: str, profile: str = "default", region: str | None = None) ->
             found.meta.events.register("before-call", _before_call)
             found.meta.events.register("after-call", _after_call)
             found.meta.events.register("after-call-error", _after_call_error)
+            if service == "s3":
+                bucket_owner.expect(found, lambda: settings.current().event_bucket_owner)
             _clients[key] = found
         return found
 

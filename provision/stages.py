@@ -32,7 +32,7 @@ STAGES: dict[str, dict[str, Any]] = {
 
 # The variables provisioning writes from what it created or found.
 PROVISIONED = ("STAGE", "TABLE_NAME", "EVENT_BUCKET", "WEB_BUCKET", "WEB_URL", "API_URL",
-               "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",
+               "EVENT_BUCKET_OWNER", "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",
                "ADMIN_TOKEN_PARAM", "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL",
                "SMS_REGION", "ALARMS_TOPIC_ARN", "REGISTRATION_STREAM_ARN")
 
