@@ -84,6 +84,7 @@ NOT_CALLED_BY_CODE = {
     # IAM only: HeadObject on a missing object answers 404 with ListBucket and
     # 403 without it, so the very first file could never be written.
     "s3:ListBucket": "lets a missing log file answer 404 (not 403) to HeadObject",
+    "kms:Decrypt": "SSM decrypts the function's SecureString with its role (kms:ViaService)",
 }
 @dataclass(frozen=True, order=True)
 class Call:

@@ -155,3 +155,46 @@ def test_every_s3_operation_that_can_name_the_owner_does():
         s3.head_bucket(Bucket="b")
         s3.create_bucket(Bucket="b")
         stub.assert_no_pending_responses()
+
+
+# -- the trace check refuses what the narrowings refuse ------------------------
+
+def test_the_trace_check_refuses_a_topic_publish_and_a_foreign_key_prefix():
+    from tests import least_privilege as lp
+
+    local_table = "arn:aws:dynamodb:ap-northeast-2:123456789012:table/partnerline-local"
+    calls = {
+        lp.Call("handle_partner_link", "sns:Publish", "*", "sns:Publish", SMS_REGION): 1,
+        lp.Call("handle_partner_link", "sns:Publish",
+                f"arn:aws:sns:{SMS_REGION}:123456789012:partnerline-local-alarms",
+                "sns:Publish", SMS_REGION): 1,
+        lp.Call("handle_partner_link", "dynamodb:UpdateItem", local_table,
+                "dynamodb:UpdateItem", REGION, "REQ#"): 1,
+        lp.Call("handle_partner_link", "dynamodb:UpdateItem", local_table,
+                "dynamodb:UpdateItem", REGION, "RES#"): 1,
+    }
+    denied = {(d["stage"], d["action"], d["resource"].rsplit(":", 1)[-1], d["leading_key"])
+              for d in lp.check(calls)["denied"]}
+    assert denied == {(stage, action, what, key) for stage in lp.CHECKED_STAGES
+                      for action, what, key in (
+                          ("sns:Publish", f"partnerline-{stage}-alarms", ""),
+                          ("dynamodb:UpdateItem", f"table/partnerline-{stage}", "RES#"))}
+
+
+def test_leading_keys_are_read_from_every_kind_of_item_call():
+    from tests.least_privilege import leading_keys
+
+    key = {"pk": {"S": "EVENT#axcl"}, "sk": {"S": "EMP#1"}}
+    assert leading_keys("GetItem", {"Key": key}) == ["EVENT#"]
+    assert leading_keys("PutItem", {"Item": {"pk": {"S": "REQ#abc"}}}) == ["REQ#"]
+    assert leading_keys("TransactWriteItems", {"TransactItems": [
+        {"Put": {"Item": key}}, {"Update": {"Key": {"pk": {"S": "EVENT#axcl#LOTS#001"}}}}]}) == [
+        "EVENT#", "EVENT#"]
+    assert leading_keys("Query", {"KeyConditionExpression": "#p = :pk AND begins_with(sk, :s)",
+                                  "ExpressionAttributeNames": {"#p": "pk"},
+                                  "ExpressionAttributeValues": {":pk": {"S": "ALARM#x"},
+                                                                ":s": {"S": "A"}}}) == ["ALARM#"]
+    # An index's partition key is not the item's: no leading key.
+    assert leading_keys("Query", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :pk",
+                                  "ExpressionAttributeValues": {":pk": {"S": "REQUESTS"}}}
+                        ) == [""]
