@@ -18,7 +18,8 @@ from devstack.dispatcher import Dispatcher, stream_subscriptions, subscriptions
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "local"
 REGION = "ap-northeast-2"
-LOCAL_ONLY = ("REGISTRATION_STREAM_ARN",)
+# An account id stays out of the checkout too (the emulator's, for ExpectedBucketOwner).
+LOCAL_ONLY = ("REGISTRATION_STREAM_ARN", "EVENT_BUCKET_OWNER")
 
 
 class PortTaken(RuntimeError):

@@ -190,10 +190,13 @@ def _sms(arns: Arns) -> list[dict[str, Any]]:
 # the escalation page's limiter.
 TABLE_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
     lambdas.API_HANDLER: {
-        "dynamodb:GetItem": ("RES#", "REQ#", "SESSION#", "EVENT#"),
-        "dynamodb:PutItem": ("REQ#", "SESSION#", "EVENT#"),
-        "dynamodb:UpdateItem": ("REQ#", "OPEN#", "IDEM#", "SMSDAY#"),
-        "dynamodb:DeleteItem": ("IDEM#", "SESSION#", "OPEN#"),
+        # Registrations (admin list), idempotency records, requests,
+        # reservations (read only, never written), chat sessions.
+        "dynamodb:GetItem": ("EVENT#", "IDEM#", "REQ#", "RES#", "SESSION#"),
+        "dynamodb:PutItem": ("REQ#", "SESSION#"),
+        "dynamodb:UpdateItem": ("IDEM#", "OPEN#", "REQ#"),
+        # A session completed once; an idempotency record given up on a 5xx.
+        "dynamodb:DeleteItem": ("IDEM#", "SESSION#"),
         "dynamodb:Query": ("EVENT#",),
     },
     "connect_event_registration": {
@@ -202,7 +205,7 @@ TABLE_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
         "dynamodb:Query": ("EVENT#",),
     },
     "handle_partner_link": {"dynamodb:UpdateItem": ("REQ#", "SMSDAY#")},
-    "handle_customer_notification": {"dynamodb:UpdateItem": ("REQ#", "ALARM#", "OPEN#")},
+    "handle_customer_notification": {"dynamodb:UpdateItem": ("ALARM#", "REQ#")},
     "handle_registration_log": {"dynamodb:Query": ("EVENT#",)},
 }
 # Query on the request indexes (the dashboard's list and search).

@@ -254,9 +254,12 @@ def test_sms_defaults_set_in_the_sms_region_not_in_seoul(prod):
 
 def test_sms_publish_allowed_only_in_the_sms_region(prod):
     doc = json.loads((prod["chalice_dir"] / "policy-prod-handle_partner_link.json").read_text())
-    [publish] = [s for s in doc["Statement"] if "sns:Publish" in s["Action"]]
-    assert publish["Resource"] == "*"  # a phone number has no ARN
+    [publish, deny] = [s for s in doc["Statement"] if "sns:Publish" in s["Action"]]
+    assert publish["Effect"] == "Allow" and publish["Resource"] == "*"  # no ARN for a phone
     assert publish["Condition"] == {"StringEquals": {"aws:RequestedRegion": SMS_REGION}}
+    # ...and never to a topic or an endpoint, any account's.
+    assert deny == {"Effect": "Deny", "Action": ["sns:Publish"],
+                    "Resource": ["arn:aws:sns:*:*:*"]}
 
 
 def test_confirm_links_point_at_the_http_api_without_a_custom_domain(prod):
@@ -401,8 +404,12 @@ def test_every_s3_call_of_provisioning_names_our_account(prod):
     assert seen and all(owner == "123456789012" for _, owner in seen), seen
     # S3 (and the emulator, devstack/bucket_owner.py) refuses another owner.
     other = boto3.client("s3")
-    with pytest.raises(other.exceptions.ClientError, match="AccessDenied"):
+    with pytest.raises(other.exceptions.ClientError, match=r"\(403\).*HeadBucket"):
         other.head_bucket(Bucket="axcl", ExpectedBucketOwner="999999999999")
+    with pytest.raises(other.exceptions.ClientError, match="AccessDenied"):
+        other.put_object(Bucket="axcl", Key="x_event.txt", Body=b"",
+                         ExpectedBucketOwner="999999999999")
+    assert "Contents" not in other.list_objects_v2(Bucket="axcl", Prefix="x_event.txt")
 
 
 def test_a_secret_under_the_aws_managed_key_moves_onto_the_stages_key(prod):
