@@ -63,14 +63,15 @@ def gaps(client: Callable[[str], Any], stage: str, account: str, region: str,
     if key.get("KeyState") != "Enabled":
         found.append(f"KMS 키 {secrets_key.alias_name(stage)}가 {key.get('KeyState')} 상태예요")
     policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
-    if policy != secrets_key.key_policy(stage, region, account):
+    people = secrets_key.people_who_read(stage)
+    if policy != secrets_key.key_policy(stage, region, account, people):
         found.append(f"KMS 키 {secrets_key.alias_name(stage)}의 키 정책이 달라요")
     readers = [s for s in policy.get("Statement", []) if "kms:Decrypt" in json.dumps(
         s.get("Action"))]
     named = sorted(a for s in readers for a in s.get("Condition", {}).get(
         "ArnEquals", {}).get("aws:PrincipalArn", []))
-    roles = sorted(functions[f]["Role"] for f in policies.secret_readers(stage)
-                   if f in functions)
+    roles = sorted([*(functions[f]["Role"] for f in policies.secret_readers(stage)
+                      if f in functions), *people])
     if named != roles:
         found.append(f"KMS 키로 복호화할 수 있는 역할이 비밀 값을 읽는 함수의 역할과 달라요: "
                      f"{named} ≠ {roles}")

@@ -11,7 +11,8 @@ read a secret decrypt, and only through SSM:
   provisioning and an operator's ``put-parameter`` (a rotation) can write a
   secret, never read one back;
 - ``kms:Decrypt`` through SSM only for the roles of the functions whose policy
-  reads a secret (``policies.secret_readers``), named by ``aws:PrincipalArn``
+  reads a secret (``policies.secret_readers``), and whoever the stage names
+  in ``secret_readers`` (none by default), named by ``aws:PrincipalArn``
   rather than as principals: a key policy's principals must exist when it is
   put, and these roles only exist after ``chalice deploy``; a role deleted and
   made again keeps matching its ARN. With the account as the principal, the
@@ -57,12 +58,25 @@ def via_ssm(region: str) -> str:
     return f"ssm.{region}.amazonaws.com"
 
 
-def key_policy(stage: str, region: str, account: str) -> dict[str, Any]:
-    """The key's policy: a pure function of the stage, region and account."""
+def people_who_read(stage: str) -> tuple[str, ...]:
+    """Principals (ARNs) a stage lets read its secrets by hand, e.g. the role
+    that rotates ``LINK_SIGNING_KEYS`` (the new key goes in front of the old):
+    ``"secret_readers": [...]`` in ``provision/stages.py`` ``STAGES[stage]``;
+    none by default."""
+    from provision import stages
+
+    return tuple(stages.options(stage).get("secret_readers", ()))
+
+
+def key_policy(stage: str, region: str, account: str,
+               people: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The key's policy: a pure function of the stage, region, account and
+    the principals who may read a secret by hand."""
     from provision import policies
 
     root = {"AWS": f"arn:aws:iam::{account}:root"}
     readers = [role_arn(account, stage, f) for f in policies.secret_readers(stage)]
+    readers += [p for p in people if p not in readers]
     through_ssm = {"kms:ViaService": via_ssm(region), "kms:CallerAccount": account}
     return {"Version": "2012-10-17", "Id": f"{names.prefix(stage)}-secrets", "Statement": [
         {"Sid": "AccountAdministersTheKey", "Effect": "Allow", "Principal": root,
@@ -91,7 +105,8 @@ def ensure(prov: Any) -> str:
     """The stage's key (made when absent, restored when deletion was pending),
     with exactly ``key_policy`` and yearly rotation; returns its ARN."""
     kms = prov.client("kms")
-    wanted = key_policy(prov.stage, prov.region, prov.account_id())
+    wanted = key_policy(prov.stage, prov.region, prov.account_id(),
+                        people_who_read(prov.stage))
     found = describe(kms, prov.stage)
     if found is None:
         found = kms.create_key(

@@ -198,3 +198,16 @@ def test_leading_keys_are_read_from_every_kind_of_item_call():
     assert leading_keys("Query", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :pk",
                                   "ExpressionAttributeValues": {":pk": {"S": "REQUESTS"}}}
                         ) == [""]
+
+
+def test_a_stage_may_name_who_reads_its_secrets_by_hand(monkeypatch):
+    rotator = f"arn:aws:iam::{ACCOUNT}:role/secrets-rotation"
+    monkeypatch.setitem(stages.STAGES, STAGE, {**stages.STAGES[STAGE],
+                                               "secret_readers": [rotator]})
+    people = secrets_key.people_who_read(STAGE)
+    assert people == (rotator,)
+    doc = secrets_key.key_policy(STAGE, REGION, ACCOUNT, people)
+    [decrypt] = [s for s in doc["Statement"] if s["Action"] == "kms:Decrypt"]
+    assert decrypt["Condition"]["ArnEquals"]["aws:PrincipalArn"][-1] == rotator
+    monkeypatch.undo()
+    assert secrets_key.people_who_read(STAGE) == ()
