@@ -85,6 +85,10 @@ NOT_CALLED_BY_CODE = {
     # 403 without it, so the very first file could never be written.
     "s3:ListBucket": "lets a missing log file answer 404 (not 403) to HeadObject",
     "kms:Decrypt": "SSM decrypts the function's SecureString with its role (kms:ViaService)",
+    "dynamodb:DescribeStream": "the table stream's event source mapping reads with the role",
+    "dynamodb:GetRecords": "the table stream's event source mapping reads with the role",
+    "dynamodb:GetShardIterator": "the table stream's event source mapping reads with the role",
+    "dynamodb:ListStreams": "the table stream's event source mapping reads with the role",
 }
 @dataclass(frozen=True, order=True)
 class Call:
