@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,6 +168,8 @@ def client(service: str, profile: str = "default", region: str | None = None) ->
             found.meta.events.register("before-call", _before_call)
             found.meta.events.register("after-call", _after_call)
             found.meta.events.register("after-call-error", _after_call_error)
+            if service == "s3":
+                expect_bucket_owner(found, lambda: settings.current().event_bucket_owner)
             _clients[key] = found
         return found
 
@@ -226,3 +228,32 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, bx.ClientError):
         return _is_unavailable_answer(exc.response or {})
     return False
+
+
+# ``ExpectedBucketOwner`` on every S3 call a client makes.
+#
+# S3 names buckets globally: a bucket called like ours in another account would
+# take our registration log. With the bucket owner condition S3 refuses (403)
+# any request whose bucket belongs to another account than the one named
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html).
+# The parameter is added to every operation whose input has it (all object
+# operations and most bucket ones; not CreateBucket or ListBuckets), so no call
+# site can forget it. The app takes the account from its settings
+# (``EVENT_BUCKET_OWNER``, written by provisioning); provisioning from STS.
+BUCKET_OWNER_PARAMETER = "ExpectedBucketOwner"
+
+
+def expect_bucket_owner(client: Any, owner: Callable[[], str | None]) -> Any:
+    """Have ``client`` (an S3 client) name ``owner()`` on each call that can."""
+
+    def add(params: dict[str, Any], model: Any = None, **_: Any) -> None:
+        if (model is None or BUCKET_OWNER_PARAMETER not in model.input_shape.members
+                or BUCKET_OWNER_PARAMETER in params):
+            return
+        account = owner()
+        if account:
+            params[BUCKET_OWNER_PARAMETER] = account
+
+    client.meta.events.register("provide-client-params.s3", add,
+                                unique_id="partnerline-expected-bucket-owner")
+    return client

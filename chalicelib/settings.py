@@ -54,6 +54,9 @@ class Settings:
     # Provisioned: required in AWS stages, optional locally until provisioning ran.
     partner_confirmation_arn: str | None = None
     event_bucket: str | None = None
+    # The account that owns the event bucket: every S3 call names it
+    # (ExpectedBucketOwner, chalicelib/bucket_owner.py).
+    event_bucket_owner: str | None = None
     lex_bot_id: str | None = None
     lex_bot_alias_id: str | None = None
     web_url: str | None = None
@@ -149,7 +152,7 @@ class Settings:
             found.append("LINK_TTL_SECONDS must be at least PARTNER_TIMEOUT_SECONDS "
                          "(the link must work for the whole wait)")
         if not self.is_local:
-            wanted = ["partner_confirmation_arn", "event_bucket"]
+            wanted = ["partner_confirmation_arn", "event_bucket", "event_bucket_owner"]
             if self.nlu_backend == "lex":
                 wanted += ["lex_bot_id", "lex_bot_alias_id"]
             found += [f"{name.upper()} is required in stage {self.stage} (written by the "
@@ -213,6 +216,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "employee_id_leading_zeros": lambda raw: _one_of(LEADING_ZEROS)(raw.strip().lower()),
     "employee_roster_ttl_seconds": _seconds_or_zero,
     "employee_roster_key": _matching(_ROSTER_KEY, f"a key under {ROSTER_PREFIX}"),
+    "event_bucket_owner": _matching(re.compile(r"^\d{12}$"), "an AWS account id (12 digits)"),
     "requests_per_minute_per_client": _whole_number,
     "sms_per_partner_per_day": _whole_number,
     "admin_idle_seconds": _seconds,

@@ -25,6 +25,9 @@ atomic in S3: of writers holding the same ETag, one wins and the others get
 412. moto checks the condition, then writes, unlocked: two can win. Every
 PutObject here checks and writes under one lock (``make_s3_conditional_writes_atomic``).
 
+S3's bucket owner condition (``ExpectedBucketOwner``) is checked as S3 does
+(``devstack/bucket_owner.py``).
+
 Lambda's SnapStart setting is kept (moto drops it), for the after-deploy
 SnapStart step (provision/snapstart.py).
 
@@ -337,10 +340,11 @@ def main() -> None:
     make_stream_reads_atomic()
     make_s3_conditional_writes_atomic()
     make_dynamodb_reads_fast()
-    from devstack import apigateway_import, faults, idempotent_transactions, standins
+    from devstack import apigateway_import, bucket_owner, faults, idempotent_transactions, standins
 
     idempotent_transactions.install(_lock)  # ClientRequestToken, as DynamoDB
 
+    bucket_owner.install()  # ExpectedBucketOwner refused as S3 does (moto ignores it)
     standins.install()
     apigateway_import.install()
     faults.install()  # POST /_faults: injected faults on the wire (devstack/faults.py)

@@ -32,6 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from devstack import rehearse_privilege
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "dev"
 REGION = "ap-northeast-2"
@@ -98,6 +100,8 @@ def _role_policy(iam: Any, role_arn: str) -> dict[str, Any]:
 def _expected_pairs(document: dict[str, Any]) -> list[tuple[str, str]]:
     pairs = []
     for st in document["Statement"]:
+        if st["Effect"] != "Allow":
+            continue  # a Deny grants nothing (rehearse_privilege checks it is there)
         actions = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
         resources = [st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]
         pairs.extend((a, r) for a in actions for r in resources)
@@ -192,13 +196,18 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
     # Each function's role allows what its policy file grants (nothing removed).
     arns = policies.Arns(stage, REGION, account, _env(functions, "EVENT_BUCKET") or "*",
                          bot_id=_env(functions, "LEX_BOT_ID") or "*",
-                         alias_id=_env(functions, "LEX_BOT_ALIAS_ID") or "*")
+                         alias_id=_env(functions, "LEX_BOT_ALIAS_ID") or "*",
+                         sms_region=_env(functions, "SMS_REGION"),
+                         secrets_key=rehearse_privilege.secrets_key_arn(client, stage) or "*")
     for handler, conf in functions.items():
         deployed = _role_policy(iam, conf["Role"])
         for action, resource in _expected_pairs(policies.document(arns, handler)):
             if not _allows(deployed, action, resource):
                 gaps.append(f"함수 {conf['FunctionName']}의 역할에 {action} ({resource}) "
                             "권한이 없어요")
+    # ... and holds its narrowings; the secrets key; the bucket owner.
+    gaps.extend(rehearse_privilege.gaps(client, stage, account, REGION, functions, arns,
+                                        lambda role: _role_policy(iam, role)))
 
     gaps.extend(_state_machine_gaps(client, stage, account))
     gaps.extend(_index_gaps(client, stage))
@@ -548,6 +557,7 @@ def leftovers(client: Callable[[str], Any], stage: str, event_bucket: str,
               if ours(t["TopicArn"].rsplit(":", 1)[-1])]
     found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups(
         logGroupNamePrefix=f"/aws/lambda/{prefix}")["logGroups"]]
+    found += rehearse_privilege.leftovers(client, stage)
     if connect_instance_id:
         con = client("connect")
         found += [f"Connect flow {f['Name']}" for f in con.list_contact_flows(

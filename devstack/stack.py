@@ -21,7 +21,9 @@ STAGE = stages.LOCAL_STAGE
 REGION = stages.LOCAL_REGION
 # Labels the emulator picks afresh each run (the stream's, the pool's ids):
 # the local processes get them from the environment, never from config.json.
-LOCAL_ONLY = ("REGISTRATION_STREAM_ARN", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
+# An account id stays out of the checkout too (the emulator's, for ExpectedBucketOwner).
+LOCAL_ONLY = ("REGISTRATION_STREAM_ARN", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID",
+              "EVENT_BUCKET_OWNER")
 # `make run` signs in as one of these (one per role), printed with their passwords.
 LOCAL_OPERATORS = (("local-viewer", "viewer"), ("local-operator", "operator"),
                    ("local-admin", "admin"))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from chalicelib import names
+from chalicelib import aws, names
 from chalicelib.aws import error_code
 from chalicelib.lifecycle import indexes
 from provision import stages
@@ -48,7 +48,10 @@ class Provisioner:
         """A client in the stage's region, or in ``region`` (SMS: see provision.sms)."""
         key = service if region in (None, self.region) else f"{service}@{region}"
         if key not in self._clients:
-            self._clients[key] = self.session.client(service, region_name=region or self.region)
+            made = self.session.client(service, region_name=region or self.region)
+            if service == "s3":  # every S3 call names our account (ExpectedBucketOwner)
+                aws.expect_bucket_owner(made, self.account_id)
+            self._clients[key] = made
         return self._clients[key]
 
     def _step(self, label: str) -> None:
@@ -335,6 +338,7 @@ class Provisioner:
             s3.put_bucket_website(Bucket=web, WebsiteConfiguration=website)
             self.changed(f"bucket {web}: static website hosting")
         self.env["EVENT_BUCKET"] = events
+        self.env["EVENT_BUCKET_OWNER"] = self.account_id()
         self.env["WEB_BUCKET"] = web
 
     def ensure_public_access_block(self, bucket: str, wanted: dict[str, bool] | None = None,

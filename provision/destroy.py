@@ -5,9 +5,10 @@ what `chalice deploy` made (``chalice delete``, then any function, mapping,
 role, REST API or log group of the stage it did not know about, e.g. after
 a failed deploy), the HTTP API, Amazon Connect's flow and association, the
 Lex bot and its role, alarms and their topic, state machines and their role,
-SSM parameters, queues and dead-letter queues, both buckets (every object
-version first), the table, and the leftovers in .chalice/ (Chalice's record,
-the policy files' real ARNs, the ids of deleted resources in config.json).
+SSM parameters and their KMS key (deletion scheduled: 7 days), queues and
+dead-letter queues, both buckets (every object version first), the table,
+and the leftovers in .chalice/ (Chalice's record, the policy files' real
+ARNs, the ids of deleted resources in config.json).
 
 Idempotent: what is already gone is skipped, and a second run says there was
 nothing to delete. ``prod`` needs ``--confirm prod`` (``make destroy
@@ -33,6 +34,7 @@ from provision import (
     lambdas,
     lex,
     policies,
+    secrets_key,
     stages,
 )
 from provision import secrets as stage_secrets
@@ -290,6 +292,8 @@ class Destroyer:
         for secret in (*stage_secrets.GENERATORS, *stage_secrets.RETIRED):
             name = stage_secrets.parameter_name(self.stage, secret)
             self.attempt(f"SSM parameter {name}", lambda n=name: ssm.delete_parameter(Name=n))
+        # Their KMS key after them: scheduled for deletion (provision/secrets_key.py).
+        secrets_key.destroy(self)
 
     def queues(self) -> None:
         sqs = self.c("sqs")

@@ -17,7 +17,22 @@ phone number (an SMS has no topic ARN) and ``states:SendTaskSuccess`` for a
 callback token of a service-integration task (IAM can scope activities only).
 The SMS publish is held to the stage's SMS region instead (``SMS_REGION``: SNS
 sends no SMS from Seoul) with the global condition key ``aws:RequestedRegion``;
-IAM itself is global, so the same role works whatever region it calls.
+IAM itself is global, so the same role works whatever region it calls. A
+function that texts may publish to a phone number only: an explicit Deny on
+every SNS ARN (topics, platform endpoints) wins over that Allow, while a
+publish to a phone number names no ARN. The escalation page publishes to the
+stage's alarms topic, by its ARN, and nothing else.
+
+DynamoDB: each function's item actions are held to the partition-key prefixes
+its code uses (``dynamodb:LeadingKeys``, ``TABLE_KEYS``), per action. A Query
+on an index is not: its partition key is the index's (``REQUESTS``, a status,
+a reservation number, a phone), not the item's ``pk``, so it gets Query on the
+indexes alone, without the condition. ``DescribeTable`` names no key.
+
+Secrets: ``ssm:GetParameter`` on the function's own parameters and
+``kms:Decrypt`` on the stage's secrets key only through SSM
+(``kms:ViaService``); the key's policy names the same functions
+(``provision/secrets_key.py``).
 
 Each action here is one the function's code calls; the test session records
 every call per function and checks it against these files
@@ -32,7 +47,7 @@ from typing import Any
 
 from chalicelib import names, settings
 from chalicelib.settings import ROSTER_PREFIX
-from provision import alarms, lambdas, secrets, stages
+from provision import alarms, lambdas, secrets, secrets_key, stages
 
 CHALICE_DIR = stages.PROJECT_DIR / ".chalice"
 ANY = "*"
@@ -47,12 +62,14 @@ class Arns:
 
     def __init__(self, stage: str, region: str, account: str, event_bucket: str,
                  bot_id: str = ANY, alias_id: str = ANY, model_id: str | None = None,
-                 sms_region: str | None = None) -> None:
+                 sms_region: str | None = None, secrets_key: str = ANY) -> None:
         self.stage, self.region, self.account = stage, region, account
         self.sms_region = sms_region or settings.Settings.sms_region
         self.event_bucket = event_bucket
         self.bot_id, self.alias_id = bot_id, alias_id
         self.model_id = model_id or settings.Settings.bedrock_model_id
+        # The secrets key's id (its ARN's last part), known once provisioned.
+        self.secrets_key = secrets_key.rsplit("/", 1)[-1]
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
@@ -83,6 +100,12 @@ class Arns:
 
     def access_log(self) -> str:
         return self._arn("dynamodb", f"table/{names.access_log_table(self.stage)}")
+
+    def secrets_key_arn(self) -> str:
+        return self._arn("kms", f"key/{self.secrets_key}")
+
+    def via_ssm(self) -> str:
+        return f"ssm.{self.region}.amazonaws.com"
 
     def bot_alias(self) -> str:
         return self._arn("lex", f"bot-alias/{self.bot_id}/{self.alias_id}")
@@ -145,33 +168,96 @@ def _read_stream(arns: Arns) -> dict[str, Any]:
                    "dynamodb:GetShardIterator", "dynamodb:ListStreams"], arns.table_streams())
 
 
-def _secret(arns: Arns, *secret: str) -> dict[str, Any]:
-    # SecureStrings under the AWS managed key aws/ssm: its key policy lets any
-    # principal of the account decrypt through SSM, no kms:Decrypt needed here.
-    return _allow(["ssm:GetParameter"], [arns.parameter(s) for s in secret])
+def _secret(arns: Arns, *secret: str) -> list[dict[str, Any]]:
+    # SecureStrings under the stage's own KMS key: SSM decrypts them with the
+    # caller's role, so it needs kms:Decrypt on that key, only through SSM.
+    via = "StringLike" if ANY in arns.via_ssm() else "StringEquals"
+    return [_allow(["ssm:GetParameter"], [arns.parameter(s) for s in secret]),
+            {**_allow(["kms:Decrypt"], [arns.secrets_key_arn()]),
+             "Condition": {via: {"kms:ViaService": arns.via_ssm()}}}]
+
+
+def _sms(arns: Arns) -> list[dict[str, Any]]:
+    # A text to a phone number names no ARN (Resource "*"); every SNS ARN --
+    # a topic of any account, a platform endpoint -- is denied outright.
+    return [{**_allow(["sns:Publish"], ANY),
+             "Condition": {"StringEquals": {"aws:RequestedRegion": arns.sms_region}}},
+            {"Effect": "Deny", "Action": ["sns:Publish"], "Resource": ["arn:aws:sns:*:*:*"]}]
+
+
+# The partition-key prefixes (``pk`` up to its first "#") each function's code
+# reads or writes, per DynamoDB item action (docs/data-model.md):
+# RES# reservations, REQ# requests, OPEN# a reservation's open request, IDEM#
+# Idempotency-Key records, SESSION# chat sessions, SMSDAY# a partner's SMS
+# count of the day, EVENT# registrations, lottery numbers and draws, ALARM#
+# the escalation page's limiter.
+TABLE_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
+    lambdas.API_HANDLER: {
+        # Registrations (admin list), idempotency records, requests,
+        # reservations (read only, never written), chat sessions.
+        "dynamodb:GetItem": ("EVENT#", "IDEM#", "REQ#", "RES#", "SESSION#"),
+        "dynamodb:PutItem": ("REQ#", "SESSION#"),
+        "dynamodb:UpdateItem": ("IDEM#", "OPEN#", "REQ#"),
+        # A session completed once; an idempotency record given up on a 5xx.
+        "dynamodb:DeleteItem": ("IDEM#", "SESSION#"),
+        "dynamodb:Query": ("EVENT#",),
+    },
+    "connect_event_registration": {
+        # TransactWriteItems: each Put is authorised as PutItem.
+        "dynamodb:PutItem": ("EVENT#",),
+        "dynamodb:Query": ("EVENT#",),
+    },
+    "handle_partner_link": {"dynamodb:UpdateItem": ("REQ#", "SMSDAY#")},
+    "handle_customer_notification": {"dynamodb:UpdateItem": ("ALARM#", "REQ#")},
+    "handle_registration_log": {"dynamodb:Query": ("EVENT#",)},
+}
+# Query on the request indexes (the dashboard's list and search).
+INDEX_QUERIES = {lambdas.API_HANDLER: ("dynamodb:Query",)}
+# Named no key: read by the health check.
+TABLE_WIDE = {lambdas.API_HANDLER: ("dynamodb:DescribeTable",)}
+
+
+def _table(arns: Arns, handler: str) -> list[dict[str, Any]]:
+    """The function's DynamoDB statements: one per set of prefixes."""
+    table, index = arns.table()
+    by_keys: dict[tuple[str, ...], list[str]] = {}
+    for action, prefixes in TABLE_KEYS.get(handler, {}).items():
+        by_keys.setdefault(tuple(sorted(prefixes)), []).append(action)
+    out = [{**_allow(actions, [table]), "Condition": {"ForAllValues:StringLike": {
+        "dynamodb:LeadingKeys": [f"{p}*" for p in prefixes]}}}
+        for prefixes, actions in sorted(by_keys.items())]
+    if handler in INDEX_QUERIES:
+        out.append(_allow(list(INDEX_QUERIES[handler]), [index]))
+    if handler in TABLE_WIDE:
+        out.append(_allow(list(TABLE_WIDE[handler]), [table]))
+    return out
+
+
+def secret_readers(stage: str) -> tuple[str, ...]:
+    """The functions whose policy reads an SSM secret (the key's readers)."""
+    arns = Arns(stage, ANY, ANY, "x")
+    return tuple(h for h in (lambdas.API_HANDLER, *lambdas.HANDLERS)
+                 if any("ssm:GetParameter" in s["Action"] for s in statements(arns, h)))
 
 
 def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
     """What each function calls (see each module's AWS calls), on the stage's ARNs."""
-    table = arns.table()
     if handler == lambdas.API_HANDLER:
         return [
-            _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                    "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:DescribeTable"], table),
+            *_table(arns, handler),
             _allow(["states:StartExecution"], [arns.state_machine()]),
             # partner.answers: did the execution take this very answer?
             _allow(["states:GetExecutionHistory"], [arns.executions()]),
             # The partner's answer; a failure is never sent (the wait times out).
             _allow(["states:SendTaskSuccess"], ANY),
             _allow(["lex:RecognizeText"], [arns.bot_alias()]),
-            _secret(arns, "LINK_SIGNING_KEYS"),
+            *_secret(arns, "LINK_SIGNING_KEYS"),
             # The access record (chalicelib/operators/access_log.py): appended
             # and read, never updated or deleted -- no UpdateItem, DeleteItem or
             # BatchWriteItem on it, so the app's role cannot change a record.
             _allow(["dynamodb:PutItem", "dynamodb:Query"], [arns.access_log()]),
             # Operators' resend and the customer's reply text the partner.
-            {**_allow(["sns:Publish"], ANY),
-             "Condition": {"StringEquals": {"aws:RequestedRegion": arns.sms_region}}},
+            *_sms(arns),
             # An operator's answer after the wait: the customer is notified.
             _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], [arns.queue("customer-notify")]),
         ]
@@ -180,7 +266,7 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
             # TransactWriteItems (two conditional puts) is authorised per item as
             # PutItem; Query reads the used numbers after repeated clashes. The
             # log follows from the table's stream: nothing else to call.
-            _allow(["dynamodb:PutItem", "dynamodb:Query"], table),
+            *_table(arns, handler),
             _allow(["s3:GetObject"], [arns.roster()]),
         ]
     if handler == "handle_partner_link":
@@ -188,17 +274,16 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
             _consume(arns, "partner-links"),
             _set_aside(arns, "partner-links"),
             # Every read is the item an UpdateItem returns (ALL_NEW / ALL_OLD).
-            _allow(["dynamodb:UpdateItem"], table),
-            {**_allow(["sns:Publish"], ANY),
-             "Condition": {"StringEquals": {"aws:RequestedRegion": arns.sms_region}}},
-            _secret(arns, "LINK_SIGNING_KEYS"),
+            *_table(arns, handler),
+            *_sms(arns),
+            *_secret(arns, "LINK_SIGNING_KEYS"),
         ]
     if handler == "handle_customer_notification":
         return [
             _consume(arns, "customer-notify"),
             _set_aside(arns, "customer-notify"),
             # The request's writes, and the escalation page's rate limiter item.
-            _allow(["dynamodb:UpdateItem"], table),
+            *_table(arns, handler),
             _allow(["bedrock:InvokeModel"], arns.models()),
             # chalicelib.notify.escalation pages the stage's alarms topic.
             _allow(["sns:Publish"], [arns.alarms_topic()]),
@@ -206,7 +291,7 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
     if handler == "handle_registration_log":
         return [
             _read_stream(arns),
-            _allow(["dynamodb:Query"], table),
+            *_table(arns, handler),
             # HeadObject is authorised as GetObject; without ListBucket a missing
             # file answers 403 instead of 404 and the first write never happens.
             _allow(["s3:GetObject", "s3:PutObject"], [arns.event_log()]),
@@ -257,7 +342,8 @@ def ensure(prov: Any, chalice_dir: Path | None = None) -> list[str]:
                 bot_id=prov.env.get("LEX_BOT_ID", ANY),
                 alias_id=prov.env.get("LEX_BOT_ALIAS_ID", ANY),
                 model_id=stage_env.get("BEDROCK_MODEL_ID"),
-                sms_region=prov.env.get("SMS_REGION") or stage_env.get("SMS_REGION"))
+                sms_region=prov.env.get("SMS_REGION") or stage_env.get("SMS_REGION"),
+                secrets_key=secrets_key.arn(prov) or ANY)
     target = chalice_dir or getattr(prov, "chalice_dir", None) or CHALICE_DIR
     written = write(documents(arns), target)
     for name in written:

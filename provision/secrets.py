@@ -4,7 +4,14 @@ Generated once when absent and never read back or printed here: the app reads
 them at run time through ``chalicelib.secrets`` from the parameter names this
 step writes into the stage's environment (``<NAME>_PARAM``). A value that is
 already there is left alone, so rotating one is an operator's ``put-parameter``
-and a re-run of provisioning never undoes it.
+(with ``--key-id alias/partnerline-<stage>-secrets``) and a re-run of
+provisioning never undoes it.
+
+Every parameter is encrypted with the stage's own KMS key
+(``provision/secrets_key.py``), whose policy lets only the functions that read
+a secret decrypt it. A parameter written before that key existed (under
+``aws/ssm``) is moved onto it once: its value is read and put back under the
+key, in this process's memory only, never printed.
 """
 
 from __future__ import annotations
@@ -39,25 +46,43 @@ def parameter_arn(region: str, account: str, stage: str, secret: str) -> str:
     return f"arn:aws:ssm:{region}:{account}:parameter{parameter_name(stage, secret)}"
 
 
-def _exists(ssm: Any, name: str) -> bool:
+def _described(ssm: Any, name: str) -> dict[str, Any] | None:
     # describe_parameters reads only metadata: the value never reaches this process.
     found = ssm.describe_parameters(
         ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}]
     )["Parameters"]
-    return bool(found)
+    return found[0] if found else None
+
+
+def under_key(described: dict[str, Any], key_arn: str, alias: str) -> bool:
+    """Whether a parameter's KeyId (as SSM reports it: ARN, id or alias) is the key."""
+    key_id = described.get("KeyId", "")
+    return key_id in (key_arn, key_arn.rsplit("/", 1)[-1], alias)
 
 
 def ensure(prov: Any) -> dict[str, str]:
-    """Create the stage's secrets when absent; return the env naming them."""
+    """Create the stage's secrets when absent, each under the stage's KMS key;
+    return the env naming them."""
+    from provision import secrets_key
+
     ssm = prov.client("ssm")
+    key_arn = secrets_key.ensure(prov)
+    alias = secrets_key.alias_name(prov.stage)
     env = {}
     for secret, generate in GENERATORS.items():
         name = parameter_name(prov.stage, secret)
-        if not _exists(ssm, name):
+        described = _described(ssm, name)
+        if described is None:
             ssm.put_parameter(Name=name, Value=generate(), Type="SecureString",
-                              Overwrite=False,
+                              KeyId=key_arn, Overwrite=False,
                               Description=f"{names.APP_NAME} {prov.stage}: {secret}")
             prov.changed(f"secret {name} (generated, not shown)")
+        elif not under_key(described, key_arn, alias):
+            value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            ssm.put_parameter(Name=name, Value=value, Type="SecureString", KeyId=key_arn,
+                              Overwrite=True)
+            del value
+            prov.changed(f"secret {name}: now under {alias} (value kept, not shown)")
         env[f"{secret}_PARAM"] = name
     prov.env.update(env)
     return env

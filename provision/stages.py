@@ -60,7 +60,7 @@ def local_aws(environ: dict[str, str] | None = None) -> dict[str, str]:
 
 # The variables provisioning writes from what it created or found.
 PROVISIONED = ("STAGE", "TABLE_NAME", "EVENT_BUCKET", "WEB_BUCKET", "WEB_URL", "API_URL",
-               "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",
+               "EVENT_BUCKET_OWNER", "PARTNER_CONFIRMATION_ARN", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID",
                "LINK_SIGNING_KEYS_PARAM", "CONFIRM_BASE_URL",
                "SMS_REGION", "ALARMS_TOPIC_ARN", "REGISTRATION_STREAM_ARN",
                "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")

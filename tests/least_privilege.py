@@ -84,6 +84,11 @@ NOT_CALLED_BY_CODE = {
     # IAM only: HeadObject on a missing object answers 404 with ListBucket and
     # 403 without it, so the very first file could never be written.
     "s3:ListBucket": "lets a missing log file answer 404 (not 403) to HeadObject",
+    "kms:Decrypt": "SSM decrypts the function's SecureString with its role (kms:ViaService)",
+    "dynamodb:DescribeStream": "the table stream's event source mapping reads with the role",
+    "dynamodb:GetRecords": "the table stream's event source mapping reads with the role",
+    "dynamodb:GetShardIterator": "the table stream's event source mapping reads with the role",
+    "dynamodb:ListStreams": "the table stream's event source mapping reads with the role",
 }
 @dataclass(frozen=True, order=True)
 class Call:
@@ -92,6 +97,11 @@ class Call:
     resource: str    # ARN, or * when the call names none
     operation: str   # the API operation, e.g. dynamodb:TransactWriteItems
     region: str = ""  # where the call went (aws:RequestedRegion)
+    # dynamodb:LeadingKeys, as the item's partition-key prefix ("REQ#"): the
+    # policies name prefixes only ("REQ#*"), and one entry per request id would
+    # grow the trace without end. "" when the call names no table key (a Query
+    # on an index, DescribeTable).
+    leading_key: str = ""
 
 
 # -- from a call to IAM terms ---------------------------------------------------
@@ -163,6 +173,47 @@ def iam_terms(service: str, operation: str, params: dict[str, Any], region: str,
     return [(action, "*")]
 
 
+def _key_prefix(value: str) -> str:
+    return value.split("#", 1)[0] + "#" if "#" in value else value
+
+
+def _pk_of(key: dict[str, Any] | None) -> str:
+    value = (key or {}).get("pk", {})
+    return _key_prefix(value["S"]) if isinstance(value, dict) and "S" in value else ""
+
+
+def _query_pk(params: dict[str, Any]) -> str:
+    """The table partition key a base-table Query names (``pk = :v``)."""
+    if params.get("IndexName"):
+        return ""  # an index's partition key is not the table's leading key
+    names = params.get("ExpressionAttributeNames", {})
+    values = params.get("ExpressionAttributeValues", {})
+    for name, placeholder in re.findall(r"([#\w]+)\s*=\s*(:\w+)",
+                                        params.get("KeyConditionExpression", "")):
+        if names.get(name, name) == "pk" and "S" in values.get(placeholder, {}):
+            return _key_prefix(values[placeholder]["S"])
+    return ""
+
+
+def leading_keys(operation: str, params: dict[str, Any]) -> list[str]:
+    """dynamodb:LeadingKeys of each IAM term ``iam_terms`` gives for the call."""
+    if operation == "TransactWriteItems":
+        out = []
+        for item in params.get("TransactItems", []):
+            for kind in _TRANSACT_WRITE:
+                if kind in item:
+                    body = item[kind]
+                    out.append(_pk_of(body.get("Item") if kind == "Put" else body.get("Key")))
+        return out
+    if operation in ("GetItem", "UpdateItem", "DeleteItem"):
+        return [_pk_of(params.get("Key"))]
+    if operation == "PutItem":
+        return [_pk_of(params.get("Item"))]
+    if operation == "Query":
+        return [_query_pk(params)]
+    return [""]
+
+
 # -- recording ------------------------------------------------------------------
 class Recorder:
     HOOK_ID = "least-privilege-trace"
@@ -180,10 +231,13 @@ class Recorder:
         service = model.service_model.signing_name
         region = client.meta.region_name or "us-east-1"
         operation = f"{model.service_model.service_id.hyphenize()}:{model.name}"
+        params = dict(params or {})
+        terms = iam_terms(service, model.name, params, region)
+        keys = leading_keys(model.name, params) if service == "dynamodb" else []
+        keys = keys if len(keys) == len(terms) else [""] * len(terms)
         with self._lock:
-            for action, resource in iam_terms(service, model.name, dict(params or {}),
-                                              region):
-                self.calls[Call(function, action, resource, operation, region)] += 1
+            for (action, resource), key in zip(terms, keys, strict=True):
+                self.calls[Call(function, action, resource, operation, region, key)] += 1
 
     def hook(self, client: Any) -> Any:
         client.meta.events.register(
@@ -285,31 +339,73 @@ def _as_list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
-def _condition_holds(condition: dict[str, Any], region: str) -> bool:
-    """The one condition our policies write: StringEquals aws:RequestedRegion
-    (the SMS publish, held to the SMS region). Anything else does not hold."""
-    if set(condition) != {"StringEquals"} or set(condition["StringEquals"]) != {
-            "aws:RequestedRegion"}:
+# Condition operators this code writes, per IAM's rules: a single-valued key
+# must be present; ForAllValues holds when every value matches (and, as in
+# IAM, when the request carries no value at all).
+def _matches(operator: str, patterns: list[str], value: str) -> bool:
+    if operator == "StringEquals":
+        return value in patterns
+    if operator == "StringLike":
+        return any(_pattern(p).match(value) for p in patterns)
+    raise ValueError(operator)
+
+
+def _condition_holds(condition: dict[str, Any], context: dict[str, list[str]]) -> bool:
+    """Every operator and key of the condition holds for the call's context
+    (``aws:RequestedRegion``, ``dynamodb:LeadingKeys``). An operator or key
+    this check does not know does not hold: the call is then refused."""
+    for operator, keys in condition.items():
+        qualifier, _, base = operator.rpartition(":")
+        if base not in ("StringEquals", "StringLike") or qualifier not in ("", "ForAllValues"):
+            return False
+        for key, patterns in keys.items():
+            values = context.get(key)
+            if values is None:
+                return False
+            patterns = _as_list(patterns)
+            if qualifier == "ForAllValues":
+                if not all(_matches(base, patterns, v) for v in values):
+                    return False
+            elif len(values) != 1 or not _matches(base, patterns, values[0]):
+                return False
+    return True
+
+
+def _context(region: str, leading_key: str) -> dict[str, list[str]]:
+    context = {"aws:RequestedRegion": [region]}
+    context["dynamodb:LeadingKeys"] = [leading_key] if leading_key else []
+    return context
+
+
+def _statement_matches(statement: dict[str, Any], action: str, resource: str,
+                       context: dict[str, list[str]]) -> bool:
+    if "Condition" in statement and not _condition_holds(statement["Condition"], context):
         return False
-    return region in _as_list(condition["StringEquals"]["aws:RequestedRegion"])
+    if not any(_pattern(a.lower()).match(action.lower())
+               for a in _as_list(statement.get("Action"))):
+        return False
+    return any(_pattern(r).match(resource) for r in _as_list(statement.get("Resource")))
 
 
-def allows(policy: dict[str, Any], action: str, resource: str, region: str = "") -> bool:
+def allows(policy: dict[str, Any], action: str, resource: str, region: str = "",
+           leading_key: str = "") -> bool:
     """An Allow statement whose Action and Resource patterns match and whose
-    condition, if any, holds (this code writes no Deny or NotAction; such a
-    statement fails the check)."""
+    condition, if any, holds, and no Deny statement that matches (IAM: an
+    explicit deny wins). NotAction/NotResource/Principal are never written
+    here; such a statement fails the check."""
+    context = _context(region, leading_key)
+    allowed = False
     for statement in policy.get("Statement", []):
-        if statement.get("Effect") != "Allow" or set(statement) - {
-                "Sid", "Effect", "Action", "Resource", "Condition"}:
+        if set(statement) - {"Sid", "Effect", "Action", "Resource", "Condition"}:
+            if statement.get("Effect") == "Deny":
+                return False
             continue
-        if "Condition" in statement and not _condition_holds(statement["Condition"], region):
-            continue
-        if not any(_pattern(a.lower()).match(action.lower())
-                   for a in _as_list(statement.get("Action"))):
-            continue
-        if any(_pattern(r).match(resource) for r in _as_list(statement.get("Resource"))):
-            return True
-    return False
+        if statement.get("Effect") == "Deny":
+            if _statement_matches(statement, action, resource, context):
+                return False
+        elif statement.get("Effect") == "Allow":
+            allowed = allowed or _statement_matches(statement, action, resource, context)
+    return allowed
 
 
 def to_stage(resource: str, stage: str, source: str = TESTED_STAGE) -> str:
@@ -357,6 +453,18 @@ def granted_actions(policy: dict[str, Any]) -> set[str]:
             for a in _as_list(s.get("Action"))}
 
 
+def granted_key_prefixes(policy: dict[str, Any]) -> set[tuple[str, str]]:
+    """(action, "PREFIX#") for each partition-key prefix an Allow grants."""
+    out = set()
+    for statement in policy.get("Statement", []):
+        if statement.get("Effect") != "Allow":
+            continue
+        keys = statement.get("Condition", {}).get("ForAllValues:StringLike", {}).get(
+            "dynamodb:LeadingKeys", [])
+        out |= {(a, k.rstrip("*")) for a in _as_list(statement.get("Action")) for k in keys}
+    return out
+
+
 def check(calls: dict[Call, int], stages_checked: tuple[str, ...] = CHECKED_STAGES,
           chalice_dir: Path | None = None) -> dict[str, Any]:
     """-> {"denied": [...], "unused": [...], "functions": {...}} for a report."""
@@ -371,20 +479,28 @@ def check(calls: dict[Call, int], stages_checked: tuple[str, ...] = CHECKED_STAG
                        and not of_stage(c.resource))
         per_function[function] = [
             {"action": c.action, "resource": c.resource, "operation": c.operation,
-             "count": calls[c]} for c in mine]
+             "leading_key": c.leading_key, "count": calls[c]} for c in mine]
         called = {c.action for c in mine}
         for stage in stages_checked:
             policy = load_policy(stage, function, chalice_dir)
             for c in mine:
                 resource = to_stage(c.resource, stage)
-                if not allows(policy, c.action, resource, c.region):
+                if not allows(policy, c.action, resource, c.region, c.leading_key):
                     denied.append({"function": function, "stage": stage, "action": c.action,
                                    "resource": resource, "operation": c.operation,
+                                   "leading_key": c.leading_key,
                                    "file": policies.policy_file(stage, function)})
             for action in sorted(granted_actions(policy) - called):
                 why = NOT_CALLED_BY_CODE.get(action)
                 entry = {"function": function, "stage": stage, "action": action,
                          "why": why}
+                if entry not in unused:
+                    unused.append(entry)
+            # Each key prefix granted must be one the code used too.
+            used_keys = {(c.action, c.leading_key) for c in mine}
+            for action, prefix in sorted(granted_key_prefixes(policy) - used_keys):
+                entry = {"function": function, "stage": stage,
+                         "action": f"{action} on {prefix}*", "why": None}
                 if entry not in unused:
                     unused.append(entry)
     return {"denied": denied, "unused": unused, "functions": per_function,
@@ -398,13 +514,16 @@ def render(report: dict[str, Any]) -> str:
     for function, calls in report["functions"].items():
         lines.append(f"{function}:")
         for c in calls or []:
-            lines.append(f"  {c['action']:32} {c['resource']}  ({c['operation']} x{c['count']})")
+            key = f" {c['leading_key']}*" if c.get("leading_key") else ""
+            lines.append(f"  {c['action']:32} {c['resource']}{key}  "
+                         f"({c['operation']} x{c['count']})")
         if not calls:
             lines.append("  (no call recorded)")
     lines.append("")
     lines.append("NOT ALLOWED:" if report["denied"] else "Every recorded call is allowed.")
     for d in report["denied"]:
-        lines.append(f"  {d['function']}: {d['action']} on {d['resource']} "
+        key = f" key {d['leading_key']}*" if d.get("leading_key") else ""
+        lines.append(f"  {d['function']}: {d['action']} on {d['resource']}{key} "
                      f"({d['operation']}) is not in {d['file']}")
     if report.get("foreign"):
         lines.append("")

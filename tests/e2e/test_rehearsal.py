@@ -161,6 +161,66 @@ def test_an_old_runtime_and_a_placeholder_link_are_gaps(deployed):
     assert deployed["gaps"]() == []
 
 
+def test_a_lost_narrowing_is_a_gap(deployed):
+    """A role that still has every action but lost what narrows one (here the
+    Deny that keeps the link handler's texts off SNS topics)."""
+    iam = deployed["client"]("iam")
+    role = f"partnerline-{STAGE}-handle_partner_link"
+    name = iam.list_role_policies(RoleName=role)["PolicyNames"][0]
+    original = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    broken = json.loads(json.dumps(original))
+    broken["Statement"] = [st for st in broken["Statement"] if st["Effect"] != "Deny"]
+    iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=json.dumps(broken))
+    try:
+        gaps = deployed["gaps"]()
+        assert len(gaps) == 1 and role in gaps[0] and "Deny sns:Publish" in gaps[0], gaps
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=name,
+                            PolicyDocument=json.dumps(original))
+    assert deployed["gaps"]() == []
+
+
+def test_the_secrets_key_and_the_bucket_owner_are_checked(deployed):
+    from provision import secrets, secrets_key
+
+    client = deployed["client"]
+    kms, ssm, lam = client("kms"), client("ssm"), client("lambda")
+    key = kms.describe_key(KeyId=secrets_key.alias_name(STAGE))["KeyMetadata"]
+    name = secrets.parameter_name(STAGE, "ADMIN_TOKEN")
+    value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True,
+                      KeyId="alias/aws/ssm")
+    try:
+        assert deployed["gaps"]() == [f"SSM {name}이(가) 스테이지의 KMS 키로 암호화되지 않았어요"]
+    finally:
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True,
+                          KeyId=key["Arn"])
+
+    original = kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]
+    policy = json.loads(original)
+    decrypt = next(s for s in policy["Statement"] if s["Action"] == "kms:Decrypt")
+    decrypt["Condition"]["ArnEquals"]["aws:PrincipalArn"].append(
+        f"arn:aws:iam::{deployed['account']}:role/someone-else")
+    kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps(policy))
+    try:
+        gaps = deployed["gaps"]()
+        assert len(gaps) == 2 and "키 정책이 달라요" in gaps[0] and "someone-else" in gaps[1], gaps
+    finally:
+        kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=original)
+
+    fn = f"partnerline-{STAGE}-handle_registration_log"
+    variables = lam.get_function_configuration(FunctionName=fn)["Environment"]["Variables"]
+    lam.update_function_configuration(FunctionName=fn, Environment={"Variables": {
+        **variables, "EVENT_BUCKET_OWNER": "999999999999"}})
+    try:
+        gaps = deployed["gaps"]()
+        assert len(gaps) == 1 and "EVENT_BUCKET_OWNER" in gaps[0] and fn in gaps[0], gaps
+    finally:
+        lam.update_function_configuration(FunctionName=fn,
+                                          Environment={"Variables": variables})
+    assert deployed["gaps"]() == []
+
+
 def test_destroy_leaves_nothing_and_a_leftover_is_listed(deployed):
     client = deployed["client"]
     rehearse.make("destroy", deployed["project"], deployed["env"],
@@ -170,3 +230,12 @@ def test_destroy_leaves_nothing_and_a_leftover_is_listed(deployed):
     client("sqs").create_queue(QueueName=f"partnerline-{STAGE}-stray")
     assert rehearse.leftovers(client, STAGE, "axcl-dev", deployed["instance"]) == [
         f"queue partnerline-{STAGE}-stray"]
+    # The secrets key waits out its 7 days; one no longer scheduled is a leftover.
+    from provision import secrets_key
+
+    kms = client("kms")
+    [key] = [k for k in kms.list_keys()["Keys"] if kms.describe_key(KeyId=k["KeyId"])[
+        "KeyMetadata"].get("Description") == secrets_key.description(STAGE)]
+    kms.cancel_key_deletion(KeyId=key["KeyId"])
+    assert rehearse.leftovers(client, STAGE, "axcl-dev", deployed["instance"]) == [
+        f"queue partnerline-{STAGE}-stray", f"KMS key {key['KeyId']} (삭제 예약 안 됨)"]

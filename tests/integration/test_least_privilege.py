@@ -253,3 +253,42 @@ def test_link_signing_keys_from_ssm_for_the_sender_and_the_partner_page(
                  if c.function == function and c.action == "ssm:GetParameter"}
         assert [r.split(":parameter")[-1] for r in reads] == [parameter], function
         allowed(calls, function, "ssm:GetParameter")
+
+
+def test_an_idempotency_record_is_given_up_when_the_request_fails_unexpectedly(
+        trace, client, stack_env, monkeypatch):
+    """A 500 the request itself never answered: the key's record is deleted so
+    a retry with the same key can try again (chalicelib/chat/idempotency.py)."""
+    from chalicelib.chat import intake
+
+    def broken(raw):
+        raise RuntimeError("the intake broke")
+
+    monkeypatch.setattr(intake, "submit", broken)
+    with trace.recorded() as calls:
+        response = client.http.post(
+            "/api/requests", body=json.dumps({"text": "예약 변경", "customerPhone": "01012345678"}),
+            headers={"Content-Type": "application/json",
+                     "Idempotency-Key": secrets.token_urlsafe(16)})
+    assert response.status_code == 500
+    deleted = {(c.action, c.leading_key) for c in calls if c.function == "api_handler"}
+    assert ("dynamodb:DeleteItem", "IDEM#") in deleted
+    allowed(calls, "api_handler", "dynamodb:DeleteItem")
+
+
+def test_each_item_call_is_checked_with_its_key_prefix(trace, app_module, event_id,
+                                                       tmp_path):
+    """The registration's transaction is checked item by item as PutItem on
+    EVENT#; a policy whose PutItem names other prefixes refuses it."""
+    with trace.recorded() as calls:
+        app_module.connect_event_registration(connect_event("4323"), None)
+    assert {(c.action, c.leading_key) for c in calls} == {("dynamodb:PutItem", "EVENT#")}
+    target = tmp_path / "chalice"
+    shutil.copytree(lp.policies.CHALICE_DIR, target)
+    for stage in lp.CHECKED_STAGES:
+        path = lp.policy_path(stage, "connect_event_registration", target)
+        path.write_text(path.read_text(encoding="utf-8").replace('"EVENT#*"', '"REQ#*"'),
+                        encoding="utf-8")
+    denied = lp.check(calls, chalice_dir=target)["denied"]
+    assert {(d["stage"], d["action"], d["leading_key"]) for d in denied} == {
+        (stage, "dynamodb:PutItem", "EVENT#") for stage in lp.CHECKED_STAGES}

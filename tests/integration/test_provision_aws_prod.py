@@ -21,6 +21,7 @@ from provision import (
     lex,
     policies,
     secrets,
+    secrets_key,
     stages,
     web,
 )
@@ -253,9 +254,12 @@ def test_sms_defaults_set_in_the_sms_region_not_in_seoul(prod):
 
 def test_sms_publish_allowed_only_in_the_sms_region(prod):
     doc = json.loads((prod["chalice_dir"] / "policy-prod-handle_partner_link.json").read_text())
-    [publish] = [s for s in doc["Statement"] if "sns:Publish" in s["Action"]]
-    assert publish["Resource"] == "*"  # a phone number has no ARN
+    [publish, deny] = [s for s in doc["Statement"] if "sns:Publish" in s["Action"]]
+    assert publish["Effect"] == "Allow" and publish["Resource"] == "*"  # no ARN for a phone
     assert publish["Condition"] == {"StringEquals": {"aws:RequestedRegion": SMS_REGION}}
+    # ...and never to a topic or an endpoint, any account's.
+    assert deny == {"Effect": "Deny", "Action": ["sns:Publish"],
+                    "Resource": ["arn:aws:sns:*:*:*"]}
 
 
 def test_confirm_links_point_at_the_http_api_without_a_custom_domain(prod):
@@ -362,10 +366,13 @@ def test_alarms_from_the_seed(prod):
 def test_policies_written_with_real_arns(prod):
     directory = prod["chalice_dir"]
     api = json.loads((directory / "policy-prod-api_handler.json").read_text())
-    resources = json.dumps(api)
+    resources = json.dumps([s for s in api["Statement"] if s["Effect"] == "Allow"])
     assert f"arn:aws:lex:{REGION}:123456789012:bot-alias/{BOT_ID}/{ALIAS_ID}" in resources
     assert f"arn:aws:dynamodb:{REGION}:123456789012:table/partnerline-prod" in resources
-    assert ":*:*:" not in resources
+    assert ":*:*:" not in resources  # (the Deny on every SNS ARN says *:*: on purpose)
+    key_arn = boto3.client("kms").describe_key(
+        KeyId=secrets_key.alias_name(STAGE))["KeyMetadata"]["Arn"]
+    assert f'"{key_arn}"' in resources
     assert set(p.name for p in directory.iterdir()) == set(policies.documents(
         policies.Arns(STAGE, REGION, "123456789012", "axcl")))
 
@@ -386,3 +393,58 @@ def test_prod_operators_need_a_totp_code_and_a_client_without_secret(prod):
     assert groups == set(cognito.GROUPS)
     described = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     assert described["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+
+
+# -- least privilege: the secrets key and the bucket owner ---------------------
+
+def test_secrets_are_encrypted_with_the_stages_own_key(prod):
+    kms, ssm = boto3.client("kms"), boto3.client("ssm")
+    key = kms.describe_key(KeyId=secrets_key.alias_name(STAGE))["KeyMetadata"]
+    assert key["KeyState"] == "Enabled" and key["KeyManager"] == "CUSTOMER"
+    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    assert policy == secrets_key.key_policy(STAGE, REGION, "123456789012")
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
+    for secret in secrets.GENERATORS:
+        [found] = ssm.describe_parameters(ParameterFilters=[{
+            "Key": "Name", "Option": "Equals",
+            "Values": [secrets.parameter_name(STAGE, secret)]}])["Parameters"]
+        assert found["KeyId"] == key["Arn"], secret
+
+
+def test_every_s3_call_of_provisioning_names_our_account(prod):
+    assert prod["env"]["EVENT_BUCKET_OWNER"] == "123456789012"
+    prov = Provisioner(STAGE, region=REGION)
+    seen = []
+    prov.client("s3").meta.events.register(
+        "before-call.s3", lambda params, model, **_: seen.append(
+            (model.name, params["headers"].get("x-amz-expected-bucket-owner"))))
+    prov.ensure_buckets()
+    assert seen and all(owner == "123456789012" for _, owner in seen), seen
+    # S3 (and the emulator, devstack/bucket_owner.py) refuses another owner.
+    other = boto3.client("s3")
+    with pytest.raises(other.exceptions.ClientError, match=r"\(403\).*HeadBucket"):
+        other.head_bucket(Bucket="axcl", ExpectedBucketOwner="999999999999")
+    with pytest.raises(other.exceptions.ClientError, match="AccessDenied"):
+        other.put_object(Bucket="axcl", Key="x_event.txt", Body=b"",
+                         ExpectedBucketOwner="999999999999")
+    assert "Contents" not in other.list_objects_v2(Bucket="axcl", Prefix="x_event.txt")
+
+
+def test_a_secret_under_the_aws_managed_key_moves_onto_the_stages_key(prod):
+    """A stage provisioned before the key: its parameter (under aws/ssm) is
+    put back under the key once, with the same value."""
+    ssm = boto3.client("ssm")
+    name = secrets.parameter_name(STAGE, "LINK_SIGNING_KEYS")
+    value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True,
+                      KeyId="alias/aws/ssm")
+    lines: list[str] = []
+    prov = Provisioner(STAGE, region=REGION, progress=lines.append)
+    secrets.ensure(prov)
+    assert prov.changes == [f"secret {name}: now under {secrets_key.alias_name(STAGE)} "
+                            "(value kept, not shown)"]
+    [found] = ssm.describe_parameters(ParameterFilters=[{
+        "Key": "Name", "Option": "Equals", "Values": [name]}])["Parameters"]
+    assert found["KeyId"] == prov.secrets_key_arn
+    assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == value
+    assert value not in "\n".join(lines)

@@ -240,3 +240,19 @@ def test_racing_rebuilds_that_all_read_before_anyone_writes_lose_no_line(event_i
             f.result()
     ids = [line.rsplit(",", 1)[1] for line in event_log.read().splitlines()]
     assert sorted(ids) == [f"{30000000 + n}" for n in range(workers)]
+
+
+def test_the_log_is_written_only_to_a_bucket_of_the_configured_owner(event_id, configure):
+    """Every S3 call names the bucket's owner (EVENT_BUCKET_OWNER): a bucket of
+    the same name in another account refuses the log (403) instead of taking
+    the phone numbers in it; the emulator answers as S3 does."""
+    register(event_id, 1)
+    assert settings.current().event_bucket_owner == "123456789012"  # provisioning wrote it
+    before = event_log.read()
+    configure(EVENT_BUCKET_OWNER="999999999999")
+    with pytest.raises(Exception) as refused:
+        event_log.rebuild(event_id)
+    assert aws.error_code(refused.value) in ("403", "AccessDenied")
+    configure(EVENT_BUCKET_OWNER="123456789012")
+    assert event_log.read() == before  # nothing was written
+    assert event_log.rebuild(event_id) >= 1

@@ -116,9 +116,11 @@ def test_an_invalid_setting_is_a_clear_error_when_built(env, problem):
 def test_an_aws_stage_must_have_what_provisioning_writes():
     with pytest.raises(settings.SettingsError) as raised:
         settings.Settings.from_environ({"STAGE": "prod"})
-    for name in ("PARTNER_CONFIRMATION_ARN", "EVENT_BUCKET", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID"):
+    for name in ("PARTNER_CONFIRMATION_ARN", "EVENT_BUCKET", "EVENT_BUCKET_OWNER",
+                 "LEX_BOT_ID", "LEX_BOT_ALIAS_ID"):
         assert f"{name} is required in stage prod" in str(raised.value)
     provisioned = {"STAGE": "prod", "EVENT_BUCKET": "axcl", "NLU_BACKEND": "local",
+                   "EVENT_BUCKET_OWNER": "111122223333",
                    "PARTNER_CONFIRMATION_ARN": "arn:aws:states:ap-northeast-2:1:stateMachine:x"}
     assert settings.Settings.from_environ(provisioned).event_bucket == "axcl"
     # Locally a provisioned value may be missing until the stack is up; its use says so.
@@ -139,6 +141,7 @@ def test_every_stage_in_config_json_builds(monkeypatch):
     AWS stages once provisioning wrote its part)."""
     config = json.loads((Path(__file__).parents[2] / ".chalice" / "config.json").read_text())
     provisioned = {"EVENT_BUCKET": "b", "LEX_BOT_ID": "B", "LEX_BOT_ALIAS_ID": "A",
+                   "EVENT_BUCKET_OWNER": "111122223333",
                    "PARTNER_CONFIRMATION_ARN": "arn:aws:states:ap-northeast-2:1:stateMachine:x"}
     for stage, section in config["stages"].items():
         env = {**config.get("environment_variables", {}),
