@@ -21,6 +21,7 @@ from chalicelib.lifecycle.memory import MemoryStore
 from chalicelib.lifecycle.operations import (
     ANSWER_ATTEMPT,
     ANSWER_FIELDS,
+    ANSWER_TAKEN_AT,
     ANSWER_TOKEN,
     CLOSED_AT,
     COMPLETED,
@@ -70,7 +71,7 @@ from chalicelib.lifecycle.rules import (
 from chalicelib.lifecycle.store import DynamoStore, RequestStore
 
 __all__ = [
-    "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TOKEN",
+    "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TAKEN_AT", "ANSWER_TOKEN",
     "ANSWERED_BY_OPERATOR", "CLOSED", "CLOSED_AT", "COMPLETED", "CREATED", "CUSTOMER_ACCEPTED",
     "CUSTOMER_DECLINED", "CUSTOMER_REPLY", "DEADLINE", "ESCALATED", "ESCALATED_AT", "EVENTS",
     "FAILED", "FAILED_CAP", "INPROGRESS", "LINK_EXPIRES_AT", "LINK_MIN_EXPIRY", "LINK_RESENT",

@@ -108,6 +108,8 @@ USED_AT = "linkUsedAt"
 REBOUND_AT = "linkReboundAt"
 ANSWER_TOKEN = "answerTaskToken"
 ANSWER_ATTEMPT = "answerAttempt"
+# When the workflow took a recorded answer at the deadline (TakeRecordedAnswer).
+ANSWER_TAKEN_AT = "answerTakenAt"
 LINK_EXPIRES_AT = "linkExpiresAt"
 # Link field on the request -> its name in `link_view`.
 _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUntil",
@@ -401,17 +403,28 @@ class Requests:
             events=(event(ANSWER_NOT_DELIVERED, reason=reason),))))
 
     def answer_too_late(self, request_id: str, responded_at: str, reason: str) -> bool:
-        """Take back our own answer: the workflow's wait was already over."""
+        """Take back our own answer: the workflow's execution ended without it.
+        Never an answer the deadline already took (``answerTakenAt``)."""
         return bool(self.store.apply(request_id, _change(
             "answer_too_late", remove=ANSWER_FIELDS + (ANSWER_TOKEN,),
-            require=Equals("respondedAt", responded_at),
+            require=AllOf((Equals("respondedAt", responded_at), Missing(ANSWER_TAKEN_AT))),
             events=(event(TIMEOUT, reason=reason),))))
+
+    def take_recorded_answer(self, request_id: str) -> bool:
+        """What the state machine's ``TakeRecordedAnswer`` does (generated from the
+        same row, see ``asl``): the wait ended with an answer recorded but never
+        delivered; the workflow takes it."""
+        at = clock.iso()
+        return bool(self.store.apply(request_id, _change(
+            "take_recorded_answer", fields={ANSWER_TAKEN_AT: at},
+            remove=(ANSWER_TOKEN,), require=Present(ANSWER_FIELDS[0]))))
 
     def mark_timeout(self, request_id: str) -> bool:
         """What the state machine's ``MarkTimeout`` does (generated from the same
-        row, see ``asl``): the wait is over, the request is ``Timeout``
-        whatever it was waiting in, escalated to the operators (``Escalated``,
-        escalatedAt), and an answer that never reached the workflow is removed."""
+        row, see ``asl``): the wait is over with no answer recorded, the
+        request is ``Timeout``, escalated to the operators (``Escalated``,
+        escalatedAt). A request holding a recorded answer is not touched:
+        `take_recorded_answer` is for it (the record is the truth)."""
         at = clock.iso()
         return bool(self.store.apply(request_id, _change(
             "mark_timeout", remove=ANSWER_FIELDS, fields={ESCALATED_AT: at},

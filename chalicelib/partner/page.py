@@ -179,6 +179,15 @@ def confirmation_page(decision: str, alternative_time: str | None,
                         "고객에게 곧 안내해 드려요. 이 창은 닫아도 돼요.", tone="done")
 
 
+def recorded_page(decision: str, alternative_time: str | None,
+                  request: dict[str, Any] | None = None) -> Page:
+    """The answer is recorded but Step Functions did not confirm it took it:
+    it counts all the same (the deadline takes a recorded answer)."""
+    return message_page(200, "응답이 기록되었어요",
+                        f"기록된 응답: {_answer_text(request, decision, alternative_time)}",
+                        "이 응답으로 고객에게 안내해 드려요. 이 창은 닫아도 돼요.", tone="done")
+
+
 def answered_page(request: dict[str, Any]) -> Page:
     """The link opened again after the answer (a reload, the SMS tapped
     again): what was answered, calmly; nothing went wrong."""
