@@ -214,8 +214,9 @@ def deliver(request_id: str, task_token: str, status_before: str, chosen: forms.
     alike. DELIVERED (also: the wait is over, and the deadline takes the
     recorded answer); TOO_LATE (the execution ended without it: the claim
     undone to ``Timeout``); UNCONFIRMED (sent, no reply: the claim stays, and
-    it counts: Step Functions has it or the deadline takes it); UNKNOWN (an outage: the request reopened, answering again is
-    safe); UNDELIVERED (the request reopened with its token: answer again)."""
+    it counts: Step Functions has it or the deadline takes it); UNKNOWN (an
+    outage: the request reopened, answering again is safe); UNDELIVERED (the
+    request reopened with its token: answer again)."""
     output = json.dumps(chosen.output(responded_at), ensure_ascii=False)
     try:
         aws.client("stepfunctions", "interactive").send_task_success(
