@@ -87,6 +87,10 @@ class Settings:
     # New chat requests one client (source IP) may make per minute, as a
     # burst or spread out (chalicelib/chat/client_limits.py); 0 = no limit.
     requests_per_minute_per_client: int = 0
+    # The operators' line and hours, as customers and partners read them (the
+    # chat's "상담원 연결", the timed-out partner page). Empty: not offered.
+    operator_phone: str = ""
+    operator_hours: str = ""
 
     @property
     def is_local(self) -> bool:

@@ -29,7 +29,7 @@ from chalicelib import (
     safe_json,
     table,
 )
-from chalicelib.chat import workflow
+from chalicelib.chat import late_answer, workflow
 from chalicelib.errors import ApiError, bad_request, not_found
 from chalicelib.nlu import small_talk
 
@@ -279,6 +279,7 @@ def view(request_id: str) -> dict[str, Any]:
     if item is None:
         raise not_found("요청을 찾을 수 없어요.")
     resume_if_never_started(item)
+    late_answer.seen_by_chat(item)
     return lifecycle.public_view(item)
 
 

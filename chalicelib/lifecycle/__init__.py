@@ -23,6 +23,7 @@ from chalicelib.lifecycle.operations import (
     ANSWER_FIELDS,
     ANSWER_TAKEN_AT,
     ANSWER_TOKEN,
+    CHAT_SEEN_EPOCH,
     CLOSED_AT,
     COMPLETED,
     CUSTOMER_REPLY,
@@ -72,6 +73,7 @@ from chalicelib.lifecycle.store import DynamoStore, RequestStore
 
 __all__ = [
     "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TAKEN_AT", "ANSWER_TOKEN",
+    "CHAT_SEEN_EPOCH",
     "ANSWERED_BY_OPERATOR", "CLOSED", "CLOSED_AT", "COMPLETED", "CREATED", "CUSTOMER_ACCEPTED",
     "CUSTOMER_DECLINED", "CUSTOMER_REPLY", "DEADLINE", "ESCALATED", "ESCALATED_AT", "EVENTS",
     "FAILED", "FAILED_CAP", "INPROGRESS", "LINK_EXPIRES_AT", "LINK_MIN_EXPIRY", "LINK_RESENT",
@@ -211,6 +213,10 @@ def resend_link(request_id: str, expires_at: int, operator: str | None) -> Attem
 
 def undo_resend(request_id: str, expires_at: int, previous: int | None) -> bool:
     return requests().undo_resend(request_id, expires_at, previous)
+
+
+def mark_chat_seen(request_id: str, now: int, every: int) -> bool:
+    return requests().mark_chat_seen(request_id, now, every)
 
 
 def operator_answer(request_id: str, decision: str, alternative_time: str | None,

@@ -120,6 +120,9 @@ _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUnt
 # The request keeps the new link's expiry; a token expiring earlier is refused.
 LINK_MIN_EXPIRY = "linkMinExpiry"
 RESENT_EPOCH = "linkResentEpoch"
+# When the customer's chat last looked at a timed-out request (epoch seconds;
+# chalicelib/chat/late_answer.py): is anyone there to read a late answer?
+CHAT_SEEN_EPOCH = "chatSeenEpoch"
 # One resend per this many seconds: a double click or two operators at once
 # send one SMS, not two.
 RESEND_COOLDOWN_SECONDS = 30
@@ -524,6 +527,14 @@ class Requests:
         remove = (RESENT_EPOCH,) if previous is not None else (RESENT_EPOCH, LINK_MIN_EXPIRY)
         return bool(self.store.apply(request_id, Change(
             fields=restore, remove=remove, require=Equals(LINK_MIN_EXPIRY, expires_at))))
+
+    def mark_chat_seen(self, request_id: str, now: int, every: int) -> bool:
+        """The customer's chat looked at this timed-out request: at most one
+        write per ``every`` seconds (the condition refuses the rest). Not a
+        change of the lifecycle: the status and the timeline stay."""
+        return bool(self.store.apply(request_id, Change(
+            fields={CHAT_SEEN_EPOCH: now}, expect_status=(TIMEOUT,),
+            require=AnyOf((Missing(CHAT_SEEN_EPOCH), Below(CHAT_SEEN_EPOCH, now - every + 1))))))
 
     def operator_answer(self, request_id: str, decision: str, alternative_time: str | None,
                         responded_at: str, operator: str, note: str) -> Attempt:

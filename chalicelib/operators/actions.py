@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import clock, errors, lifecycle, links, logs, phone, queues, safe_json
+from chalicelib.chat import late_answer
 from chalicelib.operators import view as dashboard
 from chalicelib.partner import answers, forms, sender, sms
 
@@ -173,6 +174,9 @@ def _answer(request_id: str, action: dict[str, Any]) -> dict[str, Any]:
             raise _conflict(*NOTIFYING)
         raise _conflict(*NOT_ANSWERABLE)
     _notify_customer(request_id, chosen, responded_at)
+    # The chat shows the new answer when it is open; otherwise an SMS tells
+    # the customer (chalicelib/chat/late_answer.py).
+    late_answer.text_if_chat_closed(late.item or {}, chosen.decision, chosen.alternative_time)
     return late.item or {}
 
 
