@@ -124,9 +124,11 @@ def _resend(request_id: str, action: dict[str, Any]) -> dict[str, Any]:
     try:
         if to is None:
             raise ValueError("no partner phone")
+        # The wait is not extended (the workflow's timer is Step Functions'
+        # own): the new SMS names the same deadline as the first one.
         text = sms.compose(before.get("partnerName"),
                            (before.get("reservation") or {}).get("serviceName"),
-                           links.link_url(token))
+                           links.link_url(token), deadline=lifecycle.waiting_deadline(before))
         sender.publish_sms(to, text)
     except Exception as exc:  # noqa: BLE001 - the old links must work again
         lifecycle.undo_resend(request_id, expires_at, before.get(lifecycle.LINK_MIN_EXPIRY))

@@ -91,7 +91,7 @@ def _explain(verdict: Verdict, request: dict[str, Any] | None) -> Page | None:
         lifecycle.record_refusal(verdict.request_id or "", "replaced_token")
         logs.record("partner_link_refused", level=30, requestId=verdict.request_id,
                     reason="replaced_token")
-        return pages.link_expired_page()
+        return pages.link_replaced_page()
     return closed
 
 

@@ -15,7 +15,14 @@ import requests
 from chalicelib import clock
 from chalicelib.korean import KST
 from tests.conftest import run_local_stack
-from tests.e2e.browser_support import DESKTOP, console_errors, partner_sms_count, screenshot
+from tests.e2e.browser_support import (
+    DESKTOP,
+    console_errors,
+    local_url,
+    partner_link,
+    partner_sms_count,
+    screenshot,
+)
 from tests.e2e.test_browser_chat import start_request
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -61,6 +68,13 @@ def test_a_timeout_then_an_operators_late_answer_reaches_the_open_chat(local_sta
     # An operator enters the 제휴점's answer, taken by phone: another time.
     request_id = chat.evaluate(
         "() => JSON.parse(localStorage.getItem('partnerline.chat.v1')).request.id")
+    # The 제휴점 opening the link now is not stranded: the operators' number.
+    partner = new_page()
+    partner.goto(local_url(partner_link(local_stack.endpoint, request_id), local_stack.url))
+    partner.get_by_role("heading", name="요청이 만료되었어요").wait_for()
+    assert "운영팀 02-0000-0000 (매일 9시~18시)로 전화해 주세요" in partner.content()
+    screenshot(partner, "partner-timed-out")
+
     customer_sms_before = customer_sms_count(local_stack.endpoint)
     when = (clock.now() + timedelta(days=2)).astimezone(KST).replace(hour=15, minute=0)
     answered = requests.post(
