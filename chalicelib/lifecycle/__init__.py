@@ -237,3 +237,7 @@ def close(request_id: str, operator: str, note: str) -> Attempt:
 
 def customer_reply(request_id: str, accept: bool) -> Attempt:
     return requests().customer_reply(request_id, accept)
+
+
+def escalate_refusal(request_id: str) -> bool:
+    return requests().escalate_refusal(request_id)

@@ -579,14 +579,27 @@ class Requests:
             "close", fields={CLOSED_AT: at, "closedBy": operator, "closeNote": note},
             events=(event(CLOSED, operator=operator, note=note),), require=Missing(CLOSED_AT)))
 
+    def escalate_refusal(self, request_id: str) -> bool:
+        """A refused trouble report goes on the operators' follow-up list: the
+        customer's problem is still there. Once (``escalatedAt`` absent)."""
+        return bool(self.store.apply(request_id, _change(
+            "escalate_refusal", fields={ESCALATED_AT: clock.iso()},
+            require=AllOf((Equals("partnerDecision", "reject"),
+                           Equals("intent", "ReportTrouble"), Missing(ESCALATED_AT))))))
+
     # -- the customer's reply to a proposed time --------------------------------------
 
     def customer_reply(self, request_id: str, accept: bool) -> Attempt:
         """Once, and only after the partner proposed another time."""
         name, kind = (("customer_accept", CUSTOMER_ACCEPTED) if accept
                       else ("customer_decline", CUSTOMER_DECLINED))
+        at = clock.iso()
+        fields: dict[str, Any] = {CUSTOMER_REPLY: {"accept": accept, "at": at}}
+        if not accept:
+            # Nothing agreed: the operators follow it up.
+            fields[ESCALATED_AT] = at
         return self.store.apply(request_id, _change(
-            name, fields={CUSTOMER_REPLY: {"accept": accept, "at": clock.iso()}},
+            name, fields=fields,
             events=(event(kind),),
             require=AllOf((Equals("partnerDecision", "propose"), Missing(CUSTOMER_REPLY)))))
 

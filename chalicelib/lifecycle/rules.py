@@ -128,7 +128,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("customer_accept", (RESPONDED,), (), (CUSTOMER_ACCEPTED,),
                "the customer accepts the partner's proposed time, once"),
     Transition("customer_decline", (RESPONDED,), (), (CUSTOMER_DECLINED,),
-               "the customer declines the partner's proposed time, once"),
+               "the customer declines the partner's proposed time, once: on the operators' "
+               "follow-up list (escalatedAt) in the same write"),
+    Transition("escalate_refusal", (RESPONDED,), (), (),
+               "the partner (or an operator for them) refused a trouble report: on the "
+               "operators' follow-up list (escalatedAt), once"),
 )
 
 BY_NAME = {t.name: t for t in TRANSITIONS}

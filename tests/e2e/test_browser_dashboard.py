@@ -318,12 +318,12 @@ def test_search_by_id_reservation_and_phone_and_the_filters(admin, seeded):
     assert set(admin.ids()) == with_phone
     assert set(admin.ids()) != everything
 
-    # A search the API refuses: its Korean message next to the field, the rows stay.
-    before = admin.ids()
+    # A search the API refuses: its Korean message next to the field, and no
+    # rows (the previous ones would read as this search's) until a valid one.
     answer = admin.search("!!")
     assert answer.status == 400
     page.locator("#q-error").filter(has_text="검색어는").wait_for()
-    assert admin.ids() == before
+    assert admin.ids() == []
     assert page.evaluate("document.activeElement.id") == "q"
 
     # Status, follow-up list, date range (KST dates), all within the reservation.
