@@ -27,6 +27,7 @@ from chalicelib import (
     phone,
     reservations,
     safe_json,
+    settings,
     table,
 )
 from chalicelib.chat import late_answer, workflow
@@ -159,9 +160,26 @@ def classify(text: str, session_id: str) -> nlu.Classification:
         raise ApiError(503, "NLU_UNAVAILABLE", NLU_UNAVAILABLE) from None
 
 
-def not_understood(text: str) -> ApiError:
+OPERATOR = "operator"
+NO_OPERATOR_LINE = "운영팀 연결은 예약하신 곳의 안내를 확인해 주세요."
+
+
+def operator_reply() -> str:
+    """"상담원 연결": the operators' line and hours (stage settings)."""
+    current = settings.current()
+    if not current.operator_phone:
+        return NO_OPERATOR_LINE
+    hours = f" ({current.operator_hours})" if current.operator_hours else ""
+    return f"운영팀과 통화하려면 {current.operator_phone}{hours}로 전화해 주세요."
+
+
+def not_understood(text: str, topic: str | None = None) -> ApiError:
     """The contract's 422 for anything but the three intents; a greeting or a
-    thank-you gets its own reply (``smallTalk`` says which) under that code."""
+    thank-you gets its own reply (``smallTalk`` says which) under that code,
+    and asking for a person gets the operators' line."""
+    if topic == nlu.CONTACT_OPERATOR:
+        return ApiError(422, "INTENT_NOT_UNDERSTOOD", operator_reply(), intent=nlu.FALLBACK,
+                        smallTalk=OPERATOR)
     kind = small_talk.kind(text)
     if kind:
         return ApiError(422, "INTENT_NOT_UNDERSTOOD", SMALL_TALK_REPLIES[kind],
@@ -188,7 +206,7 @@ def submit(raw: bytes | str | None) -> dict[str, Any]:
     intent = found.intent
     if not found.understood:
         if not session:
-            raise not_understood(msg.text)
+            raise not_understood(msg.text, found.topic)
         intent = session["intent"]  # still waiting for the number of the first message
     number = msg.reservation_number or found.reservation_number
     if not number:

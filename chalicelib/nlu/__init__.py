@@ -14,6 +14,7 @@ import threading
 
 from chalicelib import settings
 from chalicelib.nlu.base import (
+    CONTACT_OPERATOR,
     FALLBACK,
     INTENTS,
     SLOT,
@@ -22,8 +23,8 @@ from chalicelib.nlu.base import (
     NluUnavailable,
 )
 
-__all__ = ["FALLBACK", "INTENTS", "SLOT", "Backend", "Classification", "NluUnavailable",
-           "backend", "classify", "reset"]
+__all__ = ["CONTACT_OPERATOR", "FALLBACK", "INTENTS", "SLOT", "Backend", "Classification",
+           "NluUnavailable", "backend", "classify", "reset"]
 
 _backends: dict[str, Backend] = {}
 _lock = threading.Lock()

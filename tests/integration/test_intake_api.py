@@ -162,6 +162,27 @@ def test_small_talk_is_answered_in_kind_under_the_contracts_422(client, text, ki
     assert "sessionId" not in body and request_ids() == before
 
 
+@pytest.mark.parametrize("text", ["주식 시장 전망이 궁금해요", "비트코인 지금 사도 돼요?",
+                                  "수고하셨습니다"])
+def test_other_subjects_get_the_fallback_with_examples_not_a_number_question(client, text):
+    before = request_ids()
+    res = post(client, {"text": text, "customerPhone": RS_PHONE})
+    assert res.status_code == 422
+    assert (res.json_body["code"], res.json_body["intent"]) == (
+        "INTENT_NOT_UNDERSTOOD", "FallbackIntent")
+    assert "sessionId" not in res.json_body and request_ids() == before
+
+
+def test_asking_for_a_person_gets_the_operators_line(client):
+    res = post(client, {"text": "상담원 연결해 주세요", "customerPhone": RS_PHONE})
+    assert res.status_code == 422
+    body = res.json_body
+    assert (body["code"], body["intent"], body["smallTalk"]) == (
+        "INTENT_NOT_UNDERSTOOD", "FallbackIntent", "operator")
+    assert "02-0000-0000" in body["message"] and "매일 9시~18시" in body["message"]
+    assert_korean(body["message"])
+
+
 def test_a_greeting_with_a_request_in_it_is_a_request(client):
     res = post(client, {"text": "안녕하세요 에어컨이 안 돼요", "customerPhone": RS_PHONE})
     assert res.status_code == 422

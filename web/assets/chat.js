@@ -495,6 +495,14 @@
       }
       state.sessionId = null;
       delete state.pendingText;
+      if (data.code === "INTENT_NOT_UNDERSTOOD" && data.smallTalk === "operator" &&
+          data.message) {
+        // "상담원 연결": the operators' line, as the server has it for this stage.
+        accepted();
+        say("bot", String(data.message), { kind: "operator" });
+        messageInput.focus();
+        return;
+      }
       if (data.code === "INTENT_NOT_UNDERSTOOD" && COPY.smallTalk[data.smallTalk]) {
         // A greeting is not a failure: answered in kind, with examples.
         accepted();
