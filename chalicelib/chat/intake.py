@@ -32,7 +32,7 @@ from chalicelib import (
 )
 from chalicelib.chat import late_answer, workflow
 from chalicelib.errors import ApiError, bad_request, not_found
-from chalicelib.nlu import small_talk
+from chalicelib.nlu import dates, small_talk
 
 MAX_TEXT = 1000
 SESSION_TTL_SECONDS = 15 * 60
@@ -118,10 +118,12 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(16)  # 128 bits, also a valid Lex sessionId
 
 
-def save_session(session_id: str, intent: str, text: str, customer_phone: str) -> None:
+def save_session(session_id: str, intent: str, text: str, customer_phone: str,
+                 **extra: Any) -> None:
     table.put({"pk": _session_pk(session_id), "sk": "SESSION", "sessionId": session_id,
                "intent": intent, "text": text, "customerPhone": customer_phone,
-               "createdAt": clock.iso(), "expiresAt": clock.epoch() + SESSION_TTL_SECONDS})
+               "createdAt": clock.iso(), "expiresAt": clock.epoch() + SESSION_TTL_SECONDS,
+               **extra})
 
 
 def pending_session(session_id: str | None, customer_phone: str) -> dict[str, Any] | None:
@@ -191,13 +193,18 @@ def submit(raw: bytes | str | None) -> dict[str, Any]:
     """``POST /api/requests``: the 201 body, or an ApiError with the contract's code."""
     msg = parse(raw)
     session = pending_session(msg.session_id, msg.customer_phone)
+    if session and session.get("asked") == ASKED_DATE:
+        claimed = claim_session(session["sessionId"])
+        if claimed:
+            return _with_wanted_date(claimed, msg)
+        session = None  # another message completed it a moment ago
     number = msg.reservation_number or reservations.find_number(msg.text)
     if session and number:
         claimed = claim_session(session["sessionId"])
         if claimed:
             # The answer to "which reservation?": complete the first message.
-            return open_request(claimed["intent"], number, msg.customer_phone,
-                                claimed["text"], session_id=claimed["sessionId"])
+            return _open_or_ask_date(claimed["intent"], number, msg.customer_phone,
+                                     claimed["text"], claimed["sessionId"])
         session = None  # another message completed it a moment ago
     # Only a live session of this customer is continued; any other id is
     # replaced, so nobody can overwrite someone else's pending message.
@@ -216,8 +223,39 @@ def submit(raw: bytes | str | None) -> dict[str, Any]:
                        sessionId=session_id)
     if session:
         claim_session(session["sessionId"])  # a new complete message supersedes it
-    return open_request(intent, number, msg.customer_phone, msg.text,
-                        session_id=msg.session_id)
+    return _open_or_ask_date(intent, number, msg.customer_phone, msg.text, msg.session_id)
+
+
+# -- the date a change wants (the RequestedDate slot of ChangeReservation) ------
+
+ASKED_DATE = "date"
+ASK_DATE = "원하는 날짜나 바꿀 내용을 알려 주세요. 예: 12월 24일, 다음 주 토요일"
+WANTED_DATE_MAX = 60
+
+
+def _open_or_ask_date(intent: str, number: str, customer_phone: str, text: str,
+                      session_id: str | None) -> dict[str, Any]:
+    """A change that does not say what it changes to is asked once for the
+    date (422 ``CHANGE_DATE_REQUIRED`` with a session, like the number): the
+    partner would otherwise accept an unspecified change. Whatever the
+    customer answers next completes it: the date is asked for, never required."""
+    if (intent == nlu.CHANGE_RESERVATION and not dates.has_target(text)
+            # An unknown or another's reservation is answered as the contract says.
+            and _lookup_failure(reservations.get(number), customer_phone) is None):
+        asked = session_id or new_session_id()
+        save_session(asked, intent, text, customer_phone, asked=ASKED_DATE, number=number)
+        raise ApiError(422, "CHANGE_DATE_REQUIRED", ASK_DATE, intent=intent, sessionId=asked)
+    return open_request(intent, number, customer_phone, text, session_id=session_id,
+                        wanted_date=dates.find_date(text))
+
+
+def _with_wanted_date(session: dict[str, Any], msg: Message) -> dict[str, Any]:
+    """The answer to the date question completes the change it was asked for."""
+    answer = " ".join(msg.text.split())[:WANTED_DATE_MAX]
+    text = f"{session['text']} (원하는 날짜: {answer})"
+    return open_request(session["intent"], session["number"], msg.customer_phone, text,
+                        session_id=session["sessionId"],
+                        wanted_date=dates.find_date(answer) or answer)
 
 
 def _fail(request_id: str, code: str, status: int, message: str) -> ApiError:
@@ -236,12 +274,15 @@ def _lookup_failure(reservation: dict[str, Any] | None,
 
 
 def open_request(intent: str, number: str, customer_phone: str, text: str,
-                 session_id: str | None = None) -> dict[str, Any]:
+                 session_id: str | None = None,
+                 wanted_date: str | None = None) -> dict[str, Any]:
     """Look the reservation up, then write the request once: Created with the
     partner's details, or already Failed (the record is the same as creating it
     and then failing it; one write instead of two)."""
     request_id = lifecycle.new_request_id()
     extra: dict[str, Any] = {"sessionId": session_id} if session_id else {}
+    if wanted_date:
+        extra["wantedDate"] = wanted_date  # the partner's page shows it
     reservation = reservations.get(number)
     try:
         return _write_request(request_id, intent, number, customer_phone, text,

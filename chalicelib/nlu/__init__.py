@@ -14,6 +14,7 @@ import threading
 
 from chalicelib import settings
 from chalicelib.nlu.base import (
+    CHANGE_RESERVATION,
     CONTACT_OPERATOR,
     FALLBACK,
     INTENTS,
@@ -23,7 +24,8 @@ from chalicelib.nlu.base import (
     NluUnavailable,
 )
 
-__all__ = ["CONTACT_OPERATOR", "FALLBACK", "INTENTS", "SLOT", "Backend", "Classification",
+__all__ = ["CHANGE_RESERVATION", "CONTACT_OPERATOR", "FALLBACK", "INTENTS", "SLOT", "Backend",
+           "Classification",
            "NluUnavailable", "backend", "classify", "reset"]
 
 _backends: dict[str, Backend] = {}

@@ -50,6 +50,8 @@ def _details(request: dict[str, Any]) -> str:
         ("예약자", res.get("customerName")),
         ("예약번호", request.get("reservationNumber")),
         ("요청 종류", INTENTS.get(request.get("intent") or "", request.get("intent"))),
+        # The date the customer wants (a change request; asked for when missing).
+        ("원하는 날짜", request.get("wantedDate")),
     ]
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
     ask = (f'<dt>고객 요청 내용</dt><dd class="ask">{esc(request.get("text"))}</dd>'

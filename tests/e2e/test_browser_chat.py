@@ -38,7 +38,8 @@ ONE_AT_A_TIME = "지금은 제휴점의 답을 기다리고 있어요"
 KST = timezone(timedelta(hours=9))
 
 
-def start_request(page, text="RS-2025110301 예약 날짜를 바꾸고 싶어요", phone="010-1234-5678"):
+def start_request(page, text="RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요",
+                  phone="010-1234-5678"):
     """Send a complete message; the request id the page now follows."""
     with page.expect_response(lambda r: r.url.endswith("/api/requests")) as created:
         send(page, text, phone=phone)
@@ -66,7 +67,7 @@ def test_customer_chat_partner_accepts_customer_sees_the_notification(local_stac
     # No reservation number: the page shows the 422's question, and the next
     # message can be the number alone (the sessionId goes back with it).
     with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as first:
-        send(chat, "예약 날짜를 바꾸고 싶어요", phone="010-1234-5678")
+        send(chat, "예약 날짜를 24일로 바꾸고 싶어요", phone="010-1234-5678")
     assert first.value.status == 422
     asked = first.value.json()
     assert asked["code"] == "RESERVATION_NUMBER_REQUIRED" and asked.get("sessionId")
@@ -119,7 +120,7 @@ def test_chat_form_is_usable_by_keyboard_and_says_what_is_missing(local_stack, n
     chat.goto(local_stack.url + "/")
     chat.keyboard.press("Tab")  # the skip link comes first
     assert chat.evaluate("document.activeElement.className") == "skip-link"
-    chat.get_by_label("문의 내용").fill("RS-2025110301 예약 날짜를 바꾸고 싶어요")
+    chat.get_by_label("문의 내용").fill("RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요")
     chat.get_by_role("button", name="보내기").click()
     error = chat.locator("#form-error")
     error.wait_for()
@@ -138,7 +139,8 @@ def test_reload_mid_wait_the_answer_still_appears(local_stack, new_page):
     chat.locator("#elapsed").filter(has_text="기다린 시간").wait_for()
 
     chat.reload()
-    assert chat.locator(".bubble.me").filter(has_text="예약 날짜를 바꾸고 싶어요").count() == 1
+    mine = chat.locator(".bubble.me").filter(has_text="예약 날짜를 24일로 바꾸고 싶어요")
+    assert mine.count() == 1
     assert chat.locator(".bubble.bot").filter(has_text=ACCEPTED).count() == 1
     chat.locator('#progress [data-step="SMS Sent"].done').wait_for()
     elapsed = chat.locator("#elapsed")
@@ -313,7 +315,7 @@ def test_typed_text_survives_a_failed_send_and_a_counter_shows_near_the_limit(
     assert counter.is_visible() and counter.inner_text() == "950 / 1,000자"
 
     # The network drops the message: it stays in the box, the bubble says so.
-    text = "RS-2025110301 예약 날짜를 바꾸고 싶어요"
+    text = "RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요"
     chat.route("**/api/requests", lambda route: route.abort())
     send(chat, text, phone="010-1234-5678")
     chat.locator("#form-error").filter(has_text="보내지 못했어요").wait_for()
@@ -323,7 +325,7 @@ def test_typed_text_survives_a_failed_send_and_a_counter_shows_near_the_limit(
     chat.unroute("**/api/requests")
 
     # A message the server refuses keeps its text too, and no field name shows.
-    send(chat, "RS-2025110301 예약 날짜를 바꾸고 싶어요", phone="12")
+    send(chat, "RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요", phone="12")
     chat.locator(".bubble.bot.warning").filter(has_text="휴대폰 번호를 확인해 주세요").wait_for()
     assert box.input_value() == text
     assert "customerPhone" not in chat.locator("body").inner_text()

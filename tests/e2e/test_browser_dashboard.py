@@ -43,7 +43,7 @@ LATIN = re.compile(r"[A-Za-z]")
 FORMULA = '=HYPERLINK("https://evil.example","열기") 예약 바꿔 주세요'
 
 
-def create_request(base_url, text="RS-2025110301 예약 날짜를 바꾸고 싶어요"):
+def create_request(base_url, text="RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요"):
     response = requests.post(base_url + "/api/requests",
                              json={"text": text, "customerPhone": "010-1234-5678"}, timeout=15)
     assert response.status_code == 201, response.text

@@ -37,7 +37,7 @@ def partner_texts(endpoint):
 
 def test_resend_then_an_operators_answer_as_the_partner_reads_them(local_stack, new_page):
     created = requests.post(local_stack.url + "/api/requests", timeout=20, json={
-        "text": "BK77001234 체크인 날짜를 바꾸고 싶어요", "customerPhone": "010-1111-2222"})
+        "text": "BK77001234 체크인 날짜를 24일로 바꾸고 싶어요", "customerPhone": "010-1111-2222"})
     assert created.status_code == 201, created.text
     request_id = created.json()["requestId"]
     old = local_url(partner_link(local_stack.endpoint, request_id), local_stack.url)

@@ -40,6 +40,7 @@
   var COPY = {
     accepted: "제휴점에 확인을 요청했어요. 답이 오면 이 화면에서 알려 드릴게요.",
     askNumber: "예약번호를 알려 주세요. 예약번호만 적어 보내도 돼요.",
+    askDate: "원하는 날짜나 바꿀 내용을 알려 주세요. 예: 12월 24일, 다음 주 토요일",
     notUnderstood: "어떤 도움이 필요한지 알아듣지 못했어요. 예: \"RS-2025110301 체크인 날짜를 " +
       "바꾸고 싶어요\", \"RS-2025110301 방에 물이 새요\", \"RS-2025110301 수건을 더 받고 싶어요\"",
     smallTalk: {
@@ -490,6 +491,15 @@
         if (!body.sessionId || !state.pendingText) { state.pendingText = body.text; }
         accepted();
         say("bot", COPY.askNumber, { kind: "question" });
+        messageInput.focus();
+        return;
+      }
+      if (data.code === "CHANGE_DATE_REQUIRED") {
+        // Which date the change wants: asked once; the next message answers it.
+        if (data.sessionId) { state.sessionId = data.sessionId; }
+        if (!body.sessionId || !state.pendingText) { state.pendingText = body.text; }
+        accepted();
+        say("bot", String(data.message || COPY.askDate), { kind: "question" });
         messageInput.focus();
         return;
       }
