@@ -101,6 +101,10 @@ class Settings:
     # The dashboard signs an operator out after this long without a key or
     # click (PIPA's safety measures ask for a session timeout).
     admin_idle_seconds: int = 1800
+    # The operators' line and hours, as customers and partners read them (the
+    # chat's "상담원 연결", the timed-out partner page). Empty: not offered.
+    operator_phone: str = ""
+    operator_hours: str = ""
 
     @property
     def is_local(self) -> bool:

@@ -19,7 +19,9 @@ CONFIG_PATH = PROJECT_DIR / ".chalice" / "config.json"
 # the provisioning step again.
 STAGES: dict[str, dict[str, Any]] = {
     "local": {"event_bucket": "axcl-local", "max_receive_count": 3, "aws": False,
-              "settings": {"NLU_BACKEND": "local", "NOTIFIER_BACKEND": "template"}},
+              "settings": {"NLU_BACKEND": "local", "NOTIFIER_BACKEND": "template",
+                           # An example line (web/config.js shows the same).
+                           "OPERATOR_PHONE": "02-0000-0000", "OPERATOR_HOURS": "매일 9시~18시"}},
     # snapstart: Lambda SnapStart on the functions, set by `--after-deploy`
     # (provision/snapstart.py; docs/deploy.md says what it costs).
     # sms_monthly_spend_limit_usd: SNS's MonthlySpendLimit in the SMS region, with

@@ -177,7 +177,15 @@ def test_only_our_own_answer_is_taken_back(reqs):
 def test_mark_timeout_closes_every_waiting_or_claimed_request(reqs, status):
     rid = sent(reqs) if status != "Created" else new(reqs)
     if status == "Responded":
+        # The record is the truth: a claimed answer is taken, never timed out.
         assert reqs.record_answer(rid, "accept", None, clock.iso())
+        assert not reqs.mark_timeout(rid)
+        assert reqs.take_recorded_answer(rid)
+        item = reqs.get(rid)
+        assert item["status"] == "Responded" and item["partnerDecision"] == "accept"
+        assert item[ops.ANSWER_TAKEN_AT] and ops.ANSWER_TOKEN not in item
+        assert "Timeout" not in types(reqs, rid)
+        return
     assert reqs.mark_timeout(rid)
     item = reqs.get(rid)
     assert item["status"] == "Timeout" and "partnerDecision" not in item

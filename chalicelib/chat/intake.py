@@ -27,11 +27,12 @@ from chalicelib import (
     phone,
     reservations,
     safe_json,
+    settings,
     table,
 )
-from chalicelib.chat import customer_token, invisible, open_requests, workflow
+from chalicelib.chat import customer_token, invisible, late_answer, open_requests, workflow
 from chalicelib.errors import ApiError, bad_request
-from chalicelib.nlu import catalogue, small_talk
+from chalicelib.nlu import catalogue, dates, small_talk
 
 MAX_TEXT = 1000
 SESSION_TTL_SECONDS = 15 * 60
@@ -120,10 +121,12 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(16)  # 128 bits, also a valid Lex sessionId
 
 
-def save_session(session_id: str, intent: str, text: str, customer_phone: str) -> None:
+def save_session(session_id: str, intent: str, text: str, customer_phone: str,
+                 **extra: Any) -> None:
     table.put({"pk": _session_pk(session_id), "sk": "SESSION", "sessionId": session_id,
                "intent": intent, "text": text, "customerPhone": customer_phone,
-               "createdAt": clock.iso(), "expiresAt": clock.epoch() + SESSION_TTL_SECONDS})
+               "createdAt": clock.iso(), "expiresAt": clock.epoch() + SESSION_TTL_SECONDS,
+               **extra})
 
 
 def pending_session(session_id: str | None, customer_phone: str) -> dict[str, Any] | None:
@@ -162,9 +165,26 @@ def classify(text: str, session_id: str) -> nlu.Classification:
         raise ApiError(503, "NLU_UNAVAILABLE", NLU_UNAVAILABLE) from None
 
 
-def not_understood(text: str) -> ApiError:
+OPERATOR = "operator"
+NO_OPERATOR_LINE = "운영팀 연결은 예약하신 곳의 안내를 확인해 주세요."
+
+
+def operator_reply() -> str:
+    """"상담원 연결": the operators' line and hours (stage settings)."""
+    current = settings.current()
+    if not current.operator_phone:
+        return NO_OPERATOR_LINE
+    hours = f" ({current.operator_hours})" if current.operator_hours else ""
+    return f"운영팀과 통화하려면 {current.operator_phone}{hours}로 전화해 주세요."
+
+
+def not_understood(text: str, topic: str | None = None) -> ApiError:
     """The contract's 422 for anything but the three intents; a greeting or a
-    thank-you gets its own reply (``smallTalk`` says which) under that code."""
+    thank-you gets its own reply (``smallTalk`` says which) under that code,
+    and asking for a person gets the operators' line."""
+    if topic == nlu.CONTACT_OPERATOR:
+        return ApiError(422, "INTENT_NOT_UNDERSTOOD", operator_reply(), intent=nlu.FALLBACK,
+                        smallTalk=OPERATOR)
     kind = small_talk.kind(text)
     if kind:
         return ApiError(422, "INTENT_NOT_UNDERSTOOD", SMALL_TALK_REPLIES[kind],
@@ -176,13 +196,18 @@ def submit(raw: bytes | str | None) -> dict[str, Any]:
     """``POST /api/requests``: the 201 body, or an ApiError with the contract's code."""
     msg = parse(raw)
     session = pending_session(msg.session_id, msg.customer_phone)
+    if session and session.get("asked") == ASKED_DATE:
+        claimed = claim_session(session["sessionId"])
+        if claimed:
+            return _with_wanted_date(claimed, msg)
+        session = None  # another message completed it a moment ago
     number = msg.reservation_number or reservations.find_number(msg.text)
     if session and number:
         claimed = claim_session(session["sessionId"])
         if claimed:
             # The answer to "which reservation?": complete the first message.
-            return open_request(claimed["intent"], number, msg.customer_phone,
-                                claimed["text"], session_id=claimed["sessionId"])
+            return _open_or_ask_date(claimed["intent"], number, msg.customer_phone,
+                                     claimed["text"], claimed["sessionId"])
         session = None  # another message completed it a moment ago
     # Only a live session of this customer is continued; any other id is
     # replaced, so nobody can overwrite someone else's pending message.
@@ -191,7 +216,7 @@ def submit(raw: bytes | str | None) -> dict[str, Any]:
     intent = found.intent
     if not found.understood:
         if not session:
-            raise not_understood(msg.text)
+            raise not_understood(msg.text, found.topic)
         intent = session["intent"]  # still waiting for the number of the first message
     number = msg.reservation_number or found.reservation_number
     if not number:
@@ -201,8 +226,39 @@ def submit(raw: bytes | str | None) -> dict[str, Any]:
                        sessionId=session_id)
     if session:
         claim_session(session["sessionId"])  # a new complete message supersedes it
-    return open_request(intent, number, msg.customer_phone, msg.text,
-                        session_id=msg.session_id)
+    return _open_or_ask_date(intent, number, msg.customer_phone, msg.text, msg.session_id)
+
+
+# -- the date a change wants (the RequestedDate slot of ChangeReservation) ------
+
+ASKED_DATE = "date"
+ASK_DATE = "원하는 날짜나 바꿀 내용을 알려 주세요. 예: 12월 24일, 다음 주 토요일"
+WANTED_DATE_MAX = 60
+
+
+def _open_or_ask_date(intent: str, number: str, customer_phone: str, text: str,
+                      session_id: str | None) -> dict[str, Any]:
+    """A change that does not say what it changes to is asked once for the
+    date (422 ``CHANGE_DATE_REQUIRED`` with a session, like the number): the
+    partner would otherwise accept an unspecified change. Whatever the
+    customer answers next completes it: the date is asked for, never required."""
+    if (intent == nlu.CHANGE_RESERVATION and not dates.has_target(text)
+            # An unknown or another's reservation is answered as the contract says.
+            and _lookup_failure(reservations.get(number), customer_phone) is None):
+        asked = session_id or new_session_id()
+        save_session(asked, intent, text, customer_phone, asked=ASKED_DATE, number=number)
+        raise ApiError(422, "CHANGE_DATE_REQUIRED", ASK_DATE, intent=intent, sessionId=asked)
+    return open_request(intent, number, customer_phone, text, session_id=session_id,
+                        wanted_date=dates.find_date(text))
+
+
+def _with_wanted_date(session: dict[str, Any], msg: Message) -> dict[str, Any]:
+    """The answer to the date question completes the change it was asked for."""
+    answer = " ".join(msg.text.split())[:WANTED_DATE_MAX]
+    text = f"{session['text']} (원하는 날짜: {answer})"
+    return open_request(session["intent"], session["number"], msg.customer_phone, text,
+                        session_id=session["sessionId"],
+                        wanted_date=dates.find_date(answer) or answer)
 
 
 def _fail(request_id: str, code: str, status: int, message: str) -> ApiError:
@@ -221,7 +277,8 @@ def _lookup_failure(reservation: dict[str, Any] | None,
 
 
 def open_request(intent: str, number: str, customer_phone: str, text: str,
-                 session_id: str | None = None) -> dict[str, Any]:
+                 session_id: str | None = None,
+                 wanted_date: str | None = None) -> dict[str, Any]:
     """Look the reservation up, then write the request once: Created with the
     partner's details, or already Failed (the record is the same as creating it
     and then failing it; one write instead of two)."""
@@ -229,6 +286,8 @@ def open_request(intent: str, number: str, customer_phone: str, text: str,
     token = customer_token.new()
     extra: dict[str, Any] = {"sessionId": session_id} if session_id else {}
     extra[customer_token.FIELD] = customer_token.digest(token)
+    if wanted_date:
+        extra["wantedDate"] = wanted_date  # the partner's page shows it
     reservation = reservations.get(number)
     try:
         created = _write_request(request_id, intent, number, customer_phone, text,
@@ -300,6 +359,7 @@ def view(request_id: str, token: str | None) -> dict[str, Any]:
         raise request_not_found()
     assert item is not None
     resume_if_never_started(item)
+    late_answer.seen_by_chat(item)
     return lifecycle.public_view(item)
 
 

@@ -21,7 +21,9 @@ from chalicelib.lifecycle.memory import MemoryStore
 from chalicelib.lifecycle.operations import (
     ANSWER_ATTEMPT,
     ANSWER_FIELDS,
+    ANSWER_TAKEN_AT,
     ANSWER_TOKEN,
+    CHAT_SEEN_EPOCH,
     CLOSED_AT,
     COMPLETED,
     CUSTOMER_REPLY,
@@ -70,7 +72,8 @@ from chalicelib.lifecycle.rules import (
 from chalicelib.lifecycle.store import DynamoStore, RequestStore
 
 __all__ = [
-    "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TOKEN",
+    "ANSWER_ATTEMPT", "ANSWER_FIELDS", "ANSWER_NOT_DELIVERED", "ANSWER_TAKEN_AT", "ANSWER_TOKEN",
+    "CHAT_SEEN_EPOCH",
     "ANSWERED_BY_OPERATOR", "CLOSED", "CLOSED_AT", "COMPLETED", "CREATED", "CUSTOMER_ACCEPTED",
     "CUSTOMER_DECLINED", "CUSTOMER_REPLY", "DEADLINE", "ESCALATED", "ESCALATED_AT", "EVENTS",
     "FAILED", "FAILED_CAP", "INPROGRESS", "LINK_EXPIRES_AT", "LINK_MIN_EXPIRY", "LINK_RESENT",
@@ -186,6 +189,10 @@ def answer_too_late(request_id: str, responded_at: str, reason: str) -> bool:
     return requests().answer_too_late(request_id, responded_at, reason)
 
 
+def take_recorded_answer(request_id: str) -> bool:
+    return requests().take_recorded_answer(request_id)
+
+
 def mark_timeout(request_id: str) -> bool:
     return requests().mark_timeout(request_id)
 
@@ -227,6 +234,10 @@ def undo_resend(request_id: str, expires_at: int, previous: int | None) -> bool:
     return requests().undo_resend(request_id, expires_at, previous)
 
 
+def mark_chat_seen(request_id: str, now: int, every: int) -> bool:
+    return requests().mark_chat_seen(request_id, now, every)
+
+
 def operator_answer(request_id: str, decision: str, alternative_time: str | None,
                     responded_at: str, operator: str, note: str) -> Attempt:
     return requests().operator_answer(request_id, decision, alternative_time, responded_at,
@@ -246,3 +257,7 @@ def close(request_id: str, operator: str, note: str) -> Attempt:
 
 def customer_reply(request_id: str, accept: bool) -> Attempt:
     return requests().customer_reply(request_id, accept)
+
+
+def escalate_refusal(request_id: str) -> bool:
+    return requests().escalate_refusal(request_id)

@@ -10,9 +10,15 @@ HEADER = """<!-- Generated from chalicelib/lifecycle/rules.py by
 
 A customer request (one web chat message that named a reservation) moves
 through these statuses. Every change is one conditional write made by an
-operation of `chalicelib/lifecycle` (or, for `mark_timeout`, by the state
-machine's `MarkTimeout` step, generated from the same table): a change whose
+operation of `chalicelib/lifecycle` (or, for `mark_timeout` and
+`take_recorded_answer`, by the state machine's `MarkTimeout` and
+`TakeRecordedAnswer` steps, generated from the same table): a change whose
 status guard does not hold changes nothing.
+
+At the deadline the record is the truth: a request still waiting with no
+answer becomes `Timeout`; a request whose answer was recorded (the claim
+landed, `Responded` on the timeline) but never reached the workflow keeps
+that answer, and the customer is told it.
 """
 
 

@@ -78,6 +78,7 @@ from chalicelib.lifecycle.rules import (
     TIMEOUT,
 )
 from chalicelib.lifecycle.store import LIST_PARTITION, RequestStore, pk
+from chalicelib.nlu.catalogue import REPORT_TROUBLE
 
 # What `GET /api/requests/{id}` shows; everything else stays inside
 # (``deadline`` only while the partner is waited for: see `public_view`).
@@ -108,6 +109,8 @@ USED_AT = "linkUsedAt"
 REBOUND_AT = "linkReboundAt"
 ANSWER_TOKEN = "answerTaskToken"
 ANSWER_ATTEMPT = "answerAttempt"
+# When the workflow took a recorded answer at the deadline (TakeRecordedAnswer).
+ANSWER_TAKEN_AT = "answerTakenAt"
 LINK_EXPIRES_AT = "linkExpiresAt"
 # Link field on the request -> its name in `link_view`.
 _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUntil",
@@ -118,6 +121,9 @@ _LINK_VIEW = {LINK_STATE: "state", TASK_TOKEN: "taskToken", LOCK_UNTIL: "lockUnt
 # The request keeps the new link's expiry; a token expiring earlier is refused.
 LINK_MIN_EXPIRY = "linkMinExpiry"
 RESENT_EPOCH = "linkResentEpoch"
+# When the customer's chat last looked at a timed-out request (epoch seconds;
+# chalicelib/chat/late_answer.py): is anyone there to read a late answer?
+CHAT_SEEN_EPOCH = "chatSeenEpoch"
 # One resend per this many seconds: a double click or two operators at once
 # send one SMS, not two.
 RESEND_COOLDOWN_SECONDS = 30
@@ -413,17 +419,28 @@ class Requests:
             events=(event(ANSWER_NOT_DELIVERED, reason=reason),))))
 
     def answer_too_late(self, request_id: str, responded_at: str, reason: str) -> bool:
-        """Take back our own answer: the workflow's wait was already over."""
+        """Take back our own answer: the workflow's execution ended without it.
+        Never an answer the deadline already took (``answerTakenAt``)."""
         return bool(self.store.apply(request_id, _change(
             "answer_too_late", remove=ANSWER_FIELDS + (ANSWER_TOKEN,),
-            require=Equals("respondedAt", responded_at),
+            require=AllOf((Equals("respondedAt", responded_at), Missing(ANSWER_TAKEN_AT))),
             events=(event(TIMEOUT, reason=reason),))))
+
+    def take_recorded_answer(self, request_id: str) -> bool:
+        """What the state machine's ``TakeRecordedAnswer`` does (generated from the
+        same row, see ``asl``): the wait ended with an answer recorded but never
+        delivered; the workflow takes it."""
+        at = clock.iso()
+        return bool(self.store.apply(request_id, _change(
+            "take_recorded_answer", fields={ANSWER_TAKEN_AT: at},
+            remove=(ANSWER_TOKEN,), require=Present(ANSWER_FIELDS[0]))))
 
     def mark_timeout(self, request_id: str) -> bool:
         """What the state machine's ``MarkTimeout`` does (generated from the same
-        row, see ``asl``): the wait is over, the request is ``Timeout``
-        whatever it was waiting in, escalated to the operators (``Escalated``,
-        escalatedAt), and an answer that never reached the workflow is removed."""
+        row, see ``asl``): the wait is over with no answer recorded, the
+        request is ``Timeout``, escalated to the operators (``Escalated``,
+        escalatedAt). A request holding a recorded answer is not touched:
+        `take_recorded_answer` is for it (the record is the truth)."""
         at = clock.iso()
         return bool(self.store.apply(request_id, _change(
             "mark_timeout", remove=ANSWER_FIELDS, fields={ESCALATED_AT: at},
@@ -524,6 +541,14 @@ class Requests:
         return bool(self.store.apply(request_id, Change(
             fields=restore, remove=remove, require=Equals(LINK_MIN_EXPIRY, expires_at))))
 
+    def mark_chat_seen(self, request_id: str, now: int, every: int) -> bool:
+        """The customer's chat looked at this timed-out request: at most one
+        write per ``every`` seconds (the condition refuses the rest). Not a
+        change of the lifecycle: the status and the timeline stay."""
+        return bool(self.store.apply(request_id, Change(
+            fields={CHAT_SEEN_EPOCH: now}, expect_status=(TIMEOUT,),
+            require=AnyOf((Missing(CHAT_SEEN_EPOCH), Below(CHAT_SEEN_EPOCH, now - every + 1))))))
+
     def operator_answer(self, request_id: str, decision: str, alternative_time: str | None,
                         responded_at: str, operator: str, note: str) -> Attempt:
         """The partner's answer taken by phone, for a waiting request: the same
@@ -567,14 +592,27 @@ class Requests:
             "close", fields={CLOSED_AT: at, "closedBy": operator, "closeNote": note},
             events=(event(CLOSED, operator=operator, note=note),), require=Missing(CLOSED_AT)))
 
+    def escalate_refusal(self, request_id: str) -> bool:
+        """A refused trouble report goes on the operators' follow-up list: the
+        customer's problem is still there. Once (``escalatedAt`` absent)."""
+        return bool(self.store.apply(request_id, _change(
+            "escalate_refusal", fields={ESCALATED_AT: clock.iso()},
+            require=AllOf((Equals("partnerDecision", "reject"),
+                           Equals("intent", REPORT_TROUBLE), Missing(ESCALATED_AT))))))
+
     # -- the customer's reply to a proposed time --------------------------------------
 
     def customer_reply(self, request_id: str, accept: bool) -> Attempt:
         """Once, and only after the partner proposed another time."""
         name, kind = (("customer_accept", CUSTOMER_ACCEPTED) if accept
                       else ("customer_decline", CUSTOMER_DECLINED))
+        at = clock.iso()
+        fields: dict[str, Any] = {CUSTOMER_REPLY: {"accept": accept, "at": at}}
+        if not accept:
+            # Nothing agreed: the operators follow it up.
+            fields[ESCALATED_AT] = at
         return self.store.apply(request_id, _change(
-            name, fields={CUSTOMER_REPLY: {"accept": accept, "at": clock.iso()}},
+            name, fields=fields,
             events=(event(kind),),
             require=AllOf((Equals("partnerDecision", "propose"), Missing(CUSTOMER_REPLY)))))
 

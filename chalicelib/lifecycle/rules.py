@@ -4,7 +4,8 @@ may end in, which events it appends).
 
 Everything else follows from here: the operations in ``operations`` check
 their status guard against this table, the state machine's ``MarkTimeout``
-state is generated from the ``mark_timeout`` row (``asl.py``), and
+and ``TakeRecordedAnswer`` states are generated from the ``mark_timeout`` and
+``take_recorded_answer`` rows (``asl.py``), and
 docs/request-lifecycle.md is generated from it (``docs.py``). A new status or
 event is added here, then ``python -m scripts.generate_lifecycle`` rewrites
 the ASL and the doc; a test fails while either is out of date.
@@ -89,11 +90,17 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("reopen", (RESPONDED,), WAITING, (ANSWER_NOT_DELIVERED,),
                "the answer could not be handed to the workflow, which still waits"),
     Transition("answer_too_late", (RESPONDED,), (TIMEOUT,), (TIMEOUT,),
-               "the workflow's wait was over when the answer reached it"),
-    Transition("mark_timeout", (CREATED, SMS_SENT, RESPONDED), (TIMEOUT,), (TIMEOUT, ESCALATED),
-               "the wait ended without an answer the workflow took: escalated to the "
-               "operators (escalatedAt) in the same write",
+               "the workflow's execution had ended without taking the answer when the "
+               "answer reached it (never once the deadline took the recorded answer)"),
+    Transition("mark_timeout", (CREATED, SMS_SENT), (TIMEOUT,), (TIMEOUT, ESCALATED),
+               "the wait ended with no answer recorded: escalated to the operators "
+               "(escalatedAt) in the same write",
                by="state machine (MarkTimeout)"),
+    Transition("take_recorded_answer", (RESPONDED,), (), (),
+               "the wait ended with an answer recorded (the partner's or an operator's) "
+               "that never reached the workflow: the record is the truth, the workflow "
+               "takes that answer (answerTakenAt) and the customer is told it",
+               by="state machine (TakeRecordedAnswer)"),
     Transition("claim_reminder", (SMS_SENT,), (), (),
                "the reminder's delayed message takes the reminder while the partner has "
                "the SMS and has not answered (idempotency lock, at most one reminder)"),
@@ -121,7 +128,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("customer_accept", (RESPONDED,), (), (CUSTOMER_ACCEPTED,),
                "the customer accepts the partner's proposed time, once"),
     Transition("customer_decline", (RESPONDED,), (), (CUSTOMER_DECLINED,),
-               "the customer declines the partner's proposed time, once"),
+               "the customer declines the partner's proposed time, once: on the operators' "
+               "follow-up list (escalatedAt) in the same write"),
+    Transition("escalate_refusal", (RESPONDED,), (), (),
+               "the partner (or an operator for them) refused a trouble report: on the "
+               "operators' follow-up list (escalatedAt), once"),
 )
 
 BY_NAME = {t.name: t for t in TRANSITIONS}

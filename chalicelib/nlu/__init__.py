@@ -14,6 +14,8 @@ import threading
 
 from chalicelib import settings
 from chalicelib.nlu.base import (
+    CHANGE_RESERVATION,
+    CONTACT_OPERATOR,
     FALLBACK,
     INTENTS,
     SLOT,
@@ -22,8 +24,9 @@ from chalicelib.nlu.base import (
     NluUnavailable,
 )
 
-__all__ = ["FALLBACK", "INTENTS", "SLOT", "Backend", "Classification", "NluUnavailable",
-           "backend", "classify", "reset"]
+__all__ = ["CHANGE_RESERVATION", "CONTACT_OPERATOR", "FALLBACK", "INTENTS", "SLOT", "Backend",
+           "Classification",
+           "NluUnavailable", "backend", "classify", "reset"]
 
 _backends: dict[str, Backend] = {}
 _lock = threading.Lock()

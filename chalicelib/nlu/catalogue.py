@@ -32,6 +32,8 @@ from chalicelib import korean
 ACCEPT, REJECT, PROPOSE = "accept", "reject", "propose"
 DECISIONS = (ACCEPT, REJECT, PROPOSE)
 FALLBACK = "FallbackIntent"
+CHANGE_RESERVATION, REPORT_TROUBLE, REQUEST_ADD_ON_SERVICE = (
+    "ChangeReservation", "ReportTrouble", "RequestAddOnService")
 # The reservation number the chat's examples show (a sample, not a real one).
 EXAMPLE_NUMBER = "RS-2025110301"
 
@@ -88,7 +90,7 @@ _ASK_TIME = "이 시간이 괜찮은지 알려 주세요."
 
 INTENTS: tuple[Intent, ...] = (
     _intent(
-        "ChangeReservation", "예약 변경", "예약 변경 요청",
+        CHANGE_RESERVATION, "예약 변경", "예약 변경 요청",
         (Choice(ACCEPT, "변경할게요", "고객이 요청한 대로 예약을 변경할까요?", "네, 변경할게요"),
          Choice(REJECT, "변경할 수 없어요", "변경할 수 없다고 고객에게 알릴까요?",
                 "네, 변경할 수 없어요"),
@@ -112,7 +114,7 @@ INTENTS: tuple[Intent, ...] = (
         ("체크인 날짜를 바꾸고 싶어요",),
     ),
     _intent(
-        "ReportTrouble", "트러블 신고", "트러블 신고",
+        REPORT_TROUBLE, "트러블 신고", "트러블 신고",
         (Choice(ACCEPT, "처리할게요", "바로 처리하겠다고 고객에게 알릴까요?", "네, 처리할게요"),
          Choice(REJECT, "처리할 수 없어요", "처리할 수 없다고 고객에게 알릴까요?",
                 "네, 처리할 수 없어요"),
@@ -136,7 +138,7 @@ INTENTS: tuple[Intent, ...] = (
         ("방에 물이 새요",),
     ),
     _intent(
-        "RequestAddOnService", "부가 서비스 요청", "부가 서비스 요청",
+        REQUEST_ADD_ON_SERVICE, "부가 서비스 요청", "부가 서비스 요청",
         (Choice(ACCEPT, "준비할게요", "요청한 서비스를 준비하겠다고 고객에게 알릴까요?",
                 "네, 준비할게요"),
          Choice(REJECT, "준비할 수 없어요", "준비할 수 없다고 고객에게 알릴까요?",

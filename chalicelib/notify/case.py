@@ -73,9 +73,9 @@ def from_message(body: dict[str, Any], item: dict[str, Any]) -> Case:
     "accepted" for a request the partner never answered."""
     decision = item.get("partnerDecision")
     alternative = item.get("alternativeTime")
-    # The state machine's outcome decides: a timeout is a timeout even if a
-    # click claimed the request whose answer never reached the workflow
-    # (MarkTimeout then removed that claim's decision).
+    # The state machine's outcome decides. At the deadline a recorded answer
+    # that never reached the workflow is taken (TakeRecordedAnswer), so its
+    # message says "answered" and the answer is read from the request.
     # An operator's answer entered after the wait (``operatorAnswer.late``)
     # wins over the timeout message still in the queue: the customer hears it.
     late_answer = (item.get("operatorAnswer") or {}).get("late") is True

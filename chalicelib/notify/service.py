@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib import lifecycle, logs, safe_json, settings
+from chalicelib.nlu import catalogue
 from chalicelib.notify import case as cases
 from chalicelib.notify.base import Notifier, ProviderError
 from chalicelib.notify.bedrock import BedrockNotifier
@@ -119,6 +120,10 @@ def handle_message(body: Any) -> Outcome:
                     status=item.get("status"))
         return Outcome.NOT_ANSWERED
     text, source = compose(case)
+    if case.kind == cases.REJECTED and case.intent == catalogue.REPORT_TROUBLE:
+        # The problem is still the customer's: the operators follow it up.
+        # Before the message is stored, so a failure here is retried with it.
+        lifecycle.escalate_refusal(request_id)
     if lifecycle.notify(request_id, text, source) is None:
         return Outcome.ALREADY_NOTIFIED
     _page_if_escalated(message, item)

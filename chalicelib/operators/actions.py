@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import clock, errors, lifecycle, links, logs, phone, queues, safe_json
+from chalicelib.chat import late_answer
 from chalicelib.operators import view as dashboard
 from chalicelib.partner import answers, forms, sender, sms
 
@@ -122,9 +123,11 @@ def _resend(request_id: str, action: dict[str, Any]) -> dict[str, Any]:
     try:
         if to is None:
             raise ValueError("no partner phone")
+        # The wait is not extended (the workflow's timer is Step Functions'
+        # own): the new SMS names the same deadline as the first one.
         text = sms.compose(before.get("partnerName"),
                            (before.get("reservation") or {}).get("serviceName"),
-                           links.link_url(token))
+                           links.link_url(token), deadline=lifecycle.waiting_deadline(before))
         sender.publish_sms(to, text)
     except Exception as exc:  # noqa: BLE001 - the old links must work again
         lifecycle.undo_resend(request_id, expires_at, before.get(lifecycle.LINK_MIN_EXPIRY))
@@ -172,6 +175,9 @@ def _answer(request_id: str, action: dict[str, Any]) -> dict[str, Any]:
             raise _conflict(*NOTIFYING)
         raise _conflict(*NOT_ANSWERABLE)
     _notify_customer(request_id, chosen, responded_at)
+    # The chat shows the new answer when it is open; otherwise an SMS tells
+    # the customer (chalicelib/chat/late_answer.py).
+    late_answer.text_if_chat_closed(late.item or {}, chosen.decision, chosen.alternative_time)
     return late.item or {}
 
 

@@ -8,7 +8,10 @@ wins with one conditional write on the request (``Created``/``SMS Sent`` ->
 it; only that winner calls SendTaskSuccess, every other POST gets 409 (the
 refused write hands back the request as it stood, so no read is needed to
 say why). If Step Functions says the wait is already over (``TaskTimedOut``
-in AWS, ``InvalidToken`` in moto), the claim is undone to ``Timeout``.
+in AWS, ``InvalidToken`` in moto), the claim stands while the execution still
+runs: the record is the truth, and the state machine's ``TakeRecordedAnswer``
+takes a recorded answer at the deadline. Only when the execution has ended
+without it is the claim undone to ``Timeout``.
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ def _explain(verdict: Verdict, request: dict[str, Any] | None) -> Page | None:
         lifecycle.record_refusal(verdict.request_id or "", "replaced_token")
         logs.record("partner_link_refused", level=30, requestId=verdict.request_id,
                     reason="replaced_token")
-        return pages.link_expired_page()
+        return pages.link_replaced_page()
     return closed
 
 
@@ -208,10 +211,12 @@ def deliver(request_id: str, task_token: str, status_before: str, chosen: forms.
             responded_at: str, attempt: str | None = None) -> str:
     """The claim is ours: hand the answer to the waiting execution. The one
     SendTaskSuccess path, for the partner's click and an operator's answer
-    alike. DELIVERED; TOO_LATE (the claim undone to ``Timeout``); UNCONFIRMED
-    (sent, no reply: the claim stays, the same answer's retry learns the
-    truth); UNKNOWN (an outage: the request reopened, answering again is
-    safe); UNDELIVERED (the request reopened with its token: answer again)."""
+    alike. DELIVERED (also: the wait is over, and the deadline takes the
+    recorded answer); TOO_LATE (the execution ended without it: the claim
+    undone to ``Timeout``); UNCONFIRMED (sent, no reply: the claim stays, and
+    it counts: Step Functions has it or the deadline takes it); UNKNOWN (an
+    outage: the request reopened, answering again is safe); UNDELIVERED (the
+    request reopened with its token: answer again)."""
     output = json.dumps(chosen.output(responded_at), ensure_ascii=False)
     try:
         aws.client("stepfunctions", "interactive").send_task_success(
@@ -223,7 +228,15 @@ def deliver(request_id: str, task_token: str, status_before: str, chosen: forms.
         if _answer_landed(request_id, responded_at):
             return DELIVERED
         if code in WAIT_OVER:
-            lifecycle.answer_too_late(request_id, responded_at, "late_answer")
+            # The claim landed before the wait's end was written (MarkTimeout
+            # refuses a request holding an answer), so a running execution's
+            # TakeRecordedAnswer takes it; one that took it already marked it
+            # (answerTakenAt), which answer_too_late refuses to undo.
+            if _execution_running(request_id) or not lifecycle.answer_too_late(
+                    request_id, responded_at, "late_answer"):
+                logs.record("partner_answer_taken_at_deadline", requestId=request_id,
+                            code=code)
+                return DELIVERED
             logs.record("partner_answer_late", requestId=request_id, code=code)
             return TOO_LATE
         if attempt and _maybe_sent(exc, code):
@@ -257,7 +270,10 @@ def _resume(request_id: str, task_token: str, status_before: str, chosen: forms.
         return pages.request_expired_page()
     if outcome == UNKNOWN:
         return pages.unavailable_page(answer_unknown=True)
-    if outcome in (UNDELIVERED, UNCONFIRMED):
+    if outcome == UNCONFIRMED:
+        return pages.recorded_page(chosen.decision, chosen.alternative_time,
+                                   {"intent": intent})
+    if outcome == UNDELIVERED:
         return pages.temporary_error_page()
     return _delivered(request_id, chosen, intent)
 
@@ -279,6 +295,25 @@ def execution_arn(request_id: str) -> str:
     """Executions are named after their request (the intake starts them so)."""
     machine = settings.current().require("partner_confirmation_arn")
     return machine.replace(":stateMachine:", ":execution:", 1) + ":" + request_id
+
+
+ENDED = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut")
+
+
+def _execution_running(request_id: str) -> bool:
+    """Is the request's execution still going (past its wait, on to the
+    deadline's steps)? Its newest history event says. An execution that does
+    not exist never takes the answer; any other doubt counts as running, so a
+    recorded answer is never undone on a guess."""
+    try:
+        newest = aws.client("stepfunctions", "interactive").get_execution_history(
+            executionArn=execution_arn(request_id), reverseOrder=True, maxResults=1)
+    except Exception as exc:  # noqa: BLE001 - see above
+        code = aws.error_code(exc)
+        logs.record("partner_history_unavailable", level=30, requestId=request_id, code=code)
+        return code != "ExecutionDoesNotExist"
+    events = newest.get("events") or [{}]
+    return events[0].get("type") not in ENDED
 
 
 def _answer_landed(request_id: str, responded_at: str) -> bool:

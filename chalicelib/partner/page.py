@@ -46,6 +46,8 @@ def _details(request: dict[str, Any]) -> str:
         ("예약자", res.get("customerName")),
         ("예약번호", request.get("reservationNumber")),
         ("요청 종류", catalogue.get(request.get("intent")).label),
+        # The date the customer wants (a change request; asked for when missing).
+        ("원하는 날짜", request.get("wantedDate")),
     ]
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
     # Isolated: the customer's words cannot reorder the page around them.
@@ -177,13 +179,42 @@ def confirmation_page(decision: str, alternative_time: str | None,
                         "고객에게 곧 안내해 드려요. 이 창은 닫아도 돼요.", tone="done")
 
 
+def recorded_page(decision: str, alternative_time: str | None,
+                  request: dict[str, Any] | None = None) -> Page:
+    """The answer is recorded but Step Functions did not confirm it took it:
+    it counts all the same (the deadline takes a recorded answer)."""
+    return message_page(200, "응답이 기록되었어요",
+                        f"기록된 응답: {_answer_text(request, decision, alternative_time)}",
+                        "이 응답으로 고객에게 안내해 드려요. 이 창은 닫아도 돼요.", tone="done")
+
+
+def _recorded_line(request: dict[str, Any]) -> str:
+    """Who gave the answer on record: the partner through the link ("전달한
+    응답"), or an operator who took it by phone (never told as the partner's
+    own words)."""
+    answer = _answer_text(request, request["partnerDecision"], request.get("alternativeTime"))
+    by_operator = request.get("operatorAnswer") or {}
+    if by_operator:
+        moment = parse_time(by_operator.get("at"))
+        when = ""
+        if moment is not None:
+            local = moment.astimezone(KST)
+            half = "오전" if local.hour < 12 else "오후"
+            when = (f"{local.month}월 {local.day}일 {half} "
+                    f"{local.hour % 12 or 12}:{local.minute:02d}에 ")
+        return f"운영팀이 {when}기록한 응답: {answer}"
+    return f"전달한 응답: {answer}"
+
+
 def answered_page(request: dict[str, Any]) -> Page:
     """The link opened again after the answer (a reload, the SMS tapped
     again): what was answered, calmly; nothing went wrong."""
-    lines = ["이 요청에는 이미 응답했어요."]
+    if request.get("operatorAnswer"):
+        lines = ["이 요청에는 운영팀이 응답을 기록했어요."]
+    else:
+        lines = ["이 요청에는 이미 응답했어요."]
     if request.get("partnerDecision"):
-        lines.append("전달한 응답: " + _answer_text(
-            request, request["partnerDecision"], request.get("alternativeTime")))
+        lines.append(_recorded_line(request))
     lines.append("고객에게 안내해 드려요. 이 창은 닫아도 돼요.")
     return message_page(200, "응답이 전달되었어요", *lines, tone="done")
 
@@ -193,15 +224,38 @@ def used_page(request: dict[str, Any] | None = None) -> Page:
     and the answer that did go through."""
     lines = [f"{USED_TEXT}.", "이미 응답이 전달되어 다시 보낼 수 없어요."]
     if request and request.get("partnerDecision"):
-        lines.append("전달한 응답: " + _answer_text(
-            request, request["partnerDecision"], request.get("alternativeTime")))
+        lines.append(_recorded_line(request))
     return message_page(409, "이미 응답했어요", *lines, tone="done")
 
 
+def operator_line() -> str:
+    """The operators' line (a stage setting), or "" when none is set."""
+    from chalicelib import settings
+
+    current = settings.current()
+    number = current.operator_phone
+    if not number:
+        return ""
+    hours = f" ({current.operator_hours})" if current.operator_hours else ""
+    return f"답을 전하려면 운영팀 {number}{hours}로 전화해 주세요."
+
+
 def request_expired_page() -> Page:
-    return message_page(410, "요청이 만료되었어요",
-                        "응답 시간이 지나 이 요청은 마감되었어요.",
-                        "이 링크의 응답은 반영되지 않았어요.")
+    """After the deadline: nothing is taken through the link, but the partner
+    is not stranded: the operators' number, to give the answer by phone."""
+    lines = ["응답 시간이 지나 이 요청은 마감되었어요.", "이 링크의 응답은 반영되지 않았어요."]
+    call = operator_line()
+    if call:
+        lines.append(call)
+    return message_page(410, "요청이 만료되었어요", *lines)
+
+
+def link_replaced_page() -> Page:
+    """An operator sent a newer link (resend): this one no longer answers, and
+    the partner is told where the working one is."""
+    return message_page(410, "새 링크를 보냈어요",
+                        "이 요청의 새 링크를 문자로 다시 보냈어요.",
+                        "가장 최근에 받은 문자의 링크를 열어 답해 주세요.")
 
 
 def link_expired_page() -> Page:

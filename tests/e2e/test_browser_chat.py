@@ -39,7 +39,8 @@ ONE_AT_A_TIME = "지금은 제휴점의 답을 기다리고 있어요"
 KST = timezone(timedelta(hours=9))
 
 
-def start_request(page, text="RS-2025110301 예약 날짜를 바꾸고 싶어요", phone="010-1234-5678"):
+def start_request(page, text="RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요",
+                  phone="010-1234-5678"):
     """Send a complete message; the request id the page now follows."""
     with page.expect_response(lambda r: r.url.endswith("/api/requests")) as created:
         send(page, text, phone=phone)
@@ -75,7 +76,7 @@ def test_customer_chat_partner_accepts_customer_sees_the_notification(local_stac
     # No reservation number: the page shows the 422's question, and the next
     # message can be the number alone (the sessionId goes back with it).
     with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as first:
-        send(chat, "예약 날짜를 바꾸고 싶어요", phone="010-1234-5678")
+        send(chat, "예약 날짜를 24일로 바꾸고 싶어요", phone="010-1234-5678")
     assert first.value.status == 422
     asked = first.value.json()
     assert asked["code"] == "RESERVATION_NUMBER_REQUIRED" and asked.get("sessionId")
@@ -128,7 +129,7 @@ def test_chat_form_is_usable_by_keyboard_and_says_what_is_missing(local_stack, n
     chat.goto(local_stack.url + "/")
     chat.keyboard.press("Tab")  # the skip link comes first
     assert chat.evaluate("document.activeElement.className") == "skip-link"
-    chat.get_by_label("문의 내용").fill("RS-2025110301 예약 날짜를 바꾸고 싶어요")
+    chat.get_by_label("문의 내용").fill("RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요")
     chat.get_by_role("button", name="보내기").click()
     error = chat.locator("#form-error")
     error.wait_for()
@@ -147,7 +148,8 @@ def test_reload_mid_wait_the_answer_still_appears(local_stack, new_page):
     chat.locator("#elapsed").filter(has_text="기다린 시간").wait_for()
 
     chat.reload()
-    assert chat.locator(".bubble.me").filter(has_text="예약 날짜를 바꾸고 싶어요").count() == 1
+    mine = chat.locator(".bubble.me").filter(has_text="예약 날짜를 24일로 바꾸고 싶어요")
+    assert mine.count() == 1
     assert chat.locator(".bubble.bot").filter(has_text=ACCEPTED).count() == 1
     chat.locator('#progress [data-step="SMS Sent"].done').wait_for()
     elapsed = chat.locator("#elapsed")
@@ -217,7 +219,7 @@ def test_a_proposed_time_is_shown_with_a_next_step(local_stack, new_page):
     chat = new_page(viewport=DESKTOP)
     errors = console_errors(chat)
     chat.goto(local_stack.url + "/")
-    request_id = start_request(chat, text="RS-2025110301 체크인 시간을 바꾸고 싶어요")
+    request_id = start_request(chat, text="RS-2025110301 체크인 시간을 5시로 바꾸고 싶어요")
     chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
     proposed = (datetime.now(KST) + timedelta(days=10)).replace(hour=15, minute=0)
     answer(local_stack, request_id, "propose", proposed.strftime("%Y-%m-%dT%H:%M"))
@@ -287,7 +289,7 @@ def test_a_reply_already_given_elsewhere_is_shown_calmly(local_stack, new_page):
     chat = new_page()
     errors = console_errors(chat)
     chat.goto(local_stack.url + "/")
-    request_id = start_request(chat, text="RS-2025110301 체크인 시간을 바꾸고 싶어요")
+    request_id = start_request(chat, text="RS-2025110301 체크인 시간을 5시로 바꾸고 싶어요")
     chat.locator('#progress [data-step="SMS Sent"].done').wait_for(timeout=30_000)
     proposed = (datetime.now(KST) + timedelta(days=10)).replace(hour=11, minute=0)
     answer(local_stack, request_id, "propose", proposed.strftime("%Y-%m-%dT%H:%M"))
@@ -328,7 +330,7 @@ def test_typed_text_survives_a_failed_send_and_a_counter_shows_near_the_limit(
     assert counter.is_visible() and counter.inner_text() == "950 / 1,000자"
 
     # The network drops the message: it stays in the box, the bubble says so.
-    text = "RS-2025110301 예약 날짜를 바꾸고 싶어요"
+    text = "RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요"
     chat.route("**/api/requests", lambda route: route.abort())
     send(chat, text, phone="010-1234-5678")
     chat.locator("#form-error").filter(has_text="보내지 못했어요").wait_for()
@@ -338,7 +340,7 @@ def test_typed_text_survives_a_failed_send_and_a_counter_shows_near_the_limit(
     chat.unroute("**/api/requests")
 
     # A message the server refuses keeps its text too, and no field name shows.
-    send(chat, "RS-2025110301 예약 날짜를 바꾸고 싶어요", phone="12")
+    send(chat, "RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요", phone="12")
     chat.locator(".bubble.bot.warning").filter(has_text="휴대폰 번호를 확인해 주세요").wait_for()
     assert box.input_value() == text
     assert "customerPhone" not in chat.locator("body").inner_text()
@@ -358,7 +360,8 @@ def test_a_rejection_is_not_styled_as_success_and_offers_a_next_step(local_stack
     step = chat.locator('#progress [data-step="Answer"]')
     assert step.inner_text() == "준비 불가"
     assert "✓" not in step.evaluate("e => getComputedStyle(e, '::before').content")
-    assert notice.locator("button.retry").is_visible()
+    # Never "send the same request again": it would text the 제휴점 who refused.
+    assert notice.locator("button.retry").count() == 0
     assert notice.locator("a.contact").is_visible()
     screenshot(chat, "chat-rejected")
     assert errors == []
@@ -426,7 +429,7 @@ def test_a_request_written_but_its_answer_lost_is_followed_not_sent_twice(
     with faults.injected(local_stack.endpoint, {"service": "dynamodb", "operation": "PutItem",
                                                 "fault": "drop", "ttl": 60}):
         with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as answered:
-            send(chat, "RS-2025110301 체크인 시간을 바꿀 수 있을까요?", phone="010-1234-5678")
+            send(chat, "RS-2025110301 체크인을 5시로 바꿀 수 있을까요?", phone="010-1234-5678")
         assert answered.value.status == 503
     landed = chat.locator(".bubble.bot").filter(has_text="문의는 접수됐어요")
     landed.wait_for(timeout=30_000)

@@ -43,7 +43,8 @@ LATIN = re.compile(r"[A-Za-z]")
 FORMULA = '=HYPERLINK("https://evil.example","열기") 예약 바꿔 주세요'
 
 
-def create_request(base_url, text="RS-2025110301 예약 날짜를 바꾸고 싶어요", phone="010-1234-5678"):
+def create_request(base_url, text="RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요",
+                   phone="010-1234-5678"):
     response = requests.post(base_url + "/api/requests",
                              json={"text": text, "customerPhone": phone}, timeout=15)
     assert response.status_code == 201, response.text
@@ -230,7 +231,8 @@ def test_wrong_password_then_sign_in_tells_the_other_scripts(local_stack, new_pa
 
     # A request made after sign-in appears without reloading (another reservation:
     # the first one's request is still open).
-    later = create_request(local_stack.url, "A20251103 예약 날짜를 바꾸고 싶어요", "010-2222-3333")
+    later = create_request(local_stack.url, "A20251103 예약 날짜를 24일로 바꾸고 싶어요",
+                           "010-2222-3333")
     admin.locator(f'#requests tr[data-request-id="{later}"]').wait_for(timeout=15_000)
 
     # A saved token (this tab's sessionStorage) signs in on reload, and says so.
@@ -324,12 +326,12 @@ def test_search_by_id_reservation_and_phone_and_the_filters(admin, seeded):
     assert set(admin.ids()) == with_phone
     assert set(admin.ids()) != everything
 
-    # A search the API refuses: its Korean message next to the field, the rows stay.
-    before = admin.ids()
+    # A search the API refuses: its Korean message next to the field, and no
+    # rows (the previous ones would read as this search's) until a valid one.
     answer = admin.search("!!")
     assert answer.status == 400
     page.locator("#q-error").filter(has_text="검색어는").wait_for()
-    assert admin.ids() == before
+    assert admin.ids() == []
     assert page.evaluate("document.activeElement.id") == "q"
 
     # Status, follow-up list, date range (KST dates), all within the reservation.

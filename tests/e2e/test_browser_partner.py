@@ -22,7 +22,7 @@ from tests.e2e.browser_support import (
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 TEXTS = {
-    "ChangeReservation": "RS-2025110301 체크인 날짜를 바꾸고 싶어요",
+    "ChangeReservation": "RS-2025110301 체크인 날짜를 24일로 바꾸고 싶어요",
     "ReportTrouble": "RS-2025110301 방에 물이 새요",
     # Another reservation: one open request per reservation, and a test may
     # open a trouble report and an add-on request one after the other.

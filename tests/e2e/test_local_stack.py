@@ -104,7 +104,7 @@ def test_runner_drives_a_request_through_the_partner_callback(runner):
     assert _wait_for(lambda: _healthy(url), timeout=90), Path(log.name).read_text()
 
     created = requests.post(url + "/api/requests", json={
-        "text": "RS-2025110301 예약 날짜를 바꾸고 싶어요", "customerPhone": "010-1234-5678"},
+        "text": "RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요", "customerPhone": "010-1234-5678"},
         timeout=10)
     assert created.status_code == 201, created.text
     request_id = created.json()["requestId"]

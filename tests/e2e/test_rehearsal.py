@@ -186,7 +186,7 @@ def test_the_secrets_key_and_the_bucket_owner_are_checked(deployed):
     client = deployed["client"]
     kms, ssm, lam = client("kms"), client("ssm"), client("lambda")
     key = kms.describe_key(KeyId=secrets_key.alias_name(STAGE))["KeyMetadata"]
-    name = secrets.parameter_name(STAGE, "ADMIN_TOKEN")
+    name = secrets.parameter_name(STAGE, "LINK_SIGNING_KEYS")
     value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True,
                       KeyId="alias/aws/ssm")

@@ -42,7 +42,7 @@ def local_stack(emulator, stack_env):
 
 def create(url: str) -> str:
     res = requests.post(url + "/api/requests", json={
-        "text": "RS-2025110301 예약 날짜를 바꾸고 싶어요", "customerPhone": "010-1234-5678"},
+        "text": "RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요", "customerPhone": "010-1234-5678"},
         timeout=15)
     assert res.status_code == 201, res.text
     TOKENS[res.json()["requestId"]] = res.json()["customerToken"]

@@ -14,7 +14,7 @@ from tests.integration import partner_support as ps
 pytestmark = pytest.mark.stack
 
 LIMIT_SECONDS = 3.0
-GOOD = {"text": "체크인 시간을 바꾸고 싶어요", "customerPhone": "010-1234-5678",
+GOOD = {"text": "체크인 시간을 오후 5시로 바꾸고 싶어요", "customerPhone": "010-1234-5678",
         "reservationNumber": "RS-2025110301"}
 
 HOSTILE = {

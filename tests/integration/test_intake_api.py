@@ -164,6 +164,27 @@ def test_small_talk_is_answered_in_kind_under_the_contracts_422(client, text, ki
     assert "sessionId" not in body and request_ids() == before
 
 
+@pytest.mark.parametrize("text", ["주식 시장 전망이 궁금해요", "비트코인 지금 사도 돼요?",
+                                  "수고하셨습니다"])
+def test_other_subjects_get_the_fallback_with_examples_not_a_number_question(client, text):
+    before = request_ids()
+    res = post(client, {"text": text, "customerPhone": RS_PHONE})
+    assert res.status_code == 422
+    assert (res.json_body["code"], res.json_body["intent"]) == (
+        "INTENT_NOT_UNDERSTOOD", "FallbackIntent")
+    assert "sessionId" not in res.json_body and request_ids() == before
+
+
+def test_asking_for_a_person_gets_the_operators_line(client):
+    res = post(client, {"text": "상담원 연결해 주세요", "customerPhone": RS_PHONE})
+    assert res.status_code == 422
+    body = res.json_body
+    assert (body["code"], body["intent"], body["smallTalk"]) == (
+        "INTENT_NOT_UNDERSTOOD", "FallbackIntent", "operator")
+    assert "02-0000-0000" in body["message"] and "매일 9시~18시" in body["message"]
+    assert_korean(body["message"])
+
+
 def test_a_greeting_with_a_request_in_it_is_a_request(client):
     res = post(client, {"text": "안녕하세요 에어컨이 안 돼요", "customerPhone": RS_PHONE})
     assert res.status_code == 422
@@ -407,7 +428,7 @@ def lex_runtime(monkeypatch, configure):
 def test_201_through_lex(client, lex_runtime):
     from botocore.stub import ANY
 
-    text = "체크인 날짜 변경 부탁드려요"
+    text = "체크인 날짜 12월 24일로 변경 부탁드려요"
     answer = {"sessionState": {"intent": {"name": "ChangeReservation", "state": "InProgress",
                                           "slots": {"ReservationNumber": {"value": {
                                               "originalValue": "RS-2025110301",
@@ -463,7 +484,44 @@ def test_503_within_3s_when_lex_hangs(client, lex_runtime):
     assert elapsed < 3
 
 
+def test_a_change_without_a_date_is_asked_for_it_once(client):
+    """ChangeReservation's RequestedDate: a change that does not say what it
+    changes to is asked for the date (like the number); the answer completes
+    it, and the partner's page shows the date wanted."""
+    before = request_ids()
+    asked = post(client, {"text": "RS-2025110301 예약 날짜를 바꾸고 싶어요",
+                          "customerPhone": RS_PHONE})
+    assert asked.status_code == 422, asked.body
+    body = asked.json_body
+    assert (body["code"], body["intent"]) == ("CHANGE_DATE_REQUIRED", "ChangeReservation")
+    assert body["message"] == intake.ASK_DATE and body["sessionId"]
+    assert request_ids() == before
+
+    done = post(client, {"text": "12월 24일이요", "customerPhone": RS_PHONE,
+                         "sessionId": body["sessionId"]})
+    assert done.status_code == 201, done.body
+    item = lifecycle.get(done.json_body["requestId"])
+    assert item["intent"] == "ChangeReservation" and item["wantedDate"] == "12월 24일"
+    assert item["text"] == "RS-2025110301 예약 날짜를 바꾸고 싶어요 (원하는 날짜: 12월 24일이요)"
+    from chalicelib.partner import page
+
+    assert "<dt>원하는 날짜</dt><dd>12월 24일</dd>" in page._details(item)
+    stop(done.json_body["requestId"])
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("RS-2025110301 다음 주 토요일로 날짜 바꿀 수 있나요", "다음 주 토요일"),
+    ("RS-2025110301 체크인 시간을 오후 5시로 바꾸고 싶어요", None),
+])
+def test_a_change_that_says_what_it_changes_to_is_not_asked(client, text, wanted):
+    res = post(client, {"text": text, "customerPhone": RS_PHONE})
+    assert res.status_code == 201, res.body
+    assert lifecycle.get(res.json_body["requestId"]).get("wantedDate") == wanted
+    stop(res.json_body["requestId"])
+
+
 def test_intake_module_messages_are_korean():
-    for message in (intake.ASK_NUMBER, intake.NOT_UNDERSTOOD, intake.NLU_UNAVAILABLE,
+    for message in (intake.ASK_NUMBER, intake.ASK_DATE, intake.NOT_UNDERSTOOD,
+                    intake.NLU_UNAVAILABLE,
                     intake.WORKFLOW_UNAVAILABLE, intake.ACCEPTED):
         assert_korean(message)

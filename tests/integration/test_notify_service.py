@@ -34,7 +34,7 @@ def reply(text, stop="end_turn"):
 
 
 def make_request(*, status="Responded", decision="accept", alternative=None,
-                 text="RS-2025110301 예약 날짜를 바꾸고 싶어요"):
+                 text="RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요"):
     request_id = lifecycle.new_request_id()
     lifecycle.create(
         request_id, intent="ChangeReservation", reservation_number="RS2025110301",

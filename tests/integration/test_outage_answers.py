@@ -33,7 +33,7 @@ def auth() -> dict[str, str]:
 
 def routes(request_id: str, token: str) -> list[tuple[str, str, dict, str | None]]:
     """(method, path, headers, body) of every route that calls AWS."""
-    chat = json.dumps({"text": "체크인 시간을 바꿀 수 있을까요?", "customerPhone": RS_PHONE,
+    chat = json.dumps({"text": "체크인을 5시로 바꿀 수 있을까요?", "customerPhone": RS_PHONE,
                        "reservationNumber": RS})
     return [
         ("GET", "/api/health", {}, None),
@@ -157,7 +157,7 @@ def post_chat_message_losing_put_answers(client, emulator, count: int | None = N
     with faults.injected(emulator.url, rule):
         response = client.http.post(
             "/api/requests", headers={"Content-Type": "application/json"},
-            body=json.dumps({"text": "체크인 시간을 바꿀 수 있을까요?",
+            body=json.dumps({"text": "체크인 시간을 오후 5시로 바꿀 수 있을까요?",
                              "customerPhone": RS_PHONE, "reservationNumber": RS}))
         fired = faults.status(emulator.url)["fired"].get("dynamodb.PutItem.drop", 0)
     assert fired >= 1 and (count is None or fired == count)

@@ -135,7 +135,9 @@ def test_send_task_success_applied_reply_lost_the_retry_keeps_the_answer(
                   {"service": "states", "operation": "GetExecutionHistory", "fault": "error",
                    "count": 2})
     first = post(client, token, f"decision=accept&attempt={attempt}")
-    assert first.status_code == 503 and USED not in first.body.decode()
+    # The claim stands, so the answer counts (Step Functions has it, or the
+    # deadline takes the recorded answer): the page says so.
+    assert first.status_code == 200 and "응답이 기록되었어요" in first.body.decode()
     request = lifecycle.get(request_id)
     assert request["status"] == lifecycle.RESPONDED and request["partnerDecision"] == "accept"
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"  # Step Functions took it
@@ -144,3 +146,44 @@ def test_send_task_success_applied_reply_lost_the_retry_keeps_the_answer(
     assert again.status_code == 200 and "응답이 전달되었어요" in again.body.decode()
     assert_delivered_once(request_id, arn, "accept")
     assert "변경하기로 했어요" in customer_told(app_module, request_id)
+
+
+
+def test_answer_recorded_during_a_stall_is_the_customers_answer_at_the_deadline(
+        client, stack_env, emulator, app_module):
+    """The partner's POST meets a stalled table: the claim lands late (after
+    the route gave up), the partner is told the outcome is unknown, closes the
+    page and never retries. At the deadline the workflow takes the recorded
+    answer: Responded, never Timeout, the customer told the partner's answer,
+    and the page, reloaded, says the answer counts."""
+    request_id = ps.new_request()
+    arn = ps.start(request_id, 6)
+    from chalicelib import partner
+
+    assert partner.handle_link_message(ps.take_link_message(request_id)["Body"]) == "sent"
+    token = ps.sms_for(emulator.url, request_id)[0][2]
+    attempt = page_attempt(client, token)
+    # Each try of the claim stalls past the client's read timeout, then lands.
+    tries = aws.PROFILES["api"]["retries"]["total_max_attempts"]
+    faults.inject(emulator.url, {"service": "dynamodb", "operation": "UpdateItem",
+                                 "fault": "delay", "seconds": 1.5, "count": tries,
+                                 "match": "partnerDecision"})
+    stalled = post(client, token, f"decision=reject&attempt={attempt}")
+    assert stalled.status_code == 503
+    assert "응답이 전달되었는지 확인하지 못했어요" in stalled.body.decode()
+    ps.wait_for(lambda: lifecycle.get(request_id)["status"] == lifecycle.RESPONDED)
+    assert "SendTaskSuccess" not in str(faults.status(emulator.url))
+
+    assert ps.wait_execution(arn, timeout=20)["status"] == "SUCCEEDED"
+    assert not [e for e in ps.history(arn) if e["type"] == "TaskSucceeded"
+                and '"respondedAt"' in e["taskSucceededEventDetails"].get("output", "")]
+    assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "answered",
+                                        "answer": {"recorded": True}}]
+    request = lifecycle.get(request_id)
+    assert request["status"] == lifecycle.RESPONDED and request["partnerDecision"] == "reject"
+    assert not {"Timeout", "Escalated"} & set(ps.event_types(request_id))
+    assert "변경할 수 없다고" in customer_told(app_module, request_id)
+
+    reloaded = client.http.get(f"/r/{token}")
+    assert reloaded.status_code == 200
+    assert "이미 응답했어요" in reloaded.body.decode()

@@ -138,21 +138,22 @@ def test_no_answer_times_out_and_a_late_click_changes_nothing(
     assert ours(after) == ours(timed_out)
 
 
-def test_mark_timeout_closes_a_claim_whose_answer_never_reached_step_functions(stack_env):
+def test_the_deadline_takes_a_claim_whose_answer_never_reached_step_functions(stack_env):
     """A click claimed the request, but its SendTaskSuccess never landed (the
-    function died in between) and the wait timed out: the state machine is the
-    authority, so the request ends Timeout, the claim's decision is removed and
-    the customer is told about the timeout -- status and notification agree."""
+    function died in between) and the wait timed out: the record is the truth,
+    so the request stays Responded with that answer, is never Timeout nor
+    escalated, and the customer is told the answer."""
     request_id = ps.new_request()
     arrange(request_id, status=lifecycle.RESPONDED,
                              fields={"partnerDecision": "accept"}, event_type="Responded")
     arn = ps.start(request_id, 2)
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     request = lifecycle.get(request_id)
-    assert request["status"] == lifecycle.TIMEOUT
-    assert "partnerDecision" not in request
-    assert ps.event_types(request_id)[-3:] == ["Responded", "Timeout", "Escalated"]
-    assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "timeout"}]
+    assert request["status"] == lifecycle.RESPONDED
+    assert request["partnerDecision"] == "accept" and request[lifecycle.ANSWER_TAKEN_AT]
+    assert not {"Timeout", "Escalated"} & set(ps.event_types(request_id))
+    assert ps.notify_messages(arn) == [{"requestId": request_id, "outcome": "answered",
+                                        "answer": {"recorded": True}}]
     ps.take_link_message(request_id)  # tidy the queue
 
 
@@ -163,7 +164,8 @@ def test_mark_timeout_leaves_a_failed_request_alone(stack_env):
     assert ps.wait_execution(arn)["status"] == "SUCCEEDED"
     failed = [e["taskFailedEventDetails"]["error"] for e in ps.history(arn)
               if e["type"] == "TaskFailed"]
-    assert failed == ["DynamoDB.ConditionalCheckFailedException"]
+    # MarkTimeout (not waiting), then TakeRecordedAnswer (no answer recorded).
+    assert failed == ["DynamoDB.ConditionalCheckFailedException"] * 2
     assert lifecycle.get(request_id)["status"] == lifecycle.FAILED
     assert "Timeout" not in ps.event_types(request_id)
     ps.take_link_message(request_id)

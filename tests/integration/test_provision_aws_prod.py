@@ -87,13 +87,19 @@ def stub_first_build(stubber: Stubber, definition: dict) -> None:
                 "filters": [{"name": "SlotName", "values": [slot["name"]], "operator": "EQ"}]})
             stubber.add_response("create_slot", {"slotId": slot_ids[-1]}, {
                 **draft, "intentId": intent_id, "slotName": slot["name"],
-                "slotTypeId": "TYPE000000", "description": ANY,
+                # The custom type by the id it got; a built-in one by its name.
+                "slotTypeId": (slot["slotTypeName"] if slot["slotTypeName"].startswith("AMAZON.")
+                               else "TYPE000000"), "description": ANY,
                 "valueElicitationSetting": ANY, "multipleValuesSetting": ANY})
+        # An intent with no slot (the ones that are not requests) sends no priorities.
+        # In the order the export's slotPriorities give (not the folders').
+        by_name = {slot["name"]: sid for slot, sid in zip(entry["slots"], slot_ids, strict=True)}
+        order = [p["slotName"] for p in entry["intent"].get("slotPriorities") or []]
+        priorities = {"slotPriorities": [{"priority": k + 1, "slotId": by_name[n]}
+                                         for k, n in enumerate(order)]} if slot_ids else {}
         stubber.add_response("update_intent", {}, {
             **draft, "intentId": intent_id, "intentName": name, "description": ANY,
-            "sampleUtterances": entry["intent"]["sampleUtterances"],
-            "slotPriorities": [{"priority": k + 1, "slotId": s}
-                               for k, s in enumerate(slot_ids)]})
+            "sampleUtterances": entry["intent"]["sampleUtterances"], **priorities})
     stubber.add_response("build_bot_locale", {}, draft)
     stubber.add_response("describe_bot_locale", {"botLocaleStatus": "Built"}, draft)
     stubber.add_response("create_bot_version", {"botVersion": "1"}, {

@@ -15,7 +15,8 @@ from scripts import generate_lifecycle
 
 P = "P001"
 AT = "2026-11-03T01:00:00.000Z"
-HELD = {"partnerId": P, "linkState": "INPROGRESS", "taskToken": "t", "respondedAt": AT}
+HELD = {"partnerId": P, "linkState": "INPROGRESS", "taskToken": "t", "respondedAt": AT,
+        "partnerDecision": "accept"}
 
 # operation -> (what to call, fields removed before the call)
 GUARDED = {
@@ -26,6 +27,7 @@ GUARDED = {
     "reopen": (lambda r, rid: r.reopen(rid, AT, "SMS Sent", "t", "x"), ()),
     "answer_too_late": (lambda r, rid: r.answer_too_late(rid, AT, "x"), ()),
     "mark_timeout": (lambda r, rid: r.mark_timeout(rid), ()),
+    "take_recorded_answer": (lambda r, rid: r.take_recorded_answer(rid), ()),
     "claim_link": (lambda r, rid: r.claim_link(rid, "t2"), ("linkState",)),
 }
 
@@ -108,7 +110,29 @@ def test_the_generated_asl_and_doc_are_up_to_date():
     values = state["Parameters"]["ExpressionAttributeValues"]
     assert values[":to"] == {"S": rules.TIMEOUT}
     assert sorted(v["S"] for k, v in values.items() if k.startswith(":s")) == sorted(row.sources)
-    assert state["Catch"][0]["ErrorEquals"] == ["States.ALL"]
+    # A refused condition (the request holds an answer) goes to TakeRecordedAnswer.
+    assert state["Catch"][0] == {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+                                 "ResultPath": None, "Next": "TakeRecordedAnswer"}
+    assert state["Catch"][-1]["ErrorEquals"] == ["States.ALL"]
+    take = json.loads(generate_lifecycle.ASL_PATH.read_text())["States"]["TakeRecordedAnswer"]
+    row = rules.transition("take_recorded_answer")
+    values = take["Parameters"]["ExpressionAttributeValues"]
+    assert sorted(v["S"] for k, v in values.items() if k.startswith(":s")) == sorted(row.sources)
+    assert take["Next"] == "RecordedAnswer"
+
+
+def test_at_the_deadline_a_recorded_answer_is_taken_never_timed_out():
+    """The record is the truth: the deadline's two steps, on the in-memory twin."""
+    reqs = lifecycle.Requests(lifecycle.MemoryStore())
+    rid = in_status(reqs, rules.RESPONDED)
+    assert not reqs.mark_timeout(rid)
+    assert reqs.take_recorded_answer(rid)
+    after = reqs.get(rid)
+    assert after["status"] == rules.RESPONDED and after["partnerDecision"] == "accept"
+    assert "Timeout" not in [e["type"] for e in after["events"]]
+    # The partner's late delivery can no longer undo what the deadline took.
+    assert not reqs.answer_too_late(rid, AT, "x")
+    assert reqs.get(rid)["status"] == rules.RESPONDED
 
 
 def test_a_new_status_in_the_table_reaches_the_asl_and_the_doc(monkeypatch):
@@ -126,8 +150,8 @@ def test_a_new_status_in_the_table_reaches_the_asl_and_the_doc(monkeypatch):
     monkeypatch.setattr(rules, "BY_NAME", {t.name: t for t in table})
     rules.check_table()
     state = asl.mark_timeout_state()
-    assert state["Parameters"]["ConditionExpression"] == "#status IN (:s0, :s1, :s2, :s3)"
-    assert state["Parameters"]["ExpressionAttributeValues"][":s3"] == {"S": held}
+    assert state["Parameters"]["ConditionExpression"] == "#status IN (:s0, :s1, :s2)"
+    assert state["Parameters"]["ExpressionAttributeValues"][":s2"] == {"S": held}
     assert 'state "On Hold" as OnHold' in docs.render()
     assert "OnHold --> Timeout : mark_timeout" in docs.render()
     assert sorted(p.name for p in generate_lifecycle.stale()) == [

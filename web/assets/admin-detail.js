@@ -151,6 +151,12 @@
       ]);
     }
 
+    function deadlineField(text) {
+      var node = field("응답 기한", text);
+      deadlineNode = node ? node.lastChild : null;
+      return node;
+    }
+
     function decisionText(r) {
       if (!r.decision) { return null; }
       var words = PL.decisionChoices(r.intent)[r.decision];
@@ -166,16 +172,38 @@
         "제안한 시간은 어렵다고 했어요";
     }
 
+    // Drawn again only when what it shows changed: the data (not its age),
+    // the markers and the timeline. The time left, which moves every second,
+    // changes in place, so a text selection in the panel survives the refresh.
+    var deadlineNode = null;
+
+    function shownKey(r, now, f) {
+      var data = {};
+      Object.keys(r).forEach(function (k) { if (k !== "ageSeconds") { data[k] = r[k]; } });
+      return JSON.stringify([data, result, markers(f), timelineLines(r, now)]);
+    }
+
+    function deadlineText(r, f) {
+      return f.waiting && r.deadline ?
+        PL.formatStamp(r.deadline) + " (" + timeLeftText(f) + ")" : null;
+    }
+
     function render(force) {
       if (!current) { return; }
       var now = options.now();
       var r = current;
-      var key = JSON.stringify([r, result, Math.floor(now / 1000)]);
-      if (!force && key === lastRendered) { return; }
+      var f = facts(r, now);
+      var key = shownKey(r, now, f);
+      var deadline = deadlineText(r, f);
+      if (!force && key === lastRendered && Boolean(deadline) === Boolean(deadlineNode)) {
+        if (deadlineNode && deadlineNode.textContent !== deadline) {
+          deadlineNode.textContent = deadline;
+        }
+        return;
+      }
       lastRendered = key;
       var focusedId = panel.contains(document.activeElement) ? document.activeElement.id : null;
       var scrolled = panel.scrollTop;
-      var f = facts(r, now);
       var status = PL.statusLabel(r.status) + (f.closed ? " · 종료됨" : "");
       panel.textContent = "";
       panel.appendChild(PL.el("div", { className: "detail-head" }, [
@@ -201,8 +229,7 @@
         field("고객 연락처", revealed.customerPhone ?
           revealed.customerPhone + " (전체 번호 · 접근 기록에 남음)" : r.customerPhone),
         field("접수", PL.formatStamp(r.createdAt)),
-        field("응답 기한", f.waiting && r.deadline ?
-          PL.formatStamp(r.deadline) + " (" + timeLeftText(f) + ")" : null),
+        deadlineField(deadline),
         field("제휴점 답변", decisionText(r)),
         field("제안한 시간", r.alternativeTime ? PL.formatDateTime(r.alternativeTime) : null),
         field("답변 시각", r.respondedAt ? PL.formatStamp(r.respondedAt) : null),

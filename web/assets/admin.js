@@ -53,6 +53,10 @@
   var rows = [];
   var clockOffset = 0;        // server time - this computer's time (ms)
   var lastLoaded = null;
+  // A search the API refused (400): its message stays and no rows show until
+  // a search it takes; the refresh does not bring the previous rows back.
+  var refused = false;
+  var rowsShown = "";         // the rows' data as last drawn (without their age)
 
   PL.STATUSES.forEach(function (status) {
     statusFilter.appendChild(PL.el("option", { value: status, text: PL.statusLabel(status) }));
@@ -108,9 +112,8 @@
   document.addEventListener("pl:authenticated", function (event) {
     var value = event.detail.token;
     signInError.textContent = "";
-    load(value, applied, null).then(function (outcome) {
+    firstLoad(value).then(function (outcome) {
       if (outcome !== "ok") { return; }
-      signedInWith(value);
       $("main").focus({ preventScroll: true });
     });
   });
@@ -168,6 +171,7 @@
       }
       if (res.status === 400) {
         qError.textContent = refusedMessage(res);
+        if (!byTick) { showRefused(); }
         return "bad";
       }
       if (res.status !== 200 || !res.data) {
@@ -175,6 +179,8 @@
         else { signInError.textContent = refusedMessage(res); }
         return "failed";
       }
+      if (byTick && refused) { return "skipped"; }
+      refused = false;
       qError.textContent = "";
       dashboardError.textContent = "";
       var at = Date.parse(res.data.generatedAt);
@@ -183,12 +189,33 @@
       if (res.data.counts) { renderCounts(res.data.counts, res.data.total); }
       rows = res.data.requests || [];
       nextCursor = res.data.next || null;
-      renderRows();
+      // Unchanged data is not drawn again (a focused row, a selection stay);
+      // only the ages and times left, which move with the clock, are updated.
+      var shown = rowsKey(rows);
+      if (shown !== rowsShown || !byTick) { renderRows(); } else { refreshClocks(); }
       renderPager();
       rows.forEach(function (r) { detail.update(r); });
       renderRefreshLine();
       return "ok";
     });
+  }
+
+  function showRefused() {
+    refused = true;
+    rows = [];
+    rowsShown = "";
+    nextCursor = null;
+    tbody.textContent = "";
+    emptyLine.hidden = true;
+    renderPager();
+  }
+
+  function rowsKey(list) {
+    return JSON.stringify(list.map(function (r) {
+      var copy = {};
+      Object.keys(r).forEach(function (k) { if (k !== "ageSeconds") { copy[k] = r[k]; } });
+      return copy;
+    }));
   }
 
   function filtersFromControls() {
@@ -208,6 +235,7 @@
         applied = wanted;
         cursors = [null];
         renderPager();
+        writeUrl();
       } else if (outcome === "bad") {
         qInput.focus();
       }
@@ -234,7 +262,7 @@
   // -- paging -----------------------------------------------------------------------
   function goTo(stack) {
     load(token, applied, stack[stack.length - 1]).then(function (outcome) {
-      if (outcome === "ok") { cursors = stack; renderPager(); }
+      if (outcome === "ok") { cursors = stack; renderPager(); writeUrl(); }
     });
   }
   nextButton.addEventListener("click", function () {
@@ -247,9 +275,9 @@
 
   function renderPager() {
     pageLabel.textContent = cursors.length + "쪽";
-    prevButton.disabled = cursors.length <= 1;
-    firstButton.disabled = cursors.length <= 1;
-    nextButton.disabled = !nextCursor;
+    prevButton.disabled = cursors.length <= 1 || refused;
+    firstButton.disabled = cursors.length <= 1 || refused;
+    nextButton.disabled = !nextCursor || refused;
   }
 
   // -- auto-refresh -----------------------------------------------------------------
@@ -279,6 +307,12 @@
     }
     var current = token;
     emit("pl:refresh", { token: current });
+    if (refused) {
+      // Nothing to refresh until the operator's next search is taken.
+      detail.tick();
+      schedule();
+      return;
+    }
     load(current, applied, cursors[cursors.length - 1], true).then(function (outcome) {
       if (outcome === "bad") {
         // The cursor is no longer taken (the list changed shape): page one.
@@ -324,6 +358,7 @@
       document.activeElement.getAttribute("data-request-id") : null;
     var now = serverNow();
     var openId = detail.currentId();
+    rowsShown = rowsKey(rows);
     tbody.textContent = "";
     emptyLine.hidden = rows.length > 0;
     rows.forEach(function (r) {
@@ -366,6 +401,37 @@
     }
   }
 
+  // The clock moved, the data did not: the age and time-left cells change in
+  // place; a row whose markers changed with the clock is drawn again.
+  function refreshClocks() {
+    var now = serverNow();
+    var openId = detail.currentId();
+    var redraw = false;
+    rows.forEach(function (r) {
+      var tr = tbody.querySelector('tr[data-request-id="' + CSS.escape(String(r.requestId)) + '"]');
+      if (!tr) { redraw = true; return; }
+      var f = PL.admin.facts(r, now);
+      var flags = PL.admin.markers(f).map(function (m) { return m.text; }).join("|");
+      var shownFlags = Array.prototype.map.call(tr.querySelectorAll(".col-flags .marker"),
+        function (m) { return m.textContent; }).join("|");
+      var isOpen = tr.classList.contains("is-open") !== (r.requestId === openId);
+      var left = tr.querySelector("td.col-left");
+      if (flags !== shownFlags || isOpen || !left ||
+          left.classList.contains("late") !== Boolean(f.pastDeadline) ||
+          tr.classList.contains("overdue") !== Boolean(f.overdue)) {
+        redraw = true;
+        return;
+      }
+      setText(tr.querySelector(".col-age"), PL.formatAge(r.ageSeconds));
+      setText(left, PL.admin.timeLeftText(f));
+    });
+    if (redraw) { renderRows(); }
+  }
+
+  function setText(node, text) {
+    if (node && node.textContent !== text) { node.textContent = text; }
+  }
+
   function rowOf(node) {
     var tr = node && node.closest ? node.closest("tr[data-request-id]") : null;
     return tr && tbody.contains(tr) ? tr : null;
@@ -377,6 +443,7 @@
     if (!request) { return; }
     detail.open(request);
     renderRows();
+    writeUrl();
   }
 
   tbody.addEventListener("click", function (event) {
@@ -411,6 +478,7 @@
     },
     onClosed: function (requestId) {
       renderRows();
+      writeUrl();
       var tr = requestId &&
         tbody.querySelector('tr[data-request-id="' + CSS.escape(requestId) + '"]');
       if (tr) { tr.focus(); }
@@ -429,13 +497,93 @@
   // After every deferred script of the page has run, so that the other
   // dashboard scripts hear "pl:signed-in" for a saved token too.
   function start() {
-    renderPager();
     PL.auth.resume().then(function (saved) {
-      if (!saved) { showSignIn(""); return; }
+      if (!saved) { showSignIn(""); }
+      readUrl();  // after the sign-in form's reset: the link's view is kept for it
+      renderPager();
+      if (!saved) { return; }
       showDashboard();
-      load(saved, applied, null).then(function (outcome) {
-        if (outcome === "ok") { signedInWith(saved); }
-      });
+      firstLoad(saved);
+    });
+  }
+
+  // The first list of a sign-in: the page and the request the address names.
+  function firstLoad(withToken) {
+    return load(withToken, applied, cursors[cursors.length - 1]).then(function (outcome) {
+      if (outcome === "bad" && cursors.length > 1) {
+        // A page from an old link that the API no longer takes: page one.
+        cursors = [null];
+        return firstLoad(withToken);
+      }
+      if (outcome === "ok") {
+        signedInWith(withToken);
+        renderPager();
+        openFromUrl(withToken);
+      }
+      return outcome;
+    });
+  }
+
+  // -- the address keeps the view (deep links) ------------------------------------
+  // Search, filters, page (its cursors) and the open request live in the
+  // address's fragment: a reload or a shared link shows the same view, and the
+  // fragment never reaches a server or its logs (a search may be a phone
+  // number). Never the token.
+  var urlOpenId = null;
+
+  function writeUrl() {
+    var params = [];
+    function add(name, value) {
+      if (value) { params.push(name + "=" + encodeURIComponent(value)); }
+    }
+    add("q", applied.q);
+    add("status", applied.status);
+    add("escalated", applied.escalated ? "true" : "");
+    add("from", applied.from);
+    add("to", applied.to);
+    add("limit", applied.limit && applied.limit !== "50" ? applied.limit : "");
+    add("page", cursors.slice(1).join("."));
+    add("open", detail.currentId() || "");
+    var hash = params.length ? "#" + params.join("&") : "";
+    if (hash !== location.hash && !(hash === "" && location.hash === "#")) {
+      history.replaceState(null, "", location.pathname + location.search + hash);
+    }
+  }
+
+  function readUrl() {
+    var params = {};
+    location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
+      var at = pair.indexOf("=");
+      if (at > 0) {
+        try {
+          params[pair.slice(0, at)] = decodeURIComponent(pair.slice(at + 1));
+        } catch (e) { /* a broken link: that part is ignored */ }
+      }
+    });
+    qInput.value = params.q || "";
+    statusFilter.value = PL.STATUSES.indexOf(params.status) !== -1 ? params.status : "";
+    escalatedFilter.checked = params.escalated === "true";
+    fromDate.value = params.from || "";
+    toDate.value = params.to || "";
+    if (params.limit && Array.prototype.some.call(pageSize.options, function (o) {
+      return o.value === params.limit;
+    })) { pageSize.value = params.limit; }
+    applied = filtersFromControls();
+    cursors = [null].concat((params.page || "").split(".").filter(Boolean));
+    urlOpenId = params.open || null;
+  }
+
+  function openFromUrl(withToken) {
+    var id = urlOpenId;
+    urlOpenId = null;
+    if (!id) { return; }
+    var found = rows.filter(function (r) { return r.requestId === id; })[0];
+    if (found) { detail.open(found); renderRows(); return; }
+    // Not on this page: the request itself, by its id.
+    PL.api(queryOf({ q: id }, null, 1), { token: withToken }).then(function (res) {
+      var match = res.status === 200 && res.data && (res.data.requests || []).filter(
+        function (r) { return r.requestId === id; })[0];
+      if (match && token === withToken) { detail.open(match); renderRows(); }
     });
   }
 

@@ -19,6 +19,11 @@
   var PL = window.PL;
   var POLL_MS = 2000;
   var POLL_LIMIT_MS = 20 * 60 * 1000; // the partner's wait plus margin
+  // After a timeout the operators may still answer (by phone with the
+  // 제휴점): the chat keeps looking, slower, while it is shown. The server
+  // counts the chat as open for three looks (chalicelib/chat/late_answer.py)
+  // and texts the customer otherwise.
+  var LATE_POLL_MS = 10000;
   var KEEP_MS = 6 * 60 * 60 * 1000;
   var MAX_CHARS = 1000;
   var COUNTER_FROM = 800;             // the counter appears near the limit
@@ -39,6 +44,7 @@
   var COPY = {
     accepted: "제휴점에 확인을 요청했어요. 답이 오면 이 화면에서 알려 드릴게요.",
     askNumber: "예약번호를 알려 주세요. 예약번호만 적어 보내도 돼요.",
+    askDate: "원하는 날짜나 바꿀 내용을 알려 주세요. 예: 12월 24일, 다음 주 토요일",
     // The examples are the catalogue's (chalicelib/nlu/catalogue.py), one per kind.
     notUnderstood: "어떤 도움이 필요한지 알아듣지 못했어요. 예: " +
       PL.intentExamples().map(function (e) { return "\"" + e + "\""; }).join(", "),
@@ -78,10 +84,11 @@
     requestFailed: "요청을 처리하지 못했어요. 다시 요청하거나 운영팀에 연락해 주세요.",
     gaveUp: "답을 확인하지 못했어요. 다시 요청하거나 운영팀에 연락해 주세요.",
     nextDone: "요청하신 대로 진행돼요. 더 도와 드릴 일이 있으면 새 문의를 보내 주세요.",
-    nextRejected: "제휴점이 이번 요청을 받기 어렵다고 해요. 다른 내용으로 다시 요청하거나 " +
-      "운영팀에 연락해 주세요.",
-    nextTimeout: "제휴점이 제시간에 답하지 않았어요. 같은 내용으로 다시 요청하거나 " +
-      "운영팀에 연락해 주세요.",
+    nextRejected: "제휴점이 이번 요청을 받기 어렵다고 해요. 다른 내용이 필요하면 새로 " +
+      "문의하거나 운영팀에 연락해 주세요.",
+    nextTimeout: "운영팀이 제휴점에 직접 확인하고 있어요. 답이 오면 이 화면에서 알려 드리고, " +
+      "화면을 닫았으면 문자로 알려 드릴게요. 급하면 운영팀에 연락해 주세요.",
+    lateAnswer: "늦게 도착한 답이에요.",
     nextProposed: "이 시간이 괜찮으면 운영팀에 연락해 주세요. 다른 시간을 원하면 원하는 " +
       "시간을 적어 새로 요청해 주세요.",
     // The notification above already asks whether the time suits (the
@@ -132,6 +139,7 @@
   var sending = false;   // a POST in the air (in this tab)
   var replying = false;  // a reply to a proposed time in the air (in this tab)
   var pollTimer = null;
+  var lateTimer = null;
   var clockTimer = null;
   var chain = 0;         // the current polling chain; older ones stop
 
@@ -525,6 +533,15 @@
         messageInput.focus();
         return;
       }
+      if (data.code === "CHANGE_DATE_REQUIRED") {
+        // Which date the change wants: asked once; the next message answers it.
+        if (data.sessionId) { state.sessionId = data.sessionId; }
+        if (!body.sessionId || !state.pendingText) { state.pendingText = body.text; }
+        accepted();
+        say("bot", String(data.message || COPY.askDate), { kind: "question" });
+        messageInput.focus();
+        return;
+      }
       state.sessionId = null;
       delete state.pendingText;
       if (res.status === 409 && data.code === "REQUEST_IN_PROGRESS") {
@@ -536,6 +553,14 @@
         }
         say("bot", COPY.inProgress, { kind: "warning" });
         formNote.textContent = COPY.keptText;
+        messageInput.focus();
+        return;
+      }
+      if (data.code === "INTENT_NOT_UNDERSTOOD" && data.smallTalk === "operator" &&
+          data.message) {
+        // "상담원 연결": the operators' line, as the server has it for this stage.
+        accepted();
+        say("bot", String(data.message), { kind: "operator" });
         messageInput.focus();
         return;
       }
@@ -689,7 +714,16 @@
     if (!(view.notification && view.notification.message)) { return; }
     var outcome = view.status === "Timeout" ? "timeout" : (view.partnerDecision || "accept");
     finish(request, outcome);
+    announce(request, view, outcome);
+    if (outcome === "timeout") { watchLate(); }
+  }
+
+  // The notification's bubble with what the customer can do next. A timed-out
+  // request never offers to send the same request again: the 제휴점 may have
+  // refused by phone, and the operators are already on it.
+  function announce(request, view, outcome, late) {
     var extra = { outcome: outcome, requestId: request.id };
+    if (late) { extra.late = true; }
     if (outcome === "accept") {
       extra.kind = "notification";
       extra.next = COPY.nextDone;
@@ -704,10 +738,40 @@
     } else {
       extra.kind = "notification " + (outcome === "timeout" ? "timed-out" : "rejected");
       extra.next = outcome === "timeout" ? COPY.nextTimeout : COPY.nextRejected;
-      extra.retry = true;
       extra.contact = true;
     }
-    say("bot", view.notification.message, extra);
+    if (late) { extra.kind += " late"; }
+    say("bot", (late ? COPY.lateAnswer + " " : "") + view.notification.message, extra);
+  }
+
+  // -- a late answer (after the timeout) -------------------------------------------
+  function lateWatched() {
+    var request = state.request;
+    return Boolean(request && request.finished && request.outcome === "timeout" &&
+                   Date.now() - (request.finishedAt || 0) < KEEP_MS);
+  }
+
+  function watchLate() {
+    if (lateTimer) { clearTimeout(lateTimer); lateTimer = null; }
+    if (!lateWatched() || document.visibilityState === "hidden") { return; }
+    var id = state.request.id;
+    PL.api("/api/requests/" + encodeURIComponent(id)).then(function (res) {
+      var request = state.request;
+      if (!request || request.id !== id || !lateWatched()) { return; }
+      var view = res.data || {};
+      if (res.status === 200 && view.status === "Responded" &&
+          view.notification && view.notification.message) {
+        request.status = view.status;
+        request.events = view.events || [];
+        request.decision = view.partnerDecision || null;
+        request.outcome = view.partnerDecision || "accept";
+        save();
+        renderSteps(request);
+        announce(request, view, request.outcome, true);
+        return;
+      }
+      if (!lateTimer) { lateTimer = setTimeout(watchLate, LATE_POLL_MS); }
+    });
   }
 
   function renderSteps(request) {
@@ -801,6 +865,7 @@
   // seen again or the network comes back.
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && waiting()) { follow(); }
+    if (document.visibilityState === "visible" && lateWatched()) { watchLate(); }
   });
   window.addEventListener("online", function () {
     if (waiting()) { follow(); }
@@ -824,6 +889,7 @@
     state = next;
     renderLog();
     follow();
+    watchLate();
   });
 
   if (operatorPhone && operatorLine) {
@@ -838,4 +904,5 @@
     formNote.textContent = COPY.resumed;
   }
   follow();
+  watchLate();
 })();
