@@ -1,18 +1,19 @@
 """make rehearse: the whole deployment, rehearsed against a fresh emulator.
 
-1. A copy of the project in a temporary directory. `make deploy` writes the
-   stage's environment into .chalice/config.json, real ARNs into the policy
-   files and Chalice's record into .chalice/deployed/: on a copy, the checkout
-   is never touched, even when the rehearsal is interrupted half-way
-   (restoring files afterwards would not survive a Ctrl-C or a crash).
+1. Two fresh `git clone`s of the working tree as it is on disk (a snapshot
+   commit made with a temporary index; the checkout itself is never touched),
+   as two teammates or CI would have them. One virtualenv serves both.
 2. A fresh emulator (``python -m devstack.moto_server``) on a free port, with
    an Amazon Connect instance so the Connect wiring is rehearsed too.
-3. ``make deploy STAGE=dev`` twice (the real Chalice CLI through the launcher):
-   the second run must be a no-op for provisioning and leave exactly one
-   mapping per queue and one on the table's stream.
-4. The wiring, checked from the emulator's own state (``check_wiring``).
-5. ``make destroy STAGE=dev`` twice; nothing of the stage may remain
-   (``leftovers``), and the second run must have nothing to delete.
+3. ``make deploy STAGE=dev`` from the first clone, then from the second (the
+   real Chalice CLI through the launcher): the second must find everything in
+   place (a no-op for provisioning) and update the same stage: one REST API,
+   one HTTP API, one mapping per event source (``duplicates``).
+4. The wiring, checked from the emulator's own state (``check_wiring``), and
+   `git status` clean in both clones (nothing tracked rewritten).
+5. ``make destroy STAGE=dev`` twice from the second clone; nothing of the
+   stage may remain (``leftovers``), the second run must have nothing to
+   delete, and the clone stays clean.
 
 Exits 1 with the list of gaps. ``check_wiring`` and ``leftovers`` take plain
 boto3 clients, so tests run them against deliberately broken deployments.
@@ -501,9 +502,12 @@ def emulator_env(url: str) -> dict[str, str]:
 
 def make(target: str, project: Path, env: dict[str, str], *args: str) -> str:
     venv = PROJECT_DIR / ".venv"
-    cmd = ["make", "--no-print-directory", "-C", str(project), target, f"STAGE={STAGE}",
-           f"VENV={venv}", *args]
-    print(f"$ make {target} STAGE={STAGE} {' '.join(args)}".rstrip(), flush=True)
+    # One virtualenv for every clone, taken as up to date: a clone's files are
+    # newer than its stamp, and installing again would cost minutes.
+    cmd = ["make", "--no-print-directory", "-C", str(project), "-o", f"{venv}/.installed",
+           target, f"STAGE={STAGE}", f"VENV={venv}", *args]
+    print(f"$ make {target} STAGE={STAGE} {' '.join(args)}  ({project.name})".rstrip(),
+          flush=True)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     out = done.stdout + done.stderr
     if done.returncode:
@@ -513,18 +517,74 @@ def make(target: str, project: Path, env: dict[str, str], *args: str) -> str:
     return out
 
 
+def _git(*args: str, cwd: Path = PROJECT_DIR, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def snapshot() -> str:
+    """A commit of the working tree as it is (tracked and new files, ignored
+    ones left out), made with a temporary index: the checkout's HEAD, index
+    and files stay as they are, and the rehearsal deploys what is on disk."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        _git("add", "-A", ".", env=env)
+        tree = _git("write-tree", env=env)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "rehearsal", "GIT_AUTHOR_EMAIL": "rehearsal@localhost",
+           "GIT_COMMITTER_NAME": "rehearsal", "GIT_COMMITTER_EMAIL": "rehearsal@localhost"}
+    return _git("commit-tree", tree, "-m", "rehearsal snapshot", env=env)
+
+
+def fresh_clone(commit: str, target: Path) -> Path:
+    """What a teammate or CI has: a fresh `git clone`, nothing else."""
+    _git("clone", "--quiet", "--no-checkout", str(PROJECT_DIR), str(target))
+    _git("checkout", "--quiet", commit, cwd=target)
+    return target
+
+
+def dirty(project: Path) -> list[str]:
+    """`git status --porcelain` of a clone: what a command changed or added
+    outside .gitignore."""
+    return [line for line in _git("status", "--porcelain", cwd=project).splitlines() if line]
+
+
+def duplicates(client: Callable[[str], Any], app: Any, stage: str) -> list[str]:
+    """More than one of what the stage has one of (a second clone's deploy
+    used to add a REST API and double the mappings)."""
+    from chalicelib import names
+    from provision import http_api
+
+    counts = {
+        "REST API": sum(1 for a in client("apigateway").get_rest_apis()["items"]
+                        if a.get("name") == names.APP_NAME),
+        "HTTP API": sum(1 for a in client("apigatewayv2").get_apis()["Items"]
+                        if a["Name"] == http_api.api_name(stage)),
+        "이벤트 소스 연결": len(client("lambda").list_event_source_mappings()[
+            "EventSourceMappings"]),
+    }
+    from chalice.app import DynamoDBEventConfig, SQSEventConfig
+
+    mapped = [e for e in app.event_sources if isinstance(e, (SQSEventConfig,
+                                                             DynamoDBEventConfig))]
+    wanted = {"REST API": 1, "HTTP API": 1, "이벤트 소스 연결": len(mapped)}
+    return [f"{what}가 {counts[what]}개예요 ({n}개여야 해요)"
+            for what, n in wanted.items() if counts[what] != n]
+
+
 def main() -> int:
     import boto3
 
     from devstack.emulator import Emulator
     from devstack.ports import free_port
+    from provision import stage_state
 
     started = time.monotonic()
-    project = Path(tempfile.mkdtemp(prefix="partnerline-rehearsal-"))
+    root = Path(tempfile.mkdtemp(prefix="partnerline-rehearsal-"))
     (PROJECT_DIR / "test-artifacts").mkdir(exist_ok=True)
     emulator = Emulator(free_port(), str(PROJECT_DIR / "test-artifacts" / "rehearsal-emulator.log"))
     try:
-        copy_project(project)
+        commit = snapshot()
+        first, second = (fresh_clone(commit, root / name) for name in ("clone-a", "clone-b"))
         emulator.start()
         env = emulator_env(emulator.url)
         session = boto3.session.Session(aws_access_key_id="testing",
@@ -536,37 +596,48 @@ def main() -> int:
             IdentityManagementType="CONNECT_MANAGED", InstanceAlias="partnerline-rehearsal",
             InboundCallsEnabled=True, OutboundCallsEnabled=False)["Id"]
         connect_arg = f"CONNECT_INSTANCE_ID={instance}"
-        make("deploy", project, env, connect_arg)
-        second = make("deploy", project, env, connect_arg)
+        make("deploy", first, env, connect_arg)
+        # The Lambda package's build cache (ignored by git, as CI would cache
+        # it): the second clone skips only the wheel downloads.
+        cache = first / ".chalice" / "deployments"
+        if cache.is_dir():
+            shutil.copytree(cache, second / ".chalice" / "deployments")
+        # Another teammate's fresh clone: the same stage, updated in place.
+        again = make("deploy", second, env, connect_arg)
         gaps = []
-        if "완료: 바뀐 것이 없습니다." not in second.split("chalice_cli")[0]:
-            gaps.append("두 번째 `make deploy`의 준비 단계가 무언가를 바꿨어요 (멱등이 아니에요)")
+        if "완료: 바뀐 것이 없습니다." not in again.split("chalice_cli")[0]:
+            gaps.append("두 번째 클론의 `make deploy` 준비 단계가 무언가를 바꿨어요 "
+                        "(같은 스테이지를 그대로 이어받지 못했어요)")
         account = client("sts").get_caller_identity()["Account"]
-        gaps += check_wiring(client, load_app(project), STAGE, account, runtime(project),
-                             instance)
-        config = json.loads((project / ".chalice" / "config.json").read_text())
-        bucket = config["stages"][STAGE]["environment_variables"].get("EVENT_BUCKET", "")
-        make("destroy", project, env, connect_arg)
-        again = make("destroy", project, env, connect_arg)
+        app = load_app(second, session)
+        gaps += check_wiring(client, app, STAGE, account, runtime(second), instance)
+        gaps += duplicates(client, app, STAGE)
+        for clone in (first, second):
+            gaps += [f"{clone.name}: `make deploy`가 바꾼 파일 {line}" for line in dirty(clone)]
+        bucket = stage_state.load_env(client("ssm"), STAGE).get("EVENT_BUCKET", "")
+        make("destroy", second, env, connect_arg)
+        again = make("destroy", second, env, connect_arg)
         if "완료: 지울 것이 없습니다." not in again:
             gaps.append("두 번째 `make destroy`가 무언가를 지웠어요 (멱등이 아니에요)")
         gaps += [f"남은 리소스: {r}" for r in leftovers(client, STAGE, bucket, instance)]
-        if (project / ".chalice" / "deployed" / f"{STAGE}.json").exists():
+        if (second / ".chalice" / "deployed" / f"{STAGE}.json").exists():
             gaps.append(".chalice/deployed 기록이 남았어요")
+        gaps += [f"{second.name}: `make destroy`가 바꾼 파일 {line}" for line in dirty(second)]
     finally:
         emulator.stop()
-        shutil.rmtree(project, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
     seconds = time.monotonic() - started
     if gaps:
         print(f"리허설 실패 ({len(gaps)}건, {seconds:.1f}초):")
         for gap in gaps:
             print(f"  - {gap}")
         return 1
-    print(f"리허설 통과: 배포 2회, 연결 확인, 삭제 2회, 남은 리소스 없음 ({seconds:.1f}초).")
+    print(f"리허설 통과: 두 클론에서 배포, 연결 확인, 깨끗한 작업 트리, 삭제 2회, 남은 리소스 없음 "
+          f"({seconds:.1f}초).")
     return 0
 
 
-def load_app(project: Path) -> Any:
+def load_app(project: Path, session: Any = None) -> Any:
     """The app as deployed for the stage (queue names follow STAGE), loaded
     under its own module name: the process's ``app`` module (another stage's
     queue names) stays as it was, and so does STAGE."""
@@ -576,9 +647,19 @@ def load_app(project: Path) -> Any:
         sys.path.insert(0, str(PROJECT_DIR))
     saved = os.environ.get("STAGE")
     os.environ["STAGE"] = STAGE
-    # The stream ARN comes from the project's config (another stage's, from
-    # this process's environment, would name the wrong table's stream).
+    # The stream ARN comes from what the stage stores in its account
+    # (another stage's, from this process's environment, would name the
+    # wrong table's stream).
+    import boto3
+
+    from provision import stage_state
+
     stream = os.environ.pop("REGISTRATION_STREAM_ARN", None)
+    stored = stage_state.stored_environment(
+        STAGE, session or boto3.session.Session(region_name=REGION)).get(
+        "REGISTRATION_STREAM_ARN")
+    if stored:
+        os.environ["REGISTRATION_STREAM_ARN"] = stored
     try:
         spec = importlib.util.spec_from_file_location(f"_rehearsed_app_{STAGE}",
                                                       project / "app.py")
@@ -589,6 +670,7 @@ def load_app(project: Path) -> Any:
             os.environ.pop("STAGE", None)
         else:
             os.environ["STAGE"] = saved
+        os.environ.pop("REGISTRATION_STREAM_ARN", None)
         if stream is not None:
             os.environ["REGISTRATION_STREAM_ARN"] = stream
     return module.app

@@ -57,7 +57,7 @@ def local_environment(port: int, endpoint: str, base: dict[str, str] | None = No
 class LocalStack:
     def __init__(self, port: int = 8000, aws_port: int = 4566, endpoint: str | None = None,
                  env: dict[str, str] | None = None, retry_after: int | None = None,
-                 write_config: bool = True, load_fixtures: bool = True,
+                 write_config: bool = False, load_fixtures: bool = True,
                  report: Callable[[str], None] | None = None,
                  log_dir: Path | None = None) -> None:
         self.port = port

@@ -6,8 +6,9 @@ role, REST API or log group of the stage it did not know about, e.g. after
 a failed deploy), the HTTP API, Amazon Connect's flow and association, the
 Lex bot and its role, alarms and their topic, state machines and their role,
 SSM parameters, queues and dead-letter queues, both buckets (every object
-version first), the table, and the leftovers in .chalice/ (Chalice's record,
-the policy files' real ARNs, the ids of deleted resources in config.json).
+version first, the deploy bucket with Chalice's record too), the table, the
+stage's stored names (SSM, provision/stage_state.py) and this checkout's copy
+of Chalice's record (ignored by git). No tracked file is written.
 
 Idempotent: what is already gone is skipped, and a second run says there was
 nothing to delete. ``prod`` needs ``--confirm prod`` (``make destroy
@@ -32,7 +33,7 @@ from provision import (
     http_api,
     lambdas,
     lex,
-    policies,
+    stage_state,
     stages,
 )
 from provision import secrets as stage_secrets
@@ -40,8 +41,6 @@ from provision.core import STEPFUNCTIONS_DIR, Provisioner
 from provision.errors import explain
 
 GONE = ("NotFound", "NoSuch", "NonExistent", "DoesNotExist", "404")
-# Written by provisioning; meaningless once their resources are deleted.
-ENV_OF_DELETED = ("LEX_BOT_ID", "LEX_BOT_ALIAS_ID", "API_URL", "WEB_URL")
 
 
 def _gone(exc: BaseException) -> bool:
@@ -91,7 +90,7 @@ class Destroyer:
                  ("SQS 큐", self.queues),
                  ("S3 버킷", self.buckets),
                  ("DynamoDB 테이블", self.table),
-                 (".chalice 기록과 정책 파일", self.local_files)]
+                 (".chalice/deployed 기록 (이 체크아웃)", self.local_files)]
         for i, (label, step) in enumerate(steps, 1):
             self.current_step = f"[{i}/{len(steps)}] {label}"
             self._progress(self.current_step)
@@ -100,6 +99,11 @@ class Destroyer:
 
     # -- what chalice deploy made -------------------------------------------
     def chalice_delete(self) -> None:
+        # The stage's stored names (the event bucket's, above all) before
+        # the SSM step deletes them; Chalice's record from the deploy bucket.
+        _ = self.prov.config
+        stage_state.fetch_record(self.c("s3"), self.deploy_bucket(), self.stage,
+                                 stages.PROJECT_DIR)
         record = gateway_responses.DEPLOYED_DIR / f"{self.stage}.json"
         if not record.is_file() or not json.loads(record.read_text(encoding="utf-8")).get(
                 "resources"):
@@ -277,8 +281,13 @@ class Destroyer:
             self.did(f"state machine {name}")
         self.delete_role(f"{self.prefix}-states")
 
+    def deploy_bucket(self) -> str:
+        return stage_state.bucket_name(self.stage, self.prov.account_id())
+
     def parameters(self) -> None:
         ssm = self.c("ssm")
+        for name in stage_state.delete_env(ssm, self.stage):
+            self.did(f"SSM parameter {name}")
         for secret in stage_secrets.GENERATORS:
             name = stage_secrets.parameter_name(self.stage, secret)
             self.attempt(f"SSM parameter {name}", lambda n=name: ssm.delete_parameter(Name=n))
@@ -297,7 +306,8 @@ class Destroyer:
                 self.attempt(f"queue {name}", lambda u=url: sqs.delete_queue(QueueUrl=u))
 
     def buckets(self) -> None:
-        for bucket in (self.prov.event_bucket(), self.prov.web_bucket_name()):
+        for bucket in (self.prov.event_bucket(), self.prov.web_bucket_name(),
+                       self.deploy_bucket()):
             self.delete_bucket(bucket)
 
     def delete_bucket(self, bucket: str) -> None:
@@ -329,23 +339,6 @@ class Destroyer:
         if record.is_file():
             record.unlink()
             self.did(f".chalice/deployed/{self.stage}.json")
-        written = policies.write(policies.template(self.stage),
-                                 getattr(self.prov, "chalice_dir", None) or policies.CHALICE_DIR)
-        for name in written:
-            self.did(f".chalice/{name}의 계정 ARN (저장소의 형태로 되돌림)")
-        config = stages.load_config()
-        env = config.get("stages", {}).get(self.stage, {}).get("environment_variables", {})
-        stale = [k for k in ENV_OF_DELETED if k in env]
-        if env.get("CONFIRM_BASE_URL") and env.get("CONFIRM_BASE_URL") == env.get("API_URL"):
-            stale.append("CONFIRM_BASE_URL")
-        if stale:
-            for key in stale:
-                env.pop(key)
-            tmp = stages.CONFIG_PATH.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
-            tmp.replace(stages.CONFIG_PATH)
-            self.did(f".chalice/config.json의 {', '.join(stale)}")
 
 
 def main(argv: list[str] | None = None) -> int:

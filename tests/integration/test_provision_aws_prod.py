@@ -152,6 +152,11 @@ def prod(emulator, tmp_path_factory):
         second = _provisioner(config, chalice_dir, lines, client)
         env2 = second.run()
         stubber.assert_no_pending_responses()
+    # The policies with the account's ARNs, as the deploy launcher writes them
+    # (provision/launch.py), into a directory of their own.
+    launcher = _provisioner(config, chalice_dir, [], None)
+    launcher.env.update(env2)
+    policies.ensure(launcher, chalice_dir)
     assert stages.CONFIG_PATH.read_text(encoding="utf-8") == before, "repo config untouched"
     return {"first": first, "second": second, "env": env, "env2": env2,
             "lines": lines, "chalice_dir": chalice_dir}
