@@ -51,15 +51,122 @@ STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetSh
 
 # -- the deployed system, from the emulator's state -----------------------------
 
-def _clients(session: Any) -> Callable[[str], Any]:
+def _clients(session: Any, region: str = REGION) -> Callable[[str], Any]:
     cache: dict[str, Any] = {}
 
     def client(service: str) -> Any:
         if service not in cache:
-            cache[service] = session.client(service, region_name=REGION)
+            cache[service] = session.client(service, region_name=region)
         return cache[service]
 
     return client
+
+
+def front_door_gaps(client: Callable[[str], Any], east: Callable[[str], Any], stage: str,
+                    functions_env: dict[str, str] | None = None) -> list[str]:
+    """The CloudFront distribution's origins and behaviours, its response
+    headers policy and the WAF web ACL's rules (``east``: us-east-1 clients),
+    against what provision/cloudfront.py and provision/waf.py mean."""
+    from chalicelib.static_site import SECURITY_HEADERS
+    from provision import cloudfront, http_api, waf
+
+    gaps: list[str] = []
+    cf = client("cloudfront")
+    dists = [d for d in cf.list_distributions().get("DistributionList", {}).get("Items", [])
+             or [] if d.get("Comment") == cloudfront.comment(stage)]
+    if len(dists) != 1:
+        return [f"CloudFront 배포가 {len(dists)}개예요 (정확히 1개여야 해요)"]
+    dist = dists[0]
+    config = cf.get_distribution_config(Id=dist["Id"])["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]["Items"]}
+    api = http_api._find_api(client("apigatewayv2"), http_api.api_name(stage))
+    api_domain = (api or {}).get("ApiEndpoint", "").split("://")[-1]
+    web = origins.get(cloudfront.WEB_ORIGIN, {})
+    if ".s3-website" not in web.get("DomainName", "") or web.get("CustomOriginConfig", {}).get(
+            "OriginProtocolPolicy") != "http-only":
+        gaps.append(f"기본 오리진이 S3 웹사이트 엔드포인트가 아니에요: {web.get('DomainName')}")
+    api_origin = origins.get(cloudfront.API_ORIGIN, {})
+    if not api_domain or api_origin.get("DomainName") != api_domain or api_origin.get(
+            "CustomOriginConfig", {}).get("OriginProtocolPolicy") != "https-only":
+        gaps.append(f"API 오리진이 HTTP API({api_domain})가 아니에요: "
+                    f"{api_origin.get('DomainName')}")
+    default = config["DefaultCacheBehavior"]
+    if default.get("TargetOriginId") != cloudfront.WEB_ORIGIN:
+        gaps.append("기본 동작이 웹 오리진으로 가지 않아요")
+    behaviours = {b["PathPattern"]: b for b in (config.get("CacheBehaviors") or {}).get(
+        "Items", []) or []}
+    for path in cloudfront.API_PATHS:
+        b = behaviours.get(path)
+        if b is None:
+            gaps.append(f"CloudFront 동작 {path}가 없어요")
+            continue
+        if b["TargetOriginId"] != cloudfront.API_ORIGIN:
+            gaps.append(f"{path}가 HTTP API로 가지 않아요")
+        if sorted(b["AllowedMethods"]["Items"]) != sorted(cloudfront.ALL_METHODS):
+            gaps.append(f"{path}가 모든 메서드를 받지 않아요: {b['AllowedMethods']['Items']}")
+        if b.get("CachePolicyId") != cloudfront.CACHING_DISABLED:
+            gaps.append(f"{path}가 캐시돼요 (CachingDisabled가 아니에요)")
+        if b.get("OriginRequestPolicyId") != cloudfront.ALL_VIEWER_EXCEPT_HOST:
+            gaps.append(f"{path}가 헤더·쿼리 문자열을 넘기지 않아요")
+    for what, b in [("기본 동작", default), *behaviours.items()]:
+        if b.get("ViewerProtocolPolicy") != "redirect-to-https":
+            gaps.append(f"{what}: HTTP를 HTTPS로 돌리지 않아요")
+        if not b.get("Compress"):
+            gaps.append(f"{what}: 압축하지 않아요")
+    if config.get("HttpVersion") != "http2and3":
+        gaps.append(f"HTTP 버전이 {config.get('HttpVersion')}예요 (http2and3이어야 해요)")
+    policy_id = default.get("ResponseHeadersPolicyId")
+    try:
+        headers = cf.get_response_headers_policy_config(Id=policy_id)[
+            "ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    except Exception:  # noqa: BLE001 - no policy is a gap
+        headers = None
+    if headers is None:
+        gaps.append("응답 헤더 정책이 없어요")
+    else:
+        wanted = {
+            "CSP": (headers.get("ContentSecurityPolicy", {}).get("ContentSecurityPolicy"),
+                    SECURITY_HEADERS["Content-Security-Policy"]),
+            "HSTS": (bool(headers.get("StrictTransportSecurity")), True),
+            "nosniff": (bool(headers.get("ContentTypeOptions")), True),
+            "frame": (headers.get("FrameOptions", {}).get("FrameOption"), "DENY"),
+            "referrer": (headers.get("ReferrerPolicy", {}).get("ReferrerPolicy"), "no-referrer"),
+        }
+        gaps += [f"응답 헤더 정책의 {k}가 달라요: {have!r}" for k, (have, want) in
+                 wanted.items() if have != want]
+    acl = waf.find_acl(east("wafv2"), stage)
+    if acl is None:
+        gaps.append(f"WAF 웹 ACL {waf.acl_name(stage)}가 없어요")
+    else:
+        if config.get("WebACLId") != acl["ARN"]:
+            gaps.append("CloudFront 배포에 WAF 웹 ACL이 연결되지 않았어요")
+        got = east("wafv2").get_web_acl(Name=acl["Name"], Scope=waf.SCOPE, Id=acl["Id"])[
+            "WebACL"].get("Rules", [])
+        rates = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in got
+                 if "RateBasedStatement" in r.get("Statement", {})}
+        for rule in waf.rules():
+            statement = rule["Statement"].get("RateBasedStatement")
+            if statement is None:
+                if not any(r.get("Statement", {}).get("ManagedRuleGroupStatement", {}).get(
+                        "Name") == rule["Name"] for r in got):
+                    gaps.append(f"WAF 관리형 규칙 그룹 {rule['Name']}가 없어요")
+                continue
+            have = rates.get(rule["Name"])
+            if have is None:
+                gaps.append(f"WAF 속도 규칙 {rule['Name']}가 없어요")
+            elif (have.get("Limit"), have.get("AggregateKeyType")) != (
+                    statement["Limit"], "IP") or waf._comparable(
+                    [have.get("ScopeDownStatement", {})]) != waf._comparable(
+                    [statement["ScopeDownStatement"]]):
+                gaps.append(f"WAF 속도 규칙 {rule['Name']}가 달라요")
+        alarms = east("cloudwatch").describe_alarms(AlarmNames=[waf.alarm_name(stage)])
+        if not alarms["MetricAlarms"]:
+            gaps.append(f"경보 {waf.alarm_name(stage)}(us-east-1)가 없어요")
+    url = f"https://{dist['DomainName']}"
+    for key, value in (functions_env or {}).items():
+        if value != url:
+            gaps.append(f"함수의 {key}가 CloudFront 주소가 아니에요: {value!r}")
+    return gaps
 
 
 def _allows(document: dict[str, Any], action: str, resource: str) -> bool:
@@ -424,8 +531,10 @@ def _connect_gaps(client: Callable[[str], Any], stage: str, instance_id: str,
 
 
 def leftovers(client: Callable[[str], Any], stage: str, event_bucket: str,
-              connect_instance_id: str | None = None) -> list[str]:
-    """Everything of the stage still in the emulator, service by service."""
+              connect_instance_id: str | None = None,
+              east: Callable[[str], Any] | None = None) -> list[str]:
+    """Everything of the stage still in the emulator, service by service
+    (``east``: us-east-1, where the WAF web ACL and its alarm live)."""
     from chalicelib import names
     from provision import connect
 
@@ -464,6 +573,21 @@ def leftovers(client: Callable[[str], Any], stage: str, event_bucket: str,
               if ours(t["TopicArn"].rsplit(":", 1)[-1])]
     found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups(
         logGroupNamePrefix=f"/aws/lambda/{prefix}")["logGroups"]]
+    from provision import cloudfront, waf
+
+    cf = client("cloudfront")
+    found += [f"CloudFront distribution {d['Id']}" for d in (cf.list_distributions().get(
+        "DistributionList", {}).get("Items", []) or []) if d.get("Comment") == cloudfront.comment(
+        stage)]
+    if cloudfront.find_headers_policy(cf, stage):
+        found.append(f"CloudFront response headers policy {cloudfront.policy_name(stage)}")
+    if east is not None:
+        if waf.find_acl(east("wafv2"), stage):
+            found.append(f"WAF web ACL {waf.acl_name(stage)}")
+        found += [f"alarm {a['AlarmName']} (us-east-1)" for a in east(
+            "cloudwatch").describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]]
+        found += [f"SNS topic {t['TopicArn']}" for t in east("sns").list_topics()["Topics"]
+                  if ours(t["TopicArn"].rsplit(":", 1)[-1])]
     if connect_instance_id:
         con = client("connect")
         found += [f"Connect flow {f['Name']}" for f in con.list_contact_flows(
@@ -548,6 +672,16 @@ def dirty(project: Path) -> list[str]:
     return [line for line in _git("status", "--porcelain", cwd=project).splitlines() if line]
 
 
+def deployed_urls(client: Callable[[str], Any], stage: str) -> dict[str, str]:
+    """The addresses the API function was given: the partner links' and the pages'."""
+    from provision import lambdas
+
+    env = client("lambda").get_function_configuration(
+        FunctionName=lambdas.function_name(stage, lambdas.API_HANDLER)).get(
+        "Environment", {}).get("Variables", {})
+    return {k: env.get(k, "") for k in ("CONFIRM_BASE_URL", "WEB_URL", "PUBLIC_URL")}
+
+
 def duplicates(client: Callable[[str], Any], app: Any, stage: str) -> list[str]:
     """More than one of what the stage has one of (a second clone's deploy
     used to add a REST API and double the mappings)."""
@@ -592,6 +726,7 @@ def main() -> int:
         os.environ.update({k: env[k] for k in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
                                                "AWS_SHARED_CREDENTIALS_FILE")})
         client = _clients(session)
+        east = _clients(session, "us-east-1")
         instance = client("connect").create_instance(
             IdentityManagementType="CONNECT_MANAGED", InstanceAlias="partnerline-rehearsal",
             InboundCallsEnabled=True, OutboundCallsEnabled=False)["Id"]
@@ -612,6 +747,7 @@ def main() -> int:
         app = load_app(second, session)
         gaps += check_wiring(client, app, STAGE, account, runtime(second), instance)
         gaps += duplicates(client, app, STAGE)
+        gaps += front_door_gaps(client, east, STAGE, deployed_urls(client, STAGE))
         for clone in (first, second):
             gaps += [f"{clone.name}: `make deploy`가 바꾼 파일 {line}" for line in dirty(clone)]
         bucket = stage_state.load_env(client("ssm"), STAGE).get("EVENT_BUCKET", "")
@@ -619,7 +755,7 @@ def main() -> int:
         again = make("destroy", second, env, connect_arg)
         if "완료: 지울 것이 없습니다." not in again:
             gaps.append("두 번째 `make destroy`가 무언가를 지웠어요 (멱등이 아니에요)")
-        gaps += [f"남은 리소스: {r}" for r in leftovers(client, STAGE, bucket, instance)]
+        gaps += [f"남은 리소스: {r}" for r in leftovers(client, STAGE, bucket, instance, east)]
         if (second / ".chalice" / "deployed" / f"{STAGE}.json").exists():
             gaps.append(".chalice/deployed 기록이 남았어요")
         gaps += [f"{second.name}: `make destroy`가 바꾼 파일 {line}" for line in dirty(second)]

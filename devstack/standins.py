@@ -1,4 +1,5 @@
-"""Stand-ins for the ``lexv2-models`` and ``connect`` operations moto lacks.
+"""Stand-ins for the ``lexv2-models`` and ``connect`` operations moto lacks
+(and CloudFront's response headers policies: devstack/standins_cloudfront.py).
 
 moto serves only part of ``lexv2-models`` (a new bot never becomes
 Available, there are no locales, intents, slots, builds or versions) and of
@@ -381,7 +382,10 @@ class StandIns:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.services = {"lex": LexModels(), "connect": Connect()}
+        from devstack.standins_cloudfront import CloudFrontPolicies
+
+        self.services = {"lex": LexModels(), "connect": Connect(),
+                         "cloudfront": CloudFrontPolicies()}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         found = _SIGNING.search(environ.get("HTTP_AUTHORIZATION", ""))
@@ -408,6 +412,8 @@ class StandIns:
         except ApiError as exc:
             status, out = exc.status, json.dumps({"message": exc.message}).encode()
             out_headers = {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code}
+            if hasattr(service, "error_body"):  # rest-xml (CloudFront)
+                out, out_headers = service.error_body(exc), {"Content-Type": "text/xml"}
         start_response(f"{status} X", [*out_headers.items(),
                                        ("Content-Length", str(len(out)))])
         return [out]

@@ -99,7 +99,18 @@ class Provisioner:
 
     def aws_steps(self) -> list[tuple[str, Callable[[], Any]]]:
         """What only a real account needs (the local stage serves all of it itself)."""
-        from provision import alarms, confirm_link, http_api, lex, secrets, sms, stage_state, web
+        from provision import (
+            alarms,
+            cloudfront,
+            confirm_link,
+            http_api,
+            lex,
+            secrets,
+            sms,
+            stage_state,
+            waf,
+            web,
+        )
 
         return [("배포 기록 버킷 (S3)", lambda: stage_state.ensure_bucket(self)),
                 ("비밀 값 (SSM SecureString)", lambda: secrets.ensure(self)),
@@ -107,6 +118,10 @@ class Provisioner:
                 ("HTTP API", lambda: http_api.ensure_api(self)),
                 ("파트너 링크 주소 (CONFIRM_BASE_URL)", lambda: confirm_link.ensure(self)),
                 ("웹 페이지 (S3 정적 웹사이트)", lambda: web.ensure(self)),
+                ("WAF 웹 ACL (us-east-1)", lambda: waf.ensure(self)),
+                ("CloudFront (HTTPS 정문)",
+                 lambda: cloudfront.ensure(self, self.env["WEB_ACL_ARN"])),
+                ("HTTP API CORS (CloudFront 주소만)", lambda: http_api.ensure_api(self)),
                 ("Lex 봇", lambda: lex.ensure(self)),
                 ("CloudWatch 경보", lambda: alarms.ensure(self))]
 

@@ -81,6 +81,7 @@ class Destroyer:
     def run(self, connect_instance_id: str | None = None) -> list[str]:
         steps = [("Chalice 배포 (chalice delete)", self.chalice_delete),
                  ("Lambda 함수, 큐 연결, 역할, REST API, 로그 그룹", self.functions),
+                 ("CloudFront과 WAF (정문)", self.front_door),
                  ("HTTP API", self.http_api),
                  ("Amazon Connect", lambda: self.connect(connect_instance_id)),
                  ("Lex 봇", self.lex),
@@ -172,6 +173,55 @@ class Destroyer:
         self.attempt(f"IAM role {name}", lambda: iam.delete_role(RoleName=name))
 
     # -- provisioned --------------------------------------------------------
+    def front_door(self) -> None:
+        """The distribution (disabled, then deleted once Deployed: minutes in
+        AWS), its response headers policy, the web ACL, and the WAF alarm
+        and topic in us-east-1."""
+        from provision import alarms, cloudfront, waf
+
+        cf = self.c("cloudfront")
+        found = cloudfront.find_distribution(cf, self.stage)
+        if found:
+            dist_id = found["Id"]
+            current = cf.get_distribution_config(Id=dist_id)
+            if current["DistributionConfig"].get("Enabled"):
+                cf.update_distribution(Id=dist_id, IfMatch=current["ETag"], DistributionConfig={
+                    **current["DistributionConfig"], "Enabled": False})
+                self._progress(f"  CloudFront {dist_id}를 끄고 배포가 끝나기를 기다려요 "
+                               "(AWS에서는 몇 분 걸려요)")
+            cloudfront.wait_deployed(cf, dist_id)
+            etag = cf.get_distribution(Id=dist_id)["ETag"]
+            self.attempt(f"CloudFront distribution {dist_id}",
+                         lambda: cf.delete_distribution(Id=dist_id, IfMatch=etag))
+        policy = cloudfront.find_headers_policy(cf, self.stage)
+        if policy:
+            etag = cf.get_response_headers_policy(Id=policy["Id"])["ETag"]
+            self.attempt(f"CloudFront response headers policy {cloudfront.policy_name(self.stage)}",
+                         lambda: cf.delete_response_headers_policy(Id=policy["Id"], IfMatch=etag))
+        acl_client = self.prov.client("wafv2", region=waf.REGION)
+        acl = waf.find_acl(acl_client, self.stage)
+        if acl:
+            lock = acl_client.get_web_acl(Name=acl["Name"], Scope=waf.SCOPE,
+                                          Id=acl["Id"])["LockToken"]
+            self.attempt(f"WAF web ACL {acl['Name']} (us-east-1)",
+                         lambda: acl_client.delete_web_acl(Name=acl["Name"], Scope=waf.SCOPE,
+                                                           Id=acl["Id"], LockToken=lock))
+        cloudwatch = self.prov.client("cloudwatch", region=waf.REGION)
+        if cloudwatch.describe_alarms(AlarmNames=[waf.alarm_name(self.stage)])["MetricAlarms"]:
+            cloudwatch.delete_alarms(AlarmNames=[waf.alarm_name(self.stage)])
+            self.did(f"alarm {waf.alarm_name(self.stage)} (us-east-1)")
+        sns = self.prov.client("sns", region=waf.REGION)
+        topic = f"arn:aws:sns:{waf.REGION}:{self.prov.account_id()}:" \
+                f"{alarms.topic_name(self.stage)}"
+        try:
+            sns.get_topic_attributes(TopicArn=topic)
+        except Exception as exc:
+            if _gone(exc):
+                return
+            raise
+        self.attempt(f"SNS topic {alarms.topic_name(self.stage)} (us-east-1)",
+                     lambda: sns.delete_topic(TopicArn=topic))
+
     def http_api(self) -> None:
         apigw = self.c("apigatewayv2")
         found = http_api._find_api(apigw, http_api.api_name(self.stage))

@@ -38,6 +38,9 @@ from provision import stages
 RECORD_DIR = ".chalice/deployed"
 # Never stored: the stage's name is the parameter path, its choices are code.
 NOT_STORED = ("STAGE",)
+# Stored for the tools (make status, the printed summary), not given to the
+# functions: nothing in the app reads them.
+NOT_FOR_FUNCTIONS = ("WEB_ACL_ARN", "CLOUDFRONT_DISTRIBUTION_ID", "FRONT_DOOR_ALARMS_TOPIC_ARN")
 MISSING = ("NoSuchKey", "NoSuchBucket", "404", "NotFound")
 
 
@@ -100,8 +103,9 @@ def merged_config(config: dict[str, Any], stage: str, stored: dict[str, str]
     merged = copy.deepcopy(config)
     section = merged.setdefault("stages", {}).setdefault(stage, {})
     env = section.get("environment_variables", {})
+    merged_env = {**env, **stored, **stages.settings(stage), "STAGE": stage}
     section["environment_variables"] = dict(sorted(
-        {**env, **stored, **stages.settings(stage), "STAGE": stage}.items()))
+        (k, v) for k, v in merged_env.items() if k not in NOT_FOR_FUNCTIONS))
     return merged
 
 
