@@ -209,6 +209,17 @@ def _domain_and_certificate(prov: Any) -> tuple[str, str]:
     return domain, certificate
 
 
+def public_url(prov: Any) -> str:
+    """The front door's HTTPS address, once the distribution exists ("" before)."""
+    if prov.env.get("PUBLIC_URL"):
+        return prov.env["PUBLIC_URL"]
+    domain = stage_setting(prov, DOMAIN_SETTING).rstrip(".").lower()
+    found = find_distribution(prov.client("cloudfront"), prov.stage)
+    if found is None:
+        return ""
+    return f"https://{domain or found['DomainName']}"
+
+
 def _api_domain(prov: Any) -> str:
     url = prov.env.get("API_URL", "")
     return url.split("://", 1)[-1].split("/", 1)[0]

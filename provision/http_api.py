@@ -53,10 +53,9 @@ def chalice_route_keys() -> list[str]:
 def _cors(prov: Any) -> dict[str, Any]:
     # The pages and the API share the CloudFront front door's origin; only it
     # is allowed (before the distribution exists: the S3 website's).
-    from provision import web
+    from provision import cloudfront, web
 
-    stored = prov.config.get("stages", {}).get(prov.stage, {}).get("environment_variables", {})
-    origin = prov.env.get("PUBLIC_URL") or stored.get("PUBLIC_URL") or web.website_url(
+    origin = cloudfront.public_url(prov) or web.website_url(
         prov.env.get("WEB_BUCKET") or prov.web_bucket_name(), prov.region)
     return {"AllowOrigins": [origin], "AllowMethods": ["GET", "POST"],
             "AllowHeaders": ["authorization", "content-type"], "MaxAge": 600}

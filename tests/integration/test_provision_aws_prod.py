@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import boto3
 import pytest
@@ -175,8 +176,9 @@ def test_env_names_everything_the_app_needs(prod):
     assert env["LEX_BOT_ID"] == BOT_ID and env["LEX_BOT_ALIAS_ID"] == ALIAS_ID
     assert env["LINK_SIGNING_KEYS_PARAM"] == "/partnerline/prod/LINK_SIGNING_KEYS"
     assert env["ADMIN_TOKEN_PARAM"] == "/partnerline/prod/ADMIN_TOKEN"
-    assert env["WEB_URL"] == (f"http://{env['WEB_BUCKET']}.s3-website.{REGION}"
-                              ".amazonaws.com")
+    # The pages' address is the HTTPS front door (provision/cloudfront.py).
+    assert env["WEB_URL"] == env["PUBLIC_URL"]
+    assert re.fullmatch(r"https://[a-z0-9]+\.cloudfront\.net", env["PUBLIC_URL"])
     assert env["API_URL"].startswith("http")
     assert "ADMIN_TOKEN" not in env and "LINK_SIGNING_KEYS" not in env
 
@@ -243,7 +245,9 @@ def test_web_pages_uploaded_with_types_and_stage_config(prod):
     script = s3.get_object(Bucket=bucket, Key="config.js")["Body"].read().decode()
     assert script.startswith("window.PARTNERLINE_CONFIG = ")
     settings = json.loads(script.split("=", 1)[1].strip().rstrip(";"))
-    assert settings["apiBaseUrl"] == prod["env"]["API_URL"]
+    # The page calls the API on its own origin, the CloudFront front door.
+    assert settings["apiBaseUrl"] == ""
+    assert s3.head_object(Bucket=bucket, Key="admin")["ContentType"].startswith("text/html")
 
 
 def test_sms_defaults_set_in_the_sms_region_not_in_seoul(prod):
@@ -263,10 +267,15 @@ def test_sms_publish_allowed_only_in_the_sms_region(prod):
     assert publish["Condition"] == {"StringEquals": {"aws:RequestedRegion": SMS_REGION}}
 
 
-def test_confirm_links_point_at_the_http_api_without_a_custom_domain(prod):
+def test_confirm_links_point_at_the_front_door_without_a_custom_domain(prod):
+    """The CloudFront address (``/r/*`` goes to the HTTP API there): 37
+    characters against execute-api's 59, well inside the SMS's 62."""
+    from chalicelib.partner.sms import MAX_BASE_URL_CHARS
+
     apigw = boto3.client("apigatewayv2")
-    [api] = [a for a in apigw.get_apis()["Items"] if a["Name"] == "partnerline-prod-http"]
-    assert prod["env"]["CONFIRM_BASE_URL"] == api["ApiEndpoint"] == prod["env"]["API_URL"]
+    assert prod["env"]["CONFIRM_BASE_URL"] == prod["env"]["PUBLIC_URL"]
+    assert len(prod["env"]["CONFIRM_BASE_URL"]) <= 38 < len(prod["env"]["API_URL"])
+    assert len(prod["env"]["CONFIRM_BASE_URL"]) <= MAX_BASE_URL_CHARS
     assert "confirm.example" not in prod["env"]["CONFIRM_BASE_URL"]
     assert apigw.get_domain_names()["Items"] == []
 
