@@ -747,7 +747,10 @@ def main() -> int:
         app = load_app(second, session)
         gaps += check_wiring(client, app, STAGE, account, runtime(second), instance)
         gaps += duplicates(client, app, STAGE)
-        gaps += front_door_gaps(client, east, STAGE, deployed_urls(client, STAGE))
+        urls = deployed_urls(client, STAGE)
+        gaps += front_door_gaps(client, east, STAGE, urls)
+        if f"고객 채팅        {urls.get('PUBLIC_URL')}/" not in again:
+            gaps.append("`make deploy`가 끝에 채팅 주소(HTTPS)를 알려 주지 않았어요")
         for clone in (first, second):
             gaps += [f"{clone.name}: `make deploy`가 바꾼 파일 {line}" for line in dirty(clone)]
         bucket = stage_state.load_env(client("ssm"), STAGE).get("EVENT_BUCKET", "")
