@@ -57,6 +57,10 @@ def test_redrive_moves_every_dead_letter_back_counted(queues):
     assert sorted(json.loads(m["Body"])["n"] for m in moved) == list(range(13))
     assert all(m["MessageAttributes"]["kind"]["StringValue"] == "notify" for m in moved)
     assert day2.dead_letters(sqs, STAGE)[names.dead_letter_queue_name(KIND, STAGE)] == 0
+    left = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    assert left == {"ApproximateNumberOfMessages": "0",
+                    "ApproximateNumberOfMessagesNotVisible": "0"}  # deleted, not just hidden
     assert day2.redrive(sqs, STAGE, KIND) == 0
 
 
