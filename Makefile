@@ -86,6 +86,12 @@ rotate-keys: $(STAMP)
 	$(check-stage)
 	$(PY) -m scripts.day2 rotate-keys --stage $(STAGE)
 
+# CI's workflows (.github/workflows), checked by actionlint; CI runs it too.
+lint-workflows: $(STAMP)
+	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
+
+test: lint-workflows
+
 # A fresh emulator: make deploy, the wiring checked, make destroy, nothing left.
 rehearse: $(STAMP)
 	$(PY) -m devstack.rehearse
