@@ -382,14 +382,23 @@ class StandIns:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        from devstack.standins_cloudfront import CloudFrontPolicies
+        self.services: dict[str, Any] = {"lex": LexModels(), "connect": Connect()}
+        self._lock = threading.Lock()
 
-        self.services = {"lex": LexModels(), "connect": Connect(),
-                         "cloudfront": CloudFrontPolicies()}
+    def _service(self, name: str) -> Any:
+        # CloudFront's model is loaded on its first request only: every other
+        # request of the emulator pays nothing for it.
+        if name == "cloudfront" and name not in self.services:
+            with self._lock:
+                if name not in self.services:
+                    from devstack.standins_cloudfront import CloudFrontPolicies
+
+                    self.services[name] = CloudFrontPolicies()
+        return self.services.get(name)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         found = _SIGNING.search(environ.get("HTTP_AUTHORIZATION", ""))
-        service = self.services.get(found.group(2)) if found else None
+        service = self._service(found.group(2)) if found else None
         if service is not None:
             route = service.service.match(environ["REQUEST_METHOD"],
                                           environ.get("PATH_INFO", ""))
