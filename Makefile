@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint call export draw provision clean lint-aws deploy destroy rehearse operator
+.PHONY: run test bench lint call export draw provision clean lint-aws deploy destroy rehearse \
+	operator status redrive rotate-keys lint-workflows
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,12 +75,33 @@ deploy: $(STAMP)
 	$(PY) -m provision.chalice_cli deploy --stage $(STAGE)
 	$(PY) -m provision --stage $(STAGE) --after-deploy \
 		$(if $(CONNECT_INSTANCE_ID),--connect-instance-id "$(CONNECT_INSTANCE_ID)")
+	$(PY) -m provision.summary --stage $(STAGE)
 
 # Deletes every resource of the stage; prod also needs CONFIRM=prod.
 destroy: $(STAMP)
 	$(check-stage)
 	$(DEPLOY_ENV) $(PY) -m provision.destroy --stage $(STAGE) --confirm "$(CONFIRM)" \
 		$(if $(CONNECT_INSTANCE_ID),--connect-instance-id "$(CONNECT_INSTANCE_ID)")
+
+# Day 2 (docs/operations.md): what is deployed and how it is doing, dead
+# letters back to their queue, the link-signing key rotation (one step a run).
+status: $(STAMP)
+	$(check-stage)
+	$(PY) -m scripts.day2 status --stage $(STAGE)
+
+redrive: $(STAMP)
+	$(check-stage)
+	$(PY) -m scripts.day2 redrive --stage $(STAGE) --queue "$(QUEUE)"
+
+rotate-keys: $(STAMP)
+	$(check-stage)
+	$(PY) -m scripts.day2 rotate-keys --stage $(STAGE)
+
+# CI's workflows (.github/workflows), checked by actionlint; CI runs it too.
+lint-workflows: $(STAMP)
+	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
+
+test: lint-workflows
 
 # A fresh emulator: make deploy, the wiring checked, make destroy, nothing left.
 rehearse: $(STAMP)

@@ -18,10 +18,9 @@ def main() -> int:
     aws_port = int(os.environ.get("LOCAL_AWS_PORT") or stages.LOCAL_AWS_PORT)
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
     started = time.monotonic()
-    # DEVSTACK_WRITE_CONFIG=0: leave .chalice/config.json alone (the tests).
-    write_config = os.environ.get("DEVSTACK_WRITE_CONFIG", "1") != "0"
+    # No tracked file is written: the processes started here get the stage's
+    # names from the environment (LocalStack.provision).
     stack = LocalStack(port=port, aws_port=aws_port, endpoint=endpoint,
-                       write_config=write_config,
                        report=lambda line: print(line, flush=True))
     stop = threading.Event()
     # A shell that starts us in the background sets SIGINT to "ignore", and

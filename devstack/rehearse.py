@@ -1,18 +1,19 @@
 """make rehearse: the whole deployment, rehearsed against a fresh emulator.
 
-1. A copy of the project in a temporary directory. `make deploy` writes the
-   stage's environment into .chalice/config.json, real ARNs into the policy
-   files and Chalice's record into .chalice/deployed/: on a copy, the checkout
-   is never touched, even when the rehearsal is interrupted half-way
-   (restoring files afterwards would not survive a Ctrl-C or a crash).
+1. Two fresh `git clone`s of the working tree as it is on disk (a snapshot
+   commit made with a temporary index; the checkout itself is never touched),
+   as two teammates or CI would have them. One virtualenv serves both.
 2. A fresh emulator (``python -m devstack.moto_server``) on a free port, with
    an Amazon Connect instance so the Connect wiring is rehearsed too.
-3. ``make deploy STAGE=dev`` twice (the real Chalice CLI through the launcher):
-   the second run must be a no-op for provisioning and leave exactly one
-   mapping per queue and one on the table's stream.
-4. The wiring, checked from the emulator's own state (``check_wiring``).
-5. ``make destroy STAGE=dev`` twice; nothing of the stage may remain
-   (``leftovers``), and the second run must have nothing to delete.
+3. ``make deploy STAGE=dev`` from the first clone, then from the second (the
+   real Chalice CLI through the launcher): the second must find everything in
+   place (a no-op for provisioning) and update the same stage: one REST API,
+   one HTTP API, one mapping per event source (``duplicates``).
+4. The wiring, checked from the emulator's own state (``check_wiring``), and
+   `git status` clean in both clones (nothing tracked rewritten).
+5. ``make destroy STAGE=dev`` twice from the second clone; nothing of the
+   stage may remain (``leftovers``), the second run must have nothing to
+   delete, and the clone stays clean.
 
 Exits 1 with the list of gaps. ``check_wiring`` and ``leftovers`` take plain
 boto3 clients, so tests run them against deliberately broken deployments.
@@ -52,16 +53,124 @@ STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetSh
 
 # -- the deployed system, from the emulator's state -----------------------------
 
-def _clients(session: Any) -> Callable[[str], Any]:
+def _clients(session: Any, region: str = REGION) -> Callable[[str], Any]:
     cache: dict[str, Any] = {}
 
-    def client(service: str, region: str = REGION) -> Any:
-        key = f"{service}@{region}"
+    def client(service: str, where: str | None = None) -> Any:
+        where = where or region
+        key = f"{service}@{where}"
         if key not in cache:
-            cache[key] = session.client(service, region_name=region)
+            cache[key] = session.client(service, region_name=where)
         return cache[key]
 
     return client
+
+
+def front_door_gaps(client: Callable[[str], Any], east: Callable[[str], Any], stage: str,
+                    functions_env: dict[str, str] | None = None) -> list[str]:
+    """The CloudFront distribution's origins and behaviours, its response
+    headers policy and the WAF web ACL's rules (``east``: us-east-1 clients),
+    against what provision/cloudfront.py and provision/waf.py mean."""
+    from chalicelib.static_site import SECURITY_HEADERS
+    from provision import cloudfront, http_api, waf
+
+    gaps: list[str] = []
+    cf = client("cloudfront")
+    dists = [d for d in cf.list_distributions().get("DistributionList", {}).get("Items", [])
+             or [] if d.get("Comment") == cloudfront.comment(stage)]
+    if len(dists) != 1:
+        return [f"CloudFront 배포가 {len(dists)}개예요 (정확히 1개여야 해요)"]
+    dist = dists[0]
+    config = cf.get_distribution_config(Id=dist["Id"])["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]["Items"]}
+    api = http_api._find_api(client("apigatewayv2"), http_api.api_name(stage))
+    api_domain = (api or {}).get("ApiEndpoint", "").split("://")[-1]
+    web = origins.get(cloudfront.WEB_ORIGIN, {})
+    if ".s3-website" not in web.get("DomainName", "") or web.get("CustomOriginConfig", {}).get(
+            "OriginProtocolPolicy") != "http-only":
+        gaps.append(f"기본 오리진이 S3 웹사이트 엔드포인트가 아니에요: {web.get('DomainName')}")
+    api_origin = origins.get(cloudfront.API_ORIGIN, {})
+    if not api_domain or api_origin.get("DomainName") != api_domain or api_origin.get(
+            "CustomOriginConfig", {}).get("OriginProtocolPolicy") != "https-only":
+        gaps.append(f"API 오리진이 HTTP API({api_domain})가 아니에요: "
+                    f"{api_origin.get('DomainName')}")
+    default = config["DefaultCacheBehavior"]
+    if default.get("TargetOriginId") != cloudfront.WEB_ORIGIN:
+        gaps.append("기본 동작이 웹 오리진으로 가지 않아요")
+    behaviours = {b["PathPattern"]: b for b in (config.get("CacheBehaviors") or {}).get(
+        "Items", []) or []}
+    for path in cloudfront.API_PATHS:
+        b = behaviours.get(path)
+        if b is None:
+            gaps.append(f"CloudFront 동작 {path}가 없어요")
+            continue
+        if b["TargetOriginId"] != cloudfront.API_ORIGIN:
+            gaps.append(f"{path}가 HTTP API로 가지 않아요")
+        if sorted(b["AllowedMethods"]["Items"]) != sorted(cloudfront.ALL_METHODS):
+            gaps.append(f"{path}가 모든 메서드를 받지 않아요: {b['AllowedMethods']['Items']}")
+        if b.get("CachePolicyId") != cloudfront.CACHING_DISABLED:
+            gaps.append(f"{path}가 캐시돼요 (CachingDisabled가 아니에요)")
+        if b.get("OriginRequestPolicyId") != cloudfront.ALL_VIEWER_EXCEPT_HOST:
+            gaps.append(f"{path}가 헤더·쿼리 문자열을 넘기지 않아요")
+    for what, b in [("기본 동작", default), *behaviours.items()]:
+        if b.get("ViewerProtocolPolicy") != "redirect-to-https":
+            gaps.append(f"{what}: HTTP를 HTTPS로 돌리지 않아요")
+        if not b.get("Compress"):
+            gaps.append(f"{what}: 압축하지 않아요")
+    if config.get("HttpVersion") != "http2and3":
+        gaps.append(f"HTTP 버전이 {config.get('HttpVersion')}예요 (http2and3이어야 해요)")
+    policy_id = default.get("ResponseHeadersPolicyId")
+    try:
+        headers = cf.get_response_headers_policy_config(Id=policy_id)[
+            "ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    except Exception:  # noqa: BLE001 - no policy is a gap
+        headers = None
+    if headers is None:
+        gaps.append("응답 헤더 정책이 없어요")
+    else:
+        wanted = {
+            "CSP": (headers.get("ContentSecurityPolicy", {}).get("ContentSecurityPolicy"),
+                    SECURITY_HEADERS["Content-Security-Policy"]),
+            "HSTS": (bool(headers.get("StrictTransportSecurity")), True),
+            "nosniff": (bool(headers.get("ContentTypeOptions")), True),
+            "frame": (headers.get("FrameOptions", {}).get("FrameOption"), "DENY"),
+            "referrer": (headers.get("ReferrerPolicy", {}).get("ReferrerPolicy"), "no-referrer"),
+        }
+        gaps += [f"응답 헤더 정책의 {k}가 달라요: {have!r}" for k, (have, want) in
+                 wanted.items() if have != want]
+    acl = waf.find_acl(east("wafv2"), stage)
+    if acl is None:
+        gaps.append(f"WAF 웹 ACL {waf.acl_name(stage)}가 없어요")
+    else:
+        if config.get("WebACLId") != acl["ARN"]:
+            gaps.append("CloudFront 배포에 WAF 웹 ACL이 연결되지 않았어요")
+        got = east("wafv2").get_web_acl(Name=acl["Name"], Scope=waf.SCOPE, Id=acl["Id"])[
+            "WebACL"].get("Rules", [])
+        rates = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in got
+                 if "RateBasedStatement" in r.get("Statement", {})}
+        for rule in waf.rules():
+            statement = rule["Statement"].get("RateBasedStatement")
+            if statement is None:
+                if not any(r.get("Statement", {}).get("ManagedRuleGroupStatement", {}).get(
+                        "Name") == rule["Name"] for r in got):
+                    gaps.append(f"WAF 관리형 규칙 그룹 {rule['Name']}가 없어요")
+                continue
+            have = rates.get(rule["Name"])
+            if have is None:
+                gaps.append(f"WAF 속도 규칙 {rule['Name']}가 없어요")
+            elif (have.get("Limit"), have.get("AggregateKeyType")) != (
+                    statement["Limit"], "IP") or waf._comparable(
+                    [have.get("ScopeDownStatement", {})]) != waf._comparable(
+                    [statement["ScopeDownStatement"]]):
+                gaps.append(f"WAF 속도 규칙 {rule['Name']}가 달라요")
+        alarms = east("cloudwatch").describe_alarms(AlarmNames=[waf.alarm_name(stage)])
+        if not alarms["MetricAlarms"]:
+            gaps.append(f"경보 {waf.alarm_name(stage)}(us-east-1)가 없어요")
+    url = f"https://{dist['DomainName']}"
+    for key, value in (functions_env or {}).items():
+        if value != url:
+            gaps.append(f"함수의 {key}가 CloudFront 주소가 아니에요: {value!r}")
+    return gaps
 
 
 def _allows(document: dict[str, Any], action: str, resource: str) -> bool:
@@ -515,8 +624,10 @@ def _connect_gaps(client: Callable[[str], Any], stage: str, instance_id: str,
 
 
 def leftovers(client: Callable[[str], Any], stage: str, event_bucket: str,
-              connect_instance_id: str | None = None) -> list[str]:
-    """Everything of the stage still in the emulator, service by service."""
+              connect_instance_id: str | None = None,
+              east: Callable[[str], Any] | None = None) -> list[str]:
+    """Everything of the stage still in the emulator, service by service
+    (``east``: us-east-1, where the WAF web ACL and its alarm live)."""
     from chalicelib import names
     from provision import connect
 
@@ -558,6 +669,21 @@ def leftovers(client: Callable[[str], Any], stage: str, event_bucket: str,
     found += [f"log group {g['logGroupName']}" for g in client("logs").describe_log_groups(
         logGroupNamePrefix=f"/aws/lambda/{prefix}")["logGroups"]]
     found += rehearse_privilege.leftovers(client, stage)
+    from provision import cloudfront, waf
+
+    cf = client("cloudfront")
+    found += [f"CloudFront distribution {d['Id']}" for d in (cf.list_distributions().get(
+        "DistributionList", {}).get("Items", []) or []) if d.get("Comment") == cloudfront.comment(
+        stage)]
+    if cloudfront.find_headers_policy(cf, stage):
+        found.append(f"CloudFront response headers policy {cloudfront.policy_name(stage)}")
+    if east is not None:
+        if waf.find_acl(east("wafv2"), stage):
+            found.append(f"WAF web ACL {waf.acl_name(stage)}")
+        found += [f"alarm {a['AlarmName']} (us-east-1)" for a in east(
+            "cloudwatch").describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]]
+        found += [f"SNS topic {t['TopicArn']}" for t in east("sns").list_topics()["Topics"]
+                  if ours(t["TopicArn"].rsplit(":", 1)[-1])]
     if connect_instance_id:
         con = client("connect")
         found += [f"Connect flow {f['Name']}" for f in con.list_contact_flows(
@@ -596,9 +722,12 @@ def emulator_env(url: str) -> dict[str, str]:
 
 def make(target: str, project: Path, env: dict[str, str], *args: str) -> str:
     venv = PROJECT_DIR / ".venv"
-    cmd = ["make", "--no-print-directory", "-C", str(project), target, f"STAGE={STAGE}",
-           f"VENV={venv}", *args]
-    print(f"$ make {target} STAGE={STAGE} {' '.join(args)}".rstrip(), flush=True)
+    # One virtualenv for every clone, taken as up to date: a clone's files are
+    # newer than its stamp, and installing again would cost minutes.
+    cmd = ["make", "--no-print-directory", "-C", str(project), "-o", f"{venv}/.installed",
+           target, f"STAGE={STAGE}", f"VENV={venv}", *args]
+    print(f"$ make {target} STAGE={STAGE} {' '.join(args)}  ({project.name})".rstrip(),
+          flush=True)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     out = done.stdout + done.stderr
     if done.returncode:
@@ -608,18 +737,84 @@ def make(target: str, project: Path, env: dict[str, str], *args: str) -> str:
     return out
 
 
+def _git(*args: str, cwd: Path = PROJECT_DIR, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def snapshot() -> str:
+    """A commit of the working tree as it is (tracked and new files, ignored
+    ones left out), made with a temporary index: the checkout's HEAD, index
+    and files stay as they are, and the rehearsal deploys what is on disk."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        _git("add", "-A", ".", env=env)
+        tree = _git("write-tree", env=env)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "rehearsal", "GIT_AUTHOR_EMAIL": "rehearsal@localhost",
+           "GIT_COMMITTER_NAME": "rehearsal", "GIT_COMMITTER_EMAIL": "rehearsal@localhost"}
+    return _git("commit-tree", tree, "-m", "rehearsal snapshot", env=env)
+
+
+def fresh_clone(commit: str, target: Path) -> Path:
+    """What a teammate or CI has: a fresh `git clone`, nothing else."""
+    _git("clone", "--quiet", "--no-checkout", str(PROJECT_DIR), str(target))
+    _git("checkout", "--quiet", commit, cwd=target)
+    return target
+
+
+def dirty(project: Path) -> list[str]:
+    """`git status --porcelain` of a clone: what a command changed or added
+    outside .gitignore."""
+    return [line for line in _git("status", "--porcelain", cwd=project).splitlines() if line]
+
+
+def deployed_urls(client: Callable[[str], Any], stage: str) -> dict[str, str]:
+    """The addresses the API function was given: the partner links' and the pages'."""
+    from provision import lambdas
+
+    env = client("lambda").get_function_configuration(
+        FunctionName=lambdas.function_name(stage, lambdas.API_HANDLER)).get(
+        "Environment", {}).get("Variables", {})
+    return {k: env.get(k, "") for k in ("CONFIRM_BASE_URL", "WEB_URL", "PUBLIC_URL")}
+
+
+def duplicates(client: Callable[[str], Any], app: Any, stage: str) -> list[str]:
+    """More than one of what the stage has one of (a second clone's deploy
+    used to add a REST API and double the mappings)."""
+    from chalicelib import names
+    from provision import http_api
+
+    counts = {
+        "REST API": sum(1 for a in client("apigateway").get_rest_apis()["items"]
+                        if a.get("name") == names.APP_NAME),
+        "HTTP API": sum(1 for a in client("apigatewayv2").get_apis()["Items"]
+                        if a["Name"] == http_api.api_name(stage)),
+        "이벤트 소스 연결": len(client("lambda").list_event_source_mappings()[
+            "EventSourceMappings"]),
+    }
+    from chalice.app import DynamoDBEventConfig, SQSEventConfig
+
+    mapped = [e for e in app.event_sources if isinstance(e, (SQSEventConfig,
+                                                             DynamoDBEventConfig))]
+    wanted = {"REST API": 1, "HTTP API": 1, "이벤트 소스 연결": len(mapped)}
+    return [f"{what}가 {counts[what]}개예요 ({n}개여야 해요)"
+            for what, n in wanted.items() if counts[what] != n]
+
+
 def main() -> int:
     import boto3
 
     from devstack.emulator import Emulator
     from devstack.ports import free_port
+    from provision import stage_state
 
     started = time.monotonic()
-    project = Path(tempfile.mkdtemp(prefix="partnerline-rehearsal-"))
+    root = Path(tempfile.mkdtemp(prefix="partnerline-rehearsal-"))
     (PROJECT_DIR / "test-artifacts").mkdir(exist_ok=True)
     emulator = Emulator(free_port(), str(PROJECT_DIR / "test-artifacts" / "rehearsal-emulator.log"))
     try:
-        copy_project(project)
+        commit = snapshot()
+        first, second = (fresh_clone(commit, root / name) for name in ("clone-a", "clone-b"))
         emulator.start()
         env = emulator_env(emulator.url)
         session = boto3.session.Session(aws_access_key_id="testing",
@@ -627,41 +822,57 @@ def main() -> int:
         os.environ.update({k: env[k] for k in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
                                                "AWS_SHARED_CREDENTIALS_FILE")})
         client = _clients(session)
+        east = _clients(session, "us-east-1")
         instance = client("connect").create_instance(
             IdentityManagementType="CONNECT_MANAGED", InstanceAlias="partnerline-rehearsal",
             InboundCallsEnabled=True, OutboundCallsEnabled=False)["Id"]
         connect_arg = f"CONNECT_INSTANCE_ID={instance}"
-        make("deploy", project, env, connect_arg)
-        second = make("deploy", project, env, connect_arg)
+        make("deploy", first, env, connect_arg)
+        # The Lambda package's build cache (ignored by git, as CI would cache
+        # it): the second clone skips only the wheel downloads.
+        cache = first / ".chalice" / "deployments"
+        if cache.is_dir():
+            shutil.copytree(cache, second / ".chalice" / "deployments")
+        # Another teammate's fresh clone: the same stage, updated in place.
+        again = make("deploy", second, env, connect_arg)
         gaps = []
-        if "완료: 바뀐 것이 없습니다." not in second.split("chalice_cli")[0]:
-            gaps.append("두 번째 `make deploy`의 준비 단계가 무언가를 바꿨어요 (멱등이 아니에요)")
+        if "완료: 바뀐 것이 없습니다." not in again.split("chalice_cli")[0]:
+            gaps.append("두 번째 클론의 `make deploy` 준비 단계가 무언가를 바꿨어요 "
+                        "(같은 스테이지를 그대로 이어받지 못했어요)")
         account = client("sts").get_caller_identity()["Account"]
-        gaps += check_wiring(client, load_app(project), STAGE, account, runtime(project),
-                             instance)
-        config = json.loads((project / ".chalice" / "config.json").read_text())
-        bucket = config["stages"][STAGE]["environment_variables"].get("EVENT_BUCKET", "")
-        make("destroy", project, env, connect_arg)
-        again = make("destroy", project, env, connect_arg)
+        app = load_app(second, session)
+        gaps += check_wiring(client, app, STAGE, account, runtime(second), instance)
+        gaps += duplicates(client, app, STAGE)
+        urls = deployed_urls(client, STAGE)
+        gaps += front_door_gaps(client, east, STAGE, urls)
+        if f"고객 채팅        {urls.get('PUBLIC_URL')}/" not in again:
+            gaps.append("`make deploy`가 끝에 채팅 주소(HTTPS)를 알려 주지 않았어요")
+        for clone in (first, second):
+            gaps += [f"{clone.name}: `make deploy`가 바꾼 파일 {line}" for line in dirty(clone)]
+        bucket = stage_state.load_env(client("ssm"), STAGE).get("EVENT_BUCKET", "")
+        make("destroy", second, env, connect_arg)
+        again = make("destroy", second, env, connect_arg)
         if "완료: 지울 것이 없습니다." not in again:
             gaps.append("두 번째 `make destroy`가 무언가를 지웠어요 (멱등이 아니에요)")
-        gaps += [f"남은 리소스: {r}" for r in leftovers(client, STAGE, bucket, instance)]
-        if (project / ".chalice" / "deployed" / f"{STAGE}.json").exists():
+        gaps += [f"남은 리소스: {r}" for r in leftovers(client, STAGE, bucket, instance, east)]
+        if (second / ".chalice" / "deployed" / f"{STAGE}.json").exists():
             gaps.append(".chalice/deployed 기록이 남았어요")
+        gaps += [f"{second.name}: `make destroy`가 바꾼 파일 {line}" for line in dirty(second)]
     finally:
         emulator.stop()
-        shutil.rmtree(project, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
     seconds = time.monotonic() - started
     if gaps:
         print(f"리허설 실패 ({len(gaps)}건, {seconds:.1f}초):")
         for gap in gaps:
             print(f"  - {gap}")
         return 1
-    print(f"리허설 통과: 배포 2회, 연결 확인, 삭제 2회, 남은 리소스 없음 ({seconds:.1f}초).")
+    print(f"리허설 통과: 두 클론에서 배포, 연결 확인, 깨끗한 작업 트리, 삭제 2회, 남은 리소스 없음 "
+          f"({seconds:.1f}초).")
     return 0
 
 
-def load_app(project: Path) -> Any:
+def load_app(project: Path, session: Any = None) -> Any:
     """The app as deployed for the stage (queue names follow STAGE), loaded
     under its own module name: the process's ``app`` module (another stage's
     queue names) stays as it was, and so does STAGE."""
@@ -671,9 +882,19 @@ def load_app(project: Path) -> Any:
         sys.path.insert(0, str(PROJECT_DIR))
     saved = os.environ.get("STAGE")
     os.environ["STAGE"] = STAGE
-    # The stream ARN comes from the project's config (another stage's, from
-    # this process's environment, would name the wrong table's stream).
+    # The stream ARN comes from what the stage stores in its account
+    # (another stage's, from this process's environment, would name the
+    # wrong table's stream).
+    import boto3
+
+    from provision import stage_state
+
     stream = os.environ.pop("REGISTRATION_STREAM_ARN", None)
+    stored = stage_state.stored_environment(
+        STAGE, session or boto3.session.Session(region_name=REGION)).get(
+        "REGISTRATION_STREAM_ARN")
+    if stored:
+        os.environ["REGISTRATION_STREAM_ARN"] = stored
     try:
         spec = importlib.util.spec_from_file_location(f"_rehearsed_app_{STAGE}",
                                                       project / "app.py")
@@ -684,6 +905,7 @@ def load_app(project: Path) -> Any:
             os.environ.pop("STAGE", None)
         else:
             os.environ["STAGE"] = saved
+        os.environ.pop("REGISTRATION_STREAM_ARN", None)
         if stream is not None:
             os.environ["REGISTRATION_STREAM_ARN"] = stream
     return module.app

@@ -61,7 +61,7 @@ class LocalStack:
     def __init__(self, port: int = stages.LOCAL_PORT, aws_port: int = stages.LOCAL_AWS_PORT,
                  endpoint: str | None = None,
                  env: dict[str, str] | None = None, retry_after: int | None = None,
-                 write_config: bool = True, load_fixtures: bool = True,
+                 write_config: bool = False, load_fixtures: bool = True,
                  report: Callable[[str], None] | None = None,
                  log_dir: Path | None = None) -> None:
         self.port = port

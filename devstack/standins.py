@@ -1,4 +1,5 @@
-"""Stand-ins for the ``lexv2-models`` and ``connect`` operations moto lacks.
+"""Stand-ins for the ``lexv2-models`` and ``connect`` operations moto lacks
+(and CloudFront's response headers policies: devstack/standins_cloudfront.py).
 
 moto serves only part of ``lexv2-models`` (a new bot never becomes
 Available, there are no locales, intents, slots, builds or versions) and of
@@ -381,11 +382,23 @@ class StandIns:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.services = {"lex": LexModels(), "connect": Connect()}
+        self.services: dict[str, Any] = {"lex": LexModels(), "connect": Connect()}
+        self._lock = threading.Lock()
+
+    def _service(self, name: str) -> Any:
+        # CloudFront's model is loaded on its first request only: every other
+        # request of the emulator pays nothing for it.
+        if name == "cloudfront" and name not in self.services:
+            with self._lock:
+                if name not in self.services:
+                    from devstack.standins_cloudfront import CloudFrontPolicies
+
+                    self.services[name] = CloudFrontPolicies()
+        return self.services.get(name)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         found = _SIGNING.search(environ.get("HTTP_AUTHORIZATION", ""))
-        service = self.services.get(found.group(2)) if found else None
+        service = self._service(found.group(2)) if found else None
         if service is not None:
             route = service.service.match(environ["REQUEST_METHOD"],
                                           environ.get("PATH_INFO", ""))
@@ -408,6 +421,8 @@ class StandIns:
         except ApiError as exc:
             status, out = exc.status, json.dumps({"message": exc.message}).encode()
             out_headers = {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code}
+            if hasattr(service, "error_body"):  # rest-xml (CloudFront)
+                out, out_headers = service.error_body(exc), {"Content-Type": "text/xml"}
         start_response(f"{status} X", [*out_headers.items(),
                                        ("Content-Length", str(len(out)))])
         return [out]

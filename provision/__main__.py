@@ -1,9 +1,11 @@
 """python -m provision --stage STAGE [--no-write-config]
 python -m provision --stage STAGE --after-deploy [--connect-instance-id ID]
 
-Creates (or confirms) every resource of the stage and writes the names the app
-needs into the stage's section of .chalice/config.json (and, for dev/prod, the
-IAM policy files next to it). Idempotent: a second run reports no changes.
+Creates (or confirms) every resource of the stage. For dev/prod the names the
+app needs are stored in the account (SSM, provision/stage_state.py), where the
+deploy launcher and every other clone read them: no file of the checkout is
+written. The local stage's processes get them from `make run` directly.
+Idempotent: a second run reports no changes.
 ``--after-deploy`` (after `chalice deploy`) wires what needs the deployed
 functions: the HTTP API's routes, the REST API's Korean gateway responses
 and, with an instance id, Amazon Connect.
@@ -24,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m provision", description=__doc__)
     parser.add_argument("--stage", required=True, choices=sorted(stages.STAGES))
     parser.add_argument("--region", default=None)
-    parser.add_argument("--no-write-config", action="store_true",
-                        help="print the environment instead of writing .chalice/config.json")
+    parser.add_argument("--no-write-config", "--print-env", action="store_true",
+                        help="also print the stage's environment")
     parser.add_argument("--after-deploy", action="store_true",
                         help="after `chalice deploy`: HTTP API routes, Korean gateway "
                              "responses, Connect wiring")
@@ -48,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         env = (prov.run_after_deploy(args.connect_instance_id) if args.after_deploy
                else prov.run())
+        if stages.options(args.stage)["aws"]:
+            from provision import stage_state
+
+            prov.current_step = "스테이지 환경 저장 (SSM)"
+            stage_state.store_env(prov, env)
     except (SystemExit, KeyboardInterrupt):
         raise
     except Exception as exc:  # noqa: BLE001 - a message a person can act on, no traceback
@@ -56,8 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_write_config:
         for key, value in sorted(env.items()):
             print(f"{key}={value}")
-    elif stages.write_environment(args.stage, env):
-        print(f"환경 변수를 {stages.CONFIG_PATH.relative_to(stages.PROJECT_DIR)}에 기록했습니다.")
     print(f"완료: 변경 {len(prov.changes)}건." if prov.changes else "완료: 바뀐 것이 없습니다.")
     return 0
 

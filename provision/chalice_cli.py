@@ -14,6 +14,11 @@ The package is built for the target too: Chalice derives the wheel ABI
 (``cp313``) from the same property; pip is also told the target's Python
 version so a binary wheel is fetched for 3.13, not for the interpreter here.
 
+For a deployed stage (dev, prod) the launcher also brings the stage's stored
+state around the command: the names provisioning stored in the account,
+Chalice's record from the stage's deploy bucket, policies with the account's
+ARNs -- no file of the checkout is rewritten (provision/launch.py).
+
 A bare ``chalice deploy`` on Python < 3.12 is stopped by ``app.py``
 (``refuse_old_runtime``), before any AWS call; the launcher marks Chalice's
 ``Config`` so that guard lets it through.
@@ -124,40 +129,37 @@ def record_partial(project_dir: str, stage: str, created: list[dict[str, Any]],
                              "backend": "api"}, stage, project_dir)
 
 
-def unprovisioned(argv: list[str]) -> str | None:
-    """A deploy needs what provisioning wrote (the table's stream ARN, which
-    app.py subscribes to): a Korean message when it is missing, else None."""
-    if "deploy" not in argv:
-        return None
-    from pathlib import Path
-
-    from provision import stages
-
-    found = {"--stage": "dev", "--project-dir": None}
-    for i, arg in enumerate(argv):
-        for option in found:
-            if arg == option and i + 1 < len(argv):
-                found[option] = argv[i + 1]
-            elif arg.startswith(option + "="):
-                found[option] = arg.split("=", 1)[1]
-    stage, project = found["--stage"] or "dev", found["--project-dir"]
-    path = Path(project) / ".chalice" / "config.json" if project else stages.CONFIG_PATH
-    env = stages.load_config(path).get("stages", {}).get(stage, {}).get(
-        "environment_variables", {})
-    if env.get("REGISTRATION_STREAM_ARN"):
-        return None
-    return (f"스테이지 {stage}의 DynamoDB 스트림 ARN(REGISTRATION_STREAM_ARN)이 "
-            ".chalice/config.json에 없어요. 먼저 "
-            f"`make deploy STAGE={stage}`(또는 `python -m provision --stage {stage}`)로 "
-            "프로비저닝해 주세요. 배포는 시작하지 않았어요.")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    missing = unprovisioned(argv)
-    if missing:
-        print(missing, file=sys.stderr)
+    from provision import launch
+    from provision.errors import explain
+
+    if not launch.applies(argv):
+        return run_chalice(argv)
+    # A deployed stage: its stored names, Chalice's record and the policies
+    # come from the account, not from files of this checkout (provision/launch.py).
+    stage_launch = launch.StageLaunch(argv)
+    try:
+        stage_launch.__enter__()
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the edge: a message, not a traceback
+        print(explain("스테이지 기록 읽기 (SSM, S3)", exc), file=sys.stderr)
+        stage_launch.__exit__(None, None, None)
         return 2
+    try:
+        if stage_launch.refusal:
+            print(stage_launch.refusal, file=sys.stderr)
+            return 2
+        return run_chalice(argv)
+    finally:
+        try:
+            stage_launch.__exit__(None, None, None)
+        except Exception as exc:  # noqa: BLE001
+            print(explain("Chalice 배포 기록 저장 (S3)", exc), file=sys.stderr)
+
+
+def run_chalice(argv: list[str]) -> int:
     install()
     import click
     from chalice.cli import cli
@@ -179,7 +181,6 @@ def main(argv: list[str] | None = None) -> int:
         print(explain(f"chalice {command}".strip(), exc), file=sys.stderr)
         return 2
     return result if isinstance(result, int) else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

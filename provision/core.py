@@ -36,7 +36,9 @@ class Provisioner:
         self.options = stages.options(stage)
         self.session = session or boto3.session.Session(region_name=region)
         self.region = self.session.region_name or "ap-northeast-2"
-        self.config = config or stages.load_config()
+        # An AWS stage's config includes what its account stores
+        # (provision/stage_state.py), read on first use.
+        self._config = config or None
         self.changes: list[str] = []
         self.env: dict[str, str] = {"STAGE": stage, **stages.settings(stage)}
         self._progress = progress or (lambda line: None)
@@ -44,6 +46,18 @@ class Provisioner:
         self.current_step = "준비"  # named in the message when a step fails
 
     # -- plumbing -----------------------------------------------------------
+    @property
+    def config(self) -> dict[str, Any]:
+        if self._config is None:
+            from provision import stage_state
+
+            self._config = stage_state.config(self)
+        return self._config
+
+    @config.setter
+    def config(self, value: dict[str, Any]) -> None:
+        self._config = value
+
     def client(self, service: str, region: str | None = None) -> Any:
         """A client in the stage's region, or in ``region`` (SMS: see provision.sms)."""
         key = service if region in (None, self.region) else f"{service}@{region}"
@@ -97,25 +111,31 @@ class Provisioner:
         """What only a real account needs (the local stage serves all of it itself)."""
         from provision import (
             alarms,
+            cloudfront,
             confirm_link,
             http_api,
             lex,
-            policies,
             secrets,
             sms,
             sms_spend,
+            stage_state,
+            waf,
             web,
         )
 
-        return [("비밀 값 (SSM SecureString)", lambda: secrets.ensure(self)),
+        return [("배포 기록 버킷 (S3)", lambda: stage_state.ensure_bucket(self)),
+                ("비밀 값 (SSM SecureString)", lambda: secrets.ensure(self)),
                 ("SNS SMS 기본값", lambda: sms.ensure(self)),
                 ("SNS SMS 월 한도와 80% 경보", lambda: sms_spend.ensure(self)),
                 ("HTTP API", lambda: http_api.ensure_api(self)),
                 ("파트너 링크 주소 (CONFIRM_BASE_URL)", lambda: confirm_link.ensure(self)),
                 ("웹 페이지 (S3 정적 웹사이트)", lambda: web.ensure(self)),
+                ("WAF 웹 ACL (us-east-1)", lambda: waf.ensure(self)),
+                ("CloudFront (HTTPS 정문)",
+                 lambda: cloudfront.ensure(self, self.env["WEB_ACL_ARN"])),
+                ("HTTP API CORS (CloudFront 주소만)", lambda: http_api.ensure_api(self)),
                 ("Lex 봇", lambda: lex.ensure(self)),
-                ("CloudWatch 경보", lambda: alarms.ensure(self)),
-                ("IAM 정책 파일", lambda: policies.ensure(self))]
+                ("CloudWatch 경보", lambda: alarms.ensure(self))]
 
     def run_after_deploy(self, connect_instance_id: str | None = None) -> dict[str, str]:
         """After `chalice deploy`: what needs the deployed functions."""

@@ -6,9 +6,10 @@ role, REST API or log group of the stage it did not know about, e.g. after
 a failed deploy), the HTTP API, Amazon Connect's flow and association, the
 Lex bot and its role, alarms and their topic, state machines and their role,
 SSM parameters and their KMS key (deletion scheduled: 7 days), queues and
-dead-letter queues, both buckets (every object version first), the table,
-and the leftovers in .chalice/ (Chalice's record, the policy files' real
-ARNs, the ids of deleted resources in config.json).
+dead-letter queues, the three buckets (every object version first, the deploy
+bucket with Chalice's record too), the table, the operators' user pool and the
+access record, the stage's stored names (SSM, provision/stage_state.py) and this
+checkout's copy of Chalice's record (ignored by git). No tracked file is written.
 
 Idempotent: what is already gone is skipped, and a second run says there was
 nothing to delete. ``prod`` needs ``--confirm prod`` (``make destroy
@@ -33,8 +34,8 @@ from provision import (
     http_api,
     lambdas,
     lex,
-    policies,
     secrets_key,
+    stage_state,
     stages,
 )
 from provision import secrets as stage_secrets
@@ -42,8 +43,6 @@ from provision.core import STEPFUNCTIONS_DIR, Provisioner
 from provision.errors import explain
 
 GONE = ("NotFound", "NoSuch", "NonExistent", "DoesNotExist", "404")
-# Written by provisioning; meaningless once their resources are deleted.
-ENV_OF_DELETED = ("LEX_BOT_ID", "LEX_BOT_ALIAS_ID", "API_URL", "WEB_URL")
 
 
 def _gone(exc: BaseException) -> bool:
@@ -84,6 +83,7 @@ class Destroyer:
     def run(self, connect_instance_id: str | None = None) -> list[str]:
         steps = [("Chalice 배포 (chalice delete)", self.chalice_delete),
                  ("Lambda 함수, 큐 연결, 역할, REST API, 로그 그룹", self.functions),
+                 ("CloudFront과 WAF (정문)", self.front_door),
                  ("HTTP API", self.http_api),
                  ("Amazon Connect", lambda: self.connect(connect_instance_id)),
                  ("Lex 봇", self.lex),
@@ -95,7 +95,7 @@ class Destroyer:
                  ("S3 버킷", self.buckets),
                  ("DynamoDB 테이블", self.table),
                  ("Cognito 사용자 풀과 접근 기록", self.operators),
-                 (".chalice 기록과 정책 파일", self.local_files)]
+                 (".chalice/deployed 기록 (이 체크아웃)", self.local_files)]
         for i, (label, step) in enumerate(steps, 1):
             self.current_step = f"[{i}/{len(steps)}] {label}"
             self._progress(self.current_step)
@@ -104,6 +104,11 @@ class Destroyer:
 
     # -- what chalice deploy made -------------------------------------------
     def chalice_delete(self) -> None:
+        # The stage's stored names (the event bucket's, above all) before
+        # the SSM step deletes them; Chalice's record from the deploy bucket.
+        _ = self.prov.config
+        stage_state.fetch_record(self.c("s3"), self.deploy_bucket(), self.stage,
+                                 stages.PROJECT_DIR)
         record = gateway_responses.DEPLOYED_DIR / f"{self.stage}.json"
         if not record.is_file() or not json.loads(record.read_text(encoding="utf-8")).get(
                 "resources"):
@@ -172,6 +177,55 @@ class Destroyer:
         self.attempt(f"IAM role {name}", lambda: iam.delete_role(RoleName=name))
 
     # -- provisioned --------------------------------------------------------
+    def front_door(self) -> None:
+        """The distribution (disabled, then deleted once Deployed: minutes in
+        AWS), its response headers policy, the web ACL, and the WAF alarm
+        and topic in us-east-1."""
+        from provision import alarms, cloudfront, waf
+
+        cf = self.c("cloudfront")
+        found = cloudfront.find_distribution(cf, self.stage)
+        if found:
+            dist_id = found["Id"]
+            current = cf.get_distribution_config(Id=dist_id)
+            if current["DistributionConfig"].get("Enabled"):
+                cf.update_distribution(Id=dist_id, IfMatch=current["ETag"], DistributionConfig={
+                    **current["DistributionConfig"], "Enabled": False})
+                self._progress(f"  CloudFront {dist_id}를 끄고 배포가 끝나기를 기다려요 "
+                               "(AWS에서는 몇 분 걸려요)")
+            cloudfront.wait_deployed(cf, dist_id)
+            etag = cf.get_distribution(Id=dist_id)["ETag"]
+            self.attempt(f"CloudFront distribution {dist_id}",
+                         lambda: cf.delete_distribution(Id=dist_id, IfMatch=etag))
+        policy = cloudfront.find_headers_policy(cf, self.stage)
+        if policy:
+            etag = cf.get_response_headers_policy(Id=policy["Id"])["ETag"]
+            self.attempt(f"CloudFront response headers policy {cloudfront.policy_name(self.stage)}",
+                         lambda: cf.delete_response_headers_policy(Id=policy["Id"], IfMatch=etag))
+        acl_client = self.prov.client("wafv2", region=waf.REGION)
+        acl = waf.find_acl(acl_client, self.stage)
+        if acl:
+            lock = acl_client.get_web_acl(Name=acl["Name"], Scope=waf.SCOPE,
+                                          Id=acl["Id"])["LockToken"]
+            self.attempt(f"WAF web ACL {acl['Name']} (us-east-1)",
+                         lambda: acl_client.delete_web_acl(Name=acl["Name"], Scope=waf.SCOPE,
+                                                           Id=acl["Id"], LockToken=lock))
+        cloudwatch = self.prov.client("cloudwatch", region=waf.REGION)
+        if cloudwatch.describe_alarms(AlarmNames=[waf.alarm_name(self.stage)])["MetricAlarms"]:
+            cloudwatch.delete_alarms(AlarmNames=[waf.alarm_name(self.stage)])
+            self.did(f"alarm {waf.alarm_name(self.stage)} (us-east-1)")
+        sns = self.prov.client("sns", region=waf.REGION)
+        topic = f"arn:aws:sns:{waf.REGION}:{self.prov.account_id()}:" \
+                f"{alarms.topic_name(self.stage)}"
+        try:
+            sns.get_topic_attributes(TopicArn=topic)
+        except Exception as exc:
+            if _gone(exc):
+                return
+            raise
+        self.attempt(f"SNS topic {alarms.topic_name(self.stage)} (us-east-1)",
+                     lambda: sns.delete_topic(TopicArn=topic))
+
     def http_api(self) -> None:
         apigw = self.c("apigatewayv2")
         found = http_api._find_api(apigw, http_api.api_name(self.stage))
@@ -287,8 +341,13 @@ class Destroyer:
             self.did(f"state machine {name}")
         self.delete_role(f"{self.prefix}-states")
 
+    def deploy_bucket(self) -> str:
+        return stage_state.bucket_name(self.stage, self.prov.account_id())
+
     def parameters(self) -> None:
         ssm = self.c("ssm")
+        for name in stage_state.delete_env(ssm, self.stage):
+            self.did(f"SSM parameter {name}")
         for secret in (*stage_secrets.GENERATORS, *stage_secrets.RETIRED):
             name = stage_secrets.parameter_name(self.stage, secret)
             self.attempt(f"SSM parameter {name}", lambda n=name: ssm.delete_parameter(Name=n))
@@ -309,7 +368,8 @@ class Destroyer:
                 self.attempt(f"queue {name}", lambda u=url: sqs.delete_queue(QueueUrl=u))
 
     def buckets(self) -> None:
-        for bucket in (self.prov.event_bucket(), self.prov.web_bucket_name()):
+        for bucket in (self.prov.event_bucket(), self.prov.web_bucket_name(),
+                       self.deploy_bucket()):
             self.delete_bucket(bucket)
 
     def delete_bucket(self, bucket: str) -> None:
@@ -346,23 +406,6 @@ class Destroyer:
         if record.is_file():
             record.unlink()
             self.did(f".chalice/deployed/{self.stage}.json")
-        written = policies.write(policies.template(self.stage),
-                                 getattr(self.prov, "chalice_dir", None) or policies.CHALICE_DIR)
-        for name in written:
-            self.did(f".chalice/{name}의 계정 ARN (저장소의 형태로 되돌림)")
-        config = stages.load_config()
-        env = config.get("stages", {}).get(self.stage, {}).get("environment_variables", {})
-        stale = [k for k in ENV_OF_DELETED if k in env]
-        if env.get("CONFIRM_BASE_URL") and env.get("CONFIRM_BASE_URL") == env.get("API_URL"):
-            stale.append("CONFIRM_BASE_URL")
-        if stale:
-            for key in stale:
-                env.pop(key)
-            tmp = stages.CONFIG_PATH.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
-            tmp.replace(stages.CONFIG_PATH)
-            self.did(f".chalice/config.json의 {', '.join(stale)}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,11 +51,12 @@ def chalice_route_keys() -> list[str]:
 
 
 def _cors(prov: Any) -> dict[str, Any]:
-    # The chat page is served by the S3 website, another origin than the API.
-    from provision import web
+    # The pages and the API share the CloudFront front door's origin; only it
+    # is allowed (before the distribution exists: the S3 website's).
+    from provision import cloudfront, web
 
-    origin = web.website_url(prov.env.get("WEB_BUCKET") or prov.web_bucket_name(),
-                             prov.region)
+    origin = cloudfront.public_url(prov) or web.website_url(
+        prov.env.get("WEB_BUCKET") or prov.web_bucket_name(), prov.region)
     return {"AllowOrigins": [origin], "AllowMethods": ["GET", "POST"],
             "AllowHeaders": ["authorization", "content-type", "x-customer-token",
                              "idempotency-key"], "MaxAge": 600}

@@ -107,7 +107,9 @@ def ensure(prov: Any, web_dir: Path = WEB_DIR) -> str:
         if key == CONFIG_SCRIPT:
             continue  # the local one; the stage's own is written below
         _put_if_changed(prov, bucket, key, path.read_bytes(), content_type(path))
-    settings = {"apiBaseUrl": prov.env.get("API_URL", ""), "stage": prov.stage}
+    # Empty: the page calls the API on its own origin, the CloudFront front
+    # door (provision/cloudfront.py), which sends /api/* to the HTTP API.
+    settings = {"apiBaseUrl": "", "stage": prov.stage}
     _put_if_changed(prov, bucket, CONFIG_SCRIPT, config_script(settings),
                     _TYPES[".js"])
     url = website_url(bucket, prov.region)

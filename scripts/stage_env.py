@@ -24,6 +24,12 @@ def apply(stage: str) -> dict[str, str]:
     env.update(config.get("stages", {}).get(stage, {}).get("environment_variables", {}))
     if stage == stages.LOCAL_STAGE:
         env.update(local_emulator())
+    else:
+        # A deployed stage's names live in its account (provision/stage_state.py),
+        # so any clone with access reaches the same table.
+        from provision import stage_state
+
+        env.update(stage_state.stored_environment(stage))
     env["STAGE"] = stage
     for key, value in env.items():
         os.environ.setdefault(key, value)

@@ -55,8 +55,7 @@ def runner(tmp_path):
     # Started as a shell starts a background job: SIGINT ignored. Ctrl-C must
     # still stop it (the runner restores the handler).
     proc = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=PROJECT_DIR,
-                            env=_runner_env(port, aws_port, PARTNER_TIMEOUT_SECONDS="120",
-                                            DEVSTACK_WRITE_CONFIG="0"),
+                            env=_runner_env(port, aws_port, PARTNER_TIMEOUT_SECONDS="120"),
                             stdout=log, stderr=subprocess.STDOUT,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     yield proc, port, aws_port, log
@@ -69,8 +68,13 @@ def runner(tmp_path):
             proc.wait()
 
 
+def _tracked_chalice_files() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((PROJECT_DIR / ".chalice").glob("*.json"))}
+
+
 def test_runner_serves_health_then_stops_everything(runner):
     proc, port, aws_port, log = runner
+    before = _tracked_chalice_files()
     url = f"http://127.0.0.1:{port}"
     health = _wait_for(lambda: _healthy(url), timeout=90)
     assert health is not None, Path(log.name).read_text()
@@ -94,6 +98,8 @@ def test_runner_serves_health_then_stops_everything(runner):
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
     assert _wait_for(lambda: is_free(port) and is_free(aws_port), timeout=15)
+    # `make run` leaves the checkout as it was: no tracked file rewritten.
+    assert _tracked_chalice_files() == before
 
 
 def test_runner_drives_a_request_through_the_partner_callback(runner):

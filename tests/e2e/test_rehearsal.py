@@ -47,8 +47,15 @@ def deployed():
         def gaps() -> list[str]:
             return rehearse.check_wiring(client, app, STAGE, account, "python3.13", instance)
 
+        east = rehearse._clients(session, "us-east-1")
+
+        def front_door() -> list[str]:
+            return rehearse.front_door_gaps(client, east, STAGE,
+                                            rehearse.deployed_urls(client, STAGE))
+
         yield {"client": client, "gaps": gaps, "project": project, "env": env,
-               "instance": instance, "account": account}
+               "instance": instance, "account": account, "east": east,
+               "front_door": front_door}
     finally:
         emulator.stop()
         shutil.rmtree(project, ignore_errors=True)
@@ -221,11 +228,61 @@ def test_the_secrets_key_and_the_bucket_owner_are_checked(deployed):
     assert deployed["gaps"]() == []
 
 
+def test_the_front_door_has_no_gaps(deployed):
+    assert deployed["front_door"]() == []
+
+
+def test_a_missing_rate_rule_is_a_gap(deployed):
+    from provision import waf
+
+    client = deployed["east"]("wafv2")
+    acl = waf.find_acl(client, STAGE)
+    got = client.get_web_acl(Name=acl["Name"], Scope=waf.SCOPE, Id=acl["Id"])
+    rules = got["WebACL"]["Rules"]
+    client.update_web_acl(Name=acl["Name"], Scope=waf.SCOPE, Id=acl["Id"],
+                          DefaultAction={"Allow": {}}, LockToken=got["LockToken"],
+                          VisibilityConfig=got["WebACL"]["VisibilityConfig"],
+                          Rules=[r for r in rules if r["Name"] != "rate-partner-answers"])
+    try:
+        assert deployed["front_door"]() == ["WAF 속도 규칙 rate-partner-answers가 없어요"]
+    finally:
+        got = client.get_web_acl(Name=acl["Name"], Scope=waf.SCOPE, Id=acl["Id"])
+        client.update_web_acl(Name=acl["Name"], Scope=waf.SCOPE, Id=acl["Id"],
+                              DefaultAction={"Allow": {}}, LockToken=got["LockToken"],
+                              VisibilityConfig=got["WebACL"]["VisibilityConfig"], Rules=rules)
+    assert deployed["front_door"]() == []
+
+
+def test_a_cached_api_behaviour_is_a_gap_and_the_next_deploy_puts_it_back(deployed):
+    from provision import cloudfront
+
+    cf = deployed["client"]("cloudfront")
+    dist = cloudfront.find_distribution(cf, STAGE)
+    current = cf.get_distribution_config(Id=dist["Id"])
+    config = current["DistributionConfig"]
+    for behaviour in config["CacheBehaviors"]["Items"]:
+        if behaviour["PathPattern"] == "/api/*":
+            behaviour["CachePolicyId"] = cloudfront.CACHING_OPTIMIZED
+    cf.update_distribution(Id=dist["Id"], IfMatch=current["ETag"], DistributionConfig=config)
+    assert deployed["front_door"]() == ["/api/*가 캐시돼요 (CachingDisabled가 아니에요)"]
+    # The provisioning step, as the next `make deploy` runs it from any clone
+    # (the stage's stored names from SSM).
+    from provision import stage_state
+    from provision.core import Provisioner
+
+    prov = Provisioner(STAGE, region=rehearse.REGION)
+    prov.env.update(stage_state.load_env(prov.client("ssm"), STAGE))
+    cloudfront.ensure(prov, prov.env["WEB_ACL_ARN"])
+    assert prov.changes == [f"CloudFront distribution {dist['Id']}: configuration"]
+    assert deployed["front_door"]() == []
+
+
 def test_destroy_leaves_nothing_and_a_leftover_is_listed(deployed):
     client = deployed["client"]
     rehearse.make("destroy", deployed["project"], deployed["env"],
                   f"CONNECT_INSTANCE_ID={deployed['instance']}")
-    assert rehearse.leftovers(client, STAGE, "axcl-dev", deployed["instance"]) == []
+    assert rehearse.leftovers(client, STAGE, "axcl-dev", deployed["instance"],
+                              deployed["east"]) == []
     assert not (deployed["project"] / ".chalice" / "deployed" / f"{STAGE}.json").exists()
     client("sqs").create_queue(QueueName=f"partnerline-{STAGE}-stray")
     assert rehearse.leftovers(client, STAGE, "axcl-dev", deployed["instance"]) == [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import boto3
 import pytest
@@ -159,6 +160,11 @@ def prod(emulator, tmp_path_factory):
         second = _provisioner(config, chalice_dir, lines, client)
         env2 = second.run()
         stubber.assert_no_pending_responses()
+    # The policies with the account's ARNs, as the deploy launcher writes them
+    # (provision/launch.py), into a directory of their own.
+    launcher = _provisioner(config, chalice_dir, [], None)
+    launcher.env.update(env2)
+    policies.ensure(launcher, chalice_dir)
     assert stages.CONFIG_PATH.read_text(encoding="utf-8") == before, "repo config untouched"
     return {"first": first, "second": second, "env": env, "env2": env2,
             "lines": lines, "chalice_dir": chalice_dir}
@@ -178,8 +184,9 @@ def test_env_names_everything_the_app_needs(prod):
     assert env["LINK_SIGNING_KEYS_PARAM"] == "/partnerline/prod/LINK_SIGNING_KEYS"
     assert "ADMIN_TOKEN_PARAM" not in env  # no shared admin token any more
     assert env["COGNITO_USER_POOL_ID"].startswith(REGION + "_") and env["COGNITO_CLIENT_ID"]
-    assert env["WEB_URL"] == (f"http://{env['WEB_BUCKET']}.s3-website.{REGION}"
-                              ".amazonaws.com")
+    # The pages' address is the HTTPS front door (provision/cloudfront.py).
+    assert env["WEB_URL"] == env["PUBLIC_URL"]
+    assert re.fullmatch(r"https://[a-z0-9]+\.cloudfront\.net", env["PUBLIC_URL"])
     assert env["API_URL"].startswith("http")
     assert "ADMIN_TOKEN" not in env and "LINK_SIGNING_KEYS" not in env
 
@@ -245,7 +252,9 @@ def test_web_pages_uploaded_with_types_and_stage_config(prod):
     script = s3.get_object(Bucket=bucket, Key="config.js")["Body"].read().decode()
     assert script.startswith("window.PARTNERLINE_CONFIG = ")
     settings = json.loads(script.split("=", 1)[1].strip().rstrip(";"))
-    assert settings["apiBaseUrl"] == prod["env"]["API_URL"]
+    # The page calls the API on its own origin, the CloudFront front door.
+    assert settings["apiBaseUrl"] == ""
+    assert s3.head_object(Bucket=bucket, Key="admin")["ContentType"].startswith("text/html")
 
 
 def test_sms_defaults_set_in_the_sms_region_not_in_seoul(prod):
@@ -268,10 +277,15 @@ def test_sms_publish_allowed_only_in_the_sms_region(prod):
                     "Resource": ["arn:aws:sns:*:*:*"]}
 
 
-def test_confirm_links_point_at_the_http_api_without_a_custom_domain(prod):
+def test_confirm_links_point_at_the_front_door_without_a_custom_domain(prod):
+    """The CloudFront address (``/r/*`` goes to the HTTP API there): 37
+    characters against execute-api's 59, well inside the SMS's 62."""
+    from chalicelib.partner.sms import MAX_BASE_URL_CHARS
+
     apigw = boto3.client("apigatewayv2")
-    [api] = [a for a in apigw.get_apis()["Items"] if a["Name"] == "partnerline-prod-http"]
-    assert prod["env"]["CONFIRM_BASE_URL"] == api["ApiEndpoint"] == prod["env"]["API_URL"]
+    assert prod["env"]["CONFIRM_BASE_URL"] == prod["env"]["PUBLIC_URL"]
+    assert len(prod["env"]["CONFIRM_BASE_URL"]) <= 38 < len(prod["env"]["API_URL"])
+    assert len(prod["env"]["CONFIRM_BASE_URL"]) <= MAX_BASE_URL_CHARS
     assert "confirm.example" not in prod["env"]["CONFIRM_BASE_URL"]
     assert apigw.get_domain_names()["Items"] == []
 
