@@ -207,6 +207,11 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
         ]
     if handler == "admin_authorizer":
         return [_secret(arns, "ADMIN_TOKEN")]
+    if handler == "erase_personal_data":
+        # chalicelib.retention: Query the personalData index and the event's
+        # registrations, a conditional UpdateItem per erasure. The log file is
+        # rebuilt by handle_registration_log from the stream: no S3 here.
+        return [_allow(["dynamodb:Query", "dynamodb:UpdateItem"], table)]
     raise ValueError(f"no policy for {handler}")
 
 

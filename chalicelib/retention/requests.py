@@ -1,0 +1,121 @@
+"""A request's personal data leaves ``PERSONAL_DATA_RETENTION_DAYS`` after it
+ended.
+
+Finding what is due is one Query of the sparse ``personalData`` index
+(``chalicelib/lifecycle/indexes.py``): every request holds
+``personalData = "held"`` from its creation until its erasure removes it, and
+the index sorts them by ``updatedAt`` -- the request's last change, which
+every write sets (the state machine's ``MarkTimeout`` included). So
+``updatedAt <= now - retention`` reads exactly the requests untouched for the
+whole period, oldest first; an erased one has left the index, so the next
+run starts where this one stopped, and nothing grows with what was erased
+before. A request still waiting for its partner (``Created``/``SMS Sent``) is
+never erased; it is passed over (it keeps its place until it ends).
+
+Measuring from the last change rather than from the ending event is the
+cautious reading: a request answered, then closed by an operator a week
+later, is kept a week longer, never erased early.
+
+Each erasure is one conditional write (`Requests.erase_personal_data`): only
+if ``updatedAt`` is still what the index showed and the data is still held,
+so a repeat (a retried run, two runs at once) changes nothing and a request
+that changed meanwhile waits for its next turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib import clock, lifecycle, logs, settings, table
+from chalicelib.lifecycle import indexes
+from chalicelib.lifecycle.operations import HELD, PERSONAL_DATA
+from chalicelib.lifecycle.rules import ENDED
+
+PAGE = 100
+
+
+@dataclass
+class Outcome:
+    erased: list[str] = field(default_factory=list)
+    open: int = 0          # due by time but still waiting for the partner: kept
+    changed: int = 0       # changed between the read and the write: next run
+    more: bool = False     # stopped at the bound: the next run goes on
+
+
+def cutoff(now: datetime | None = None) -> str:
+    """Requests last changed at or before this moment (UTC ISO) are due."""
+    days = settings.current().personal_data_retention_days
+    return clock.iso((now or clock.now()) - timedelta(days=days))
+
+
+def due(before: str, limit: int) -> Any:
+    """Requests still holding personal data, last changed at or before
+    ``before``, least recently changed first (pages of ``PAGE``)."""
+    kwargs: dict[str, Any] = {
+        "TableName": table.name(), "IndexName": indexes.PERSONAL_DATA,
+        "KeyConditionExpression": "#p = :held AND #u <= :before",
+        "ExpressionAttributeNames": {"#p": PERSONAL_DATA, "#u": "updatedAt"},
+        "ExpressionAttributeValues": table.values({":held": HELD, ":before": before}),
+        "ScanIndexForward": True,
+    }
+    seen = 0
+    while seen < limit:
+        kwargs["Limit"] = min(PAGE, limit - seen)
+        page = table.client().query(**kwargs)
+        for raw in page.get("Items", []):
+            seen += 1
+            yield table.deserialize(raw)
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def erase_due(now: datetime | None = None, limit: int = 1000,
+              time_left: Callable[[], bool] | None = None) -> Outcome:
+    """Erase what is due, at most ``limit`` requests looked at; stops early
+    when ``time_left()`` says the invocation is running out."""
+    out = Outcome()
+    looked = 0
+    for item in due(cutoff(now), limit):
+        looked += 1
+        if time_left is not None and not time_left():
+            out.more = True
+            break
+        request_id = str(item.get("requestId", ""))
+        if item.get("status") not in ENDED:
+            out.open += 1
+            continue
+        if lifecycle.requests().erase_personal_data(request_id, str(item.get("updatedAt")),
+                                                    item):
+            out.erased.append(request_id)
+        else:
+            out.changed += 1
+    if looked >= limit:
+        out.more = True
+    logs.record("personal_data_erased", kind="requests", erased=len(out.erased),
+                open=out.open, changed=out.changed, more=out.more)
+    return out
+
+
+def erase_now(request_id: str) -> str:
+    """A data subject's request, by hand (``make erase``): erase one request's
+    personal data now, whatever its age. Returns what happened: ``erased``,
+    ``already`` (nothing left to erase), ``open`` (still waiting for its
+    partner: try again after it ends), ``missing``."""
+    for _ in range(3):
+        item = lifecycle.get(request_id)
+        if item is None:
+            return "missing"
+        if item.get(PERSONAL_DATA) != HELD:
+            return "already"
+        if item.get("status") not in ENDED:
+            return "open"
+        if lifecycle.requests().erase_personal_data(request_id, str(item.get("updatedAt")),
+                                                    item):
+            logs.record("personal_data_erased", kind="request", requestId=request_id,
+                        by="hand")
+            return "erased"
+    return "open"   # kept changing under us: it is still being worked on
