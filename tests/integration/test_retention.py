@@ -182,3 +182,87 @@ def test_the_scheduled_function_runs_the_sweep(app_module, frozen, log_lines):
     assert "customerPhone" not in raw(request_id)
     assert any('"retention_sweep"' in line for line in log_lines)
     assert clock.now() == start + timedelta(days=2)
+
+
+# -- registrations' phones and the log file ------------------------------------------
+
+def register(event_id: str, n: int):
+    from chalicelib.registration import store
+
+    return store.register_employee(event_id, f"{40000000 + n}", f"+8210{n:08d}",
+                                   f"contact-{n}")
+
+
+def erase_phones():
+    """The sweep's registrations part alone: the full sweep at these moments
+    (years from now) would reach every other test's requests too."""
+    return retention.registrations.erase_due()
+
+
+@pytest.fixture
+def log_stream(app_module):
+    """The table's stream delivered to the app's own handle_registration_log,
+    as Lambda's mapping would, from this moment on."""
+    import boto3
+
+    from devstack.dispatcher import StreamPoller, stream_subscriptions
+
+    (sub,) = stream_subscriptions(app_module.app, app_module)
+    poller = StreamPoller(sub, boto3.client("dynamodbstreams"), lambda line: None)
+    poller.start()
+    return poller
+
+
+def test_phones_leave_the_registrations_and_the_log_after_the_event(
+        event_id, configure, monkeypatch, log_stream):
+    from chalicelib.registration import event_log, store
+
+    regs = [register(event_id, n) for n in range(3)]
+    event_log.rebuild(event_id)
+    assert all(r.phone in event_log.read() for r in regs)
+    closes = clock.now() + timedelta(hours=1)
+    configure(EVENT_CLOSES_AT=closes.astimezone(KST).isoformat(), EVENT_RETENTION_DAYS="30")
+    frozen = Frozen().install(monkeypatch)
+
+    frozen.at(closes + timedelta(days=30) - timedelta(seconds=1))
+    early = erase_phones()
+    assert early.erased == [] and early.due_at == clock.iso(closes + timedelta(days=30))
+    assert all(row.get("phone") for row in store.registrations(event_id))
+
+    frozen.at(closes + timedelta(days=30))
+    assert sorted(erase_phones().erased) == sorted(r.employee_id for r in regs)
+    rows = store.registrations(event_id)
+    assert [r.get("phone") for r in rows] == [None] * 3
+    assert sorted(r["lotteryNumber"] for r in rows) == sorted(r.lottery_number for r in regs)
+    assert erase_phones().erased == []     # nothing twice
+
+    # The stream rebuilds the log from the table: the same lines, no phone.
+    while log_stream.poll_once():
+        pass
+    assert log_stream.delivered >= 3 and log_stream.skipped == 0
+    lines = event_log.read().splitlines()
+    ordered = sorted(regs, key=lambda r: (r.registered_at, r.employee_id))
+    assert lines == [f"{r.registered_at},,{r.contact_id},{r.employee_id}" for r in ordered]
+
+
+def test_without_a_closing_moment_the_latest_draw_closes_the_event(event_id, configure,
+                                                                   monkeypatch):
+    from chalicelib import registration
+    from chalicelib.registration import store
+
+    configure(EVENT_CLOSES_AT=None, EVENT_RETENTION_DAYS="7")
+    register(event_id, 1)
+    frozen = Frozen().install(monkeypatch)
+    frozen.at(clock.now().replace(year=2040))   # years later, still no draw: open
+    assert erase_phones().closed_at is None
+    assert store.registrations(event_id)[0]["phone"]
+
+    drawn = datetime(2041, 1, 10, 18, 0, tzinfo=KST)
+    frozen.at(drawn)
+    registration.draw(event_id, 1, "운영자")
+    frozen.at(drawn + timedelta(days=7) - timedelta(seconds=1))
+    assert erase_phones().erased == []
+    frozen.at(drawn + timedelta(days=7))
+    done = erase_phones()
+    assert len(done.erased) == 1 and done.closed_at == clock.iso(drawn)
+    assert "phone" not in store.registrations(event_id)[0]
