@@ -74,6 +74,7 @@ class Provisioner:
                  ("DynamoDB 스트림 (등록 로그)", self.ensure_table_stream),
                  ("SQS 큐", self.ensure_queues),
                  ("S3 버킷", self.ensure_buckets),
+                 ("S3 수명 주기 (등록 로그, 내보내기)", self.ensure_retention),
                  ("Step Functions", self.ensure_state_machines),
                  ("SNS 경보 주제", self.ensure_alarm_topic)]
         if self.options["aws"]:
@@ -85,7 +86,17 @@ class Provisioner:
 
     def aws_steps(self) -> list[tuple[str, Callable[[], Any]]]:
         """What only a real account needs (the local stage serves all of it itself)."""
-        from provision import alarms, confirm_link, http_api, lex, policies, secrets, sms, web
+        from provision import (
+            alarms,
+            confirm_link,
+            http_api,
+            lex,
+            policies,
+            retention,
+            secrets,
+            sms,
+            web,
+        )
 
         return [("비밀 값 (SSM SecureString)", lambda: secrets.ensure(self)),
                 ("SNS SMS 기본값", lambda: sms.ensure(self)),
@@ -94,6 +105,7 @@ class Provisioner:
                 ("웹 페이지 (S3 정적 웹사이트)", lambda: web.ensure(self)),
                 ("Lex 봇", lambda: lex.ensure(self)),
                 ("CloudWatch 경보", lambda: alarms.ensure(self)),
+                ("CloudWatch 로그 보존 기간", lambda: retention.ensure_log_groups(self)),
                 ("IAM 정책 파일", lambda: policies.ensure(self))]
 
     def run_after_deploy(self, connect_instance_id: str | None = None) -> dict[str, str]:
@@ -119,6 +131,12 @@ class Provisioner:
         else:
             self._step("[5/5] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
         return dict(self.env)
+
+    # -- retention (provision/retention.py) ------------------------------------------
+    def ensure_retention(self) -> None:
+        from provision import retention
+
+        retention.ensure_bucket_lifecycle(self)
 
     # -- the alarms topic ---------------------------------------------------------
     def ensure_alarm_topic(self) -> str:
