@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint call export draw provision clean lint-aws deploy destroy rehearse
+.PHONY: run test bench lint call export draw erase provision clean lint-aws deploy destroy rehearse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ export: $(STAMP)
 draw: $(STAMP)
 	$(PY) -m scripts.operators --stage $(or $(STAGE),local) draw $(N) \
 		$(if $(BY),--by "$(BY)")$(if $(REDRAW), --redraw)$(if $(REASON), --reason "$(REASON)")
+
+# Personal data by hand (docs/privacy.md): `make erase STAGE=S REQUEST=<id>` or
+# `PHONE=010-...` for a data subject's request; neither runs the sweep now.
+erase: $(STAMP)
+	$(PY) -m scripts.erase --stage $(or $(STAGE),local) \
+		$(if $(REQUEST),--request "$(REQUEST)")$(if $(PHONE), --phone "$(PHONE)")
 
 # statelint on every state machine, cfn-lint on `chalice package --stage prod`.
 lint-aws: $(STAMP)

@@ -132,3 +132,32 @@ def erase_due(event_id: str | None = None, now: datetime | None = None, limit: i
     logs.record("personal_data_erased", kind="registrations", eventId=event_id,
                 erased=len(out.erased), more=out.more)
     return out
+
+
+def erase_for_phone(event_id: str, e164: str) -> list[str]:
+    """A data subject's request by their phone number: the phone leaves the
+    event's registrations now, whatever the event's state (the caller then no
+    longer hears their number again on a repeat call). Returns employee IDs."""
+    kwargs: dict[str, Any] = {
+        "TableName": table.name(),
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :emp)",
+        "FilterExpression": "#phone = :phone",
+        "ProjectionExpression": "pk, sk, employeeId",
+        "ExpressionAttributeNames": {"#phone": "phone"},
+        "ExpressionAttributeValues": table.values(
+            {":pk": store.event_pk(event_id), ":emp": "EMP#", ":phone": e164}),
+    }
+    erased: list[str] = []
+    while True:
+        page = table.client().query(**kwargs)
+        for raw in page.get("Items", []):
+            row = table.deserialize(raw) or {}
+            if erase_phone(row["pk"], row["sk"]):
+                erased.append(str(row.get("employeeId", "")))
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    if erased:
+        logs.record("personal_data_erased", kind="registration", eventId=event_id,
+                    erased=len(erased), by="hand")
+    return erased

@@ -119,3 +119,23 @@ def erase_now(request_id: str) -> str:
                         by="hand")
             return "erased"
     return "open"   # kept changing under us: it is still being worked on
+
+
+def erase_for_phone(e164: str) -> dict[str, str]:
+    """A data subject's request by their phone number: every request of that
+    customer phone (the ``byCustomerPhone`` index), each as `erase_now` does.
+    Returns request id -> outcome."""
+    kwargs: dict[str, Any] = {
+        "TableName": table.name(), "IndexName": indexes.BY_CUSTOMER_PHONE,
+        "KeyConditionExpression": "customerPhone = :p",
+        "ProjectionExpression": "requestId",
+        "ExpressionAttributeValues": table.values({":p": e164}),
+    }
+    found: list[str] = []
+    while True:
+        page = table.client().query(**kwargs)
+        found += [str(table.deserialize(raw).get("requestId", "")) for raw in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return {request_id: erase_now(request_id) for request_id in found if request_id}

@@ -269,3 +269,37 @@ def test_without_a_closing_moment_the_latest_draw_closes_the_event(event_id, con
     done = erase_phones()
     assert len(done.erased) == 1 and done.closed_at == clock.iso(drawn)
     assert "phone" not in store.registrations(event_id)[0]
+
+
+def test_make_erase_by_phone_takes_a_customers_requests_and_registrations(
+        event_id, monkeypatch, capsys):
+    from chalicelib.registration import store
+    from scripts import erase
+
+    customer = "+8210" + f"{int.from_bytes(os.urandom(3), 'big') % 10**8:08d}"
+    frozen = Frozen().install(monkeypatch)
+    start = datetime(1979, 6, 1, 9, 0, tzinfo=KST)
+    frozen.at(start)
+    done, waiting = (lifecycle.new_request_id() for _ in range(2))
+    for request_id in (done, waiting):
+        lifecycle.create(request_id, intent="ChangeReservation", reservation_number="RS1",
+                         customer_phone=customer, text="체크인을 늦출 수 있을까요?",
+                         partnerName="바다뷰 펜션", partnerPhone="+821098765432")
+    assert lifecycle.fail(done, "partner_unreachable")
+    mine = store.register_employee(event_id, "45000001", customer, "contact-x")
+    other = register(event_id, 7)
+
+    assert erase.main(["--phone", customer[:3].replace("+82", "0") + customer[3:]]) == 1
+    said = capsys.readouterr().out
+    assert "요청 2건" in said and "등록 1건" in said and customer not in said
+    assert "customerPhone" not in raw(done) and raw(waiting)["customerPhone"] == customer
+    phones = {r["employeeId"]: r.get("phone") for r in store.registrations(event_id)}
+    assert phones == {mine.employee_id: None, other.employee_id: other.phone}
+
+    assert lifecycle.requests().mark_timeout(waiting)
+    assert erase.main(["--request", waiting]) == 0
+    assert "지웠습니다" in capsys.readouterr().out
+    assert "customerPhone" not in raw(waiting)
+    assert erase.main(["--request", waiting]) == 0
+    assert "이미 지워져" in capsys.readouterr().out
+    assert erase.main(["--phone", "12"]) == 2
