@@ -10,7 +10,9 @@ every write sets (the state machine's ``MarkTimeout`` included). So
 whole period, oldest first; an erased one has left the index, so the next
 run starts where this one stopped, and nothing grows with what was erased
 before. A request still waiting for its partner (``Created``/``SMS Sent``) is
-never erased; it is passed over (it keeps its place until it ends).
+never erased: a filter on the status leaves it out of the answer (it is read,
+counted and keeps its place until it ends), so open requests, however many,
+never take an erasure's place in a run.
 
 Measuring from the last change rather than from the ending event is the
 cautious reading: a request answered, then closed by an operator a week
@@ -35,6 +37,8 @@ from chalicelib.lifecycle.operations import HELD, PERSONAL_DATA
 from chalicelib.lifecycle.rules import ENDED
 
 PAGE = 100
+# Pages read per run at most (open requests are read and filtered out too).
+MAX_PAGES = 50
 
 
 @dataclass
@@ -51,50 +55,54 @@ def cutoff(now: datetime | None = None) -> str:
     return clock.iso((now or clock.now()) - timedelta(days=days))
 
 
-def due(before: str, limit: int) -> Any:
-    """Requests still holding personal data, last changed at or before
-    ``before``, least recently changed first (pages of ``PAGE``)."""
+def due(before: str, limit: int, out: Outcome) -> Any:
+    """Ended requests still holding personal data, last changed at or before
+    ``before``, least recently changed first; at most ``limit`` of them and
+    ``MAX_PAGES`` pages read. Open ones are filtered out on the server (read,
+    counted in ``out.open``, never returned), so however many requests wait
+    for their partner, they cannot hold the sweep back."""
+    statuses = {f":s{i}": status for i, status in enumerate(ENDED)}
     kwargs: dict[str, Any] = {
         "TableName": table.name(), "IndexName": indexes.PERSONAL_DATA,
         "KeyConditionExpression": "#p = :held AND #u <= :before",
-        "ExpressionAttributeNames": {"#p": PERSONAL_DATA, "#u": "updatedAt"},
-        "ExpressionAttributeValues": table.values({":held": HELD, ":before": before}),
+        "FilterExpression": f"#s IN ({', '.join(statuses)})",
+        "ExpressionAttributeNames": {"#p": PERSONAL_DATA, "#u": "updatedAt", "#s": "status"},
+        "ExpressionAttributeValues": table.values(
+            {":held": HELD, ":before": before, **statuses}),
         "ScanIndexForward": True,
     }
-    seen = 0
-    while seen < limit:
-        kwargs["Limit"] = min(PAGE, limit - seen)
+    found = 0
+    for _ in range(MAX_PAGES):
+        kwargs["Limit"] = PAGE
         page = table.client().query(**kwargs)
+        out.open += page.get("ScannedCount", 0) - page.get("Count", 0)
         for raw in page.get("Items", []):
-            seen += 1
+            if found >= limit:
+                out.more = True
+                return
+            found += 1
             yield table.deserialize(raw)
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    out.more = True
 
 
 def erase_due(now: datetime | None = None, limit: int = 1000,
               time_left: Callable[[], bool] | None = None) -> Outcome:
-    """Erase what is due, at most ``limit`` requests looked at; stops early
-    when ``time_left()`` says the invocation is running out."""
+    """Erase what is due, at most ``limit`` requests; stops early when
+    ``time_left()`` says the invocation is running out."""
     out = Outcome()
-    looked = 0
-    for item in due(cutoff(now), limit):
-        looked += 1
+    for item in due(cutoff(now), limit, out):
         if time_left is not None and not time_left():
             out.more = True
             break
         request_id = str(item.get("requestId", ""))
-        if item.get("status") not in ENDED:
-            out.open += 1
-            continue
         if lifecycle.requests().erase_personal_data(request_id, str(item.get("updatedAt")),
                                                     item):
             out.erased.append(request_id)
         else:
             out.changed += 1
-    if looked >= limit:
-        out.more = True
     logs.record("personal_data_erased", kind="requests", erased=len(out.erased),
                 open=out.open, changed=out.changed, more=out.more)
     return out

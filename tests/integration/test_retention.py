@@ -111,13 +111,20 @@ def test_ended_requests_lose_personal_data_after_the_period_and_keep_their_stati
 
 def test_each_run_is_bounded_and_the_next_goes_on(frozen):
     start = datetime(1987, 5, 1, 9, 0, tzinfo=KST)
+    # Older than all of them, still waiting: they never take an erasure's place.
+    waiting = [seed(frozen, start - timedelta(hours=1, minutes=n), "sent") for n in range(3)]
     ids = [seed(frozen, start + timedelta(minutes=n), "failed") for n in range(5)]
     frozen.at(start + timedelta(days=3))
     runs = [retention.requests.erase_due(limit=2) for _ in range(4)]
     assert [len(r.erased) for r in runs] == [2, 2, 1, 0]
     assert [r.more for r in runs] == [True, True, False, False]
+    assert runs[0].open == 3
     # Oldest first, each once.
     assert [i for r in runs for i in r.erased] == ids
+    for request_id in waiting:   # leave nothing of this test in the index
+        assert lifecycle.requests().mark_timeout(request_id)
+    frozen.at(start + timedelta(days=5))
+    assert sorted(retention.requests.erase_due().erased) == sorted(waiting)
 
 
 def test_runs_at_once_erase_each_request_exactly_once(frozen):
