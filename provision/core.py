@@ -74,6 +74,7 @@ class Provisioner:
                  ("DynamoDB 스트림 (등록 로그)", self.ensure_table_stream),
                  ("SQS 큐", self.ensure_queues),
                  ("S3 버킷", self.ensure_buckets),
+                 ("S3 수명 주기 (등록 로그, 내보내기)", self.ensure_retention),
 
                  ("Step Functions", self.ensure_state_machines),
                  ("SNS 경보 주제", self.ensure_alarm_topic)]
