@@ -75,7 +75,6 @@ class Provisioner:
                  ("SQS 큐", self.ensure_queues),
                  ("S3 버킷", self.ensure_buckets),
                  ("S3 수명 주기 (등록 로그, 내보내기)", self.ensure_retention),
-
                  ("Step Functions", self.ensure_state_machines),
                  ("SNS 경보 주제", self.ensure_alarm_topic)]
         if self.options["aws"]:
