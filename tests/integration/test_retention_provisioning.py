@@ -87,3 +87,10 @@ def test_destroy_removes_a_schedule_rule_chalice_delete_did_not_know(prov):
     assert gone == [f"  - 삭제: EventBridge rule {ours}"]
     events.remove_targets(Rule="partnerline-devx-other", Ids=["1"])
     events.delete_rule(Name="partnerline-devx-other")
+
+
+def test_provisioning_a_stage_sets_the_lifecycle(stack_env):
+    """The local stage, as the session provisioned it (Provisioner.run)."""
+    s3 = boto3.client("s3", region_name="ap-northeast-2")
+    rules = {r["ID"] for r in retention.current_rules(s3, stack_env["EVENT_BUCKET"])}
+    assert {retention.LOG_RULE, retention.EXPORT_RULE} <= rules
