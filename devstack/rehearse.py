@@ -197,7 +197,7 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
     gaps.extend(_state_machine_gaps(client, stage, account))
     gaps.extend(_index_gaps(client, stage))
     gaps.extend(_retention_gaps(client, stage, _env(functions, "EVENT_BUCKET"),
-                                fn_arn("erase_personal_data")))
+                                _env(functions, "EVENT_LOG_KEY"), fn_arn("erase_personal_data")))
 
     topic = f"arn:aws:sns:{REGION}:{account}:{alarms.topic_name(stage)}"
     wanted_alarms = [a["AlarmName"] for a in alarms.definitions(stage, topic)]
@@ -330,11 +330,12 @@ def _rest_api_gaps(client: Callable[[str], Any], app: Any, stage: str, account: 
 
 
 def _retention_gaps(client: Callable[[str], Any], stage: str, event_bucket: str | None,
-                    sweep_arn: str) -> list[str]:
+                    log_key: str | None, sweep_arn: str) -> list[str]:
     """Personal data's retention (provision/retention.py, docs/privacy.md): a
     retention on every function's log group, the event bucket's lifecycle
     rules, and the hourly schedule of the erasure function."""
     from chalicelib import names
+    from chalicelib.settings import Settings
     from provision import retention
 
     gaps: list[str] = []
@@ -355,7 +356,7 @@ def _retention_gaps(client: Callable[[str], Any], stage: str, event_bucket: str 
                     rule.get("Expiration") or {}).get("Days"):
                 gaps.append(f"버킷 {event_bucket}에 수명 주기 규칙 {rule_id}가 없어요")
         log_rule = rules.get(retention.LOG_RULE) or {}
-        if (log_rule.get("Filter") or {}).get("Prefix") != "axcl_event.txt":
+        if (log_rule.get("Filter") or {}).get("Prefix") != (log_key or Settings.event_log_key):
             gaps.append(f"수명 주기 규칙 {retention.LOG_RULE}가 등록 로그를 가리키지 않아요")
     else:
         gaps.append("함수에 EVENT_BUCKET이 없어 버킷 수명 주기를 확인할 수 없어요")

@@ -165,20 +165,23 @@ def test_a_log_group_kept_forever_or_a_bucket_without_lifecycle_is_a_gap(deploye
     from provision import retention
 
     logs, s3 = deployed["client"]("logs"), deployed["client"]("s3")
-    group = f"/aws/lambda/partnerline-{STAGE}-erase_personal_data"
-    logs.delete_retention_policy(logGroupName=group)
-    rules = retention.current_rules(s3, "axcl-dev")
+    # The bucket the deployed functions use (the run's environment may name another).
+    bucket = deployed["client"]("lambda").get_function_configuration(
+        FunctionName=f"partnerline-{STAGE}")["Environment"]["Variables"]["EVENT_BUCKET"]
+    rules = retention.current_rules(s3, bucket)
     assert {r["ID"] for r in rules} == {retention.LOG_RULE, retention.EXPORT_RULE}
-    s3.delete_bucket_lifecycle(Bucket="axcl-dev")
+    group = f"/aws/lambda/partnerline-{STAGE}-erase_personal_data"
     try:
+        logs.delete_retention_policy(logGroupName=group)
+        s3.delete_bucket_lifecycle(Bucket=bucket)
         assert deployed["gaps"]() == [
             f"로그 그룹 {group}의 보존 기간이 None일이에요 (90일이어야 해요)",
-            f"버킷 axcl-dev에 수명 주기 규칙 {retention.LOG_RULE}가 없어요",
-            f"버킷 axcl-dev에 수명 주기 규칙 {retention.EXPORT_RULE}가 없어요",
+            f"버킷 {bucket}에 수명 주기 규칙 {retention.LOG_RULE}가 없어요",
+            f"버킷 {bucket}에 수명 주기 규칙 {retention.EXPORT_RULE}가 없어요",
             f"수명 주기 규칙 {retention.LOG_RULE}가 등록 로그를 가리키지 않아요"]
     finally:
         logs.put_retention_policy(logGroupName=group, retentionInDays=90)
-        s3.put_bucket_lifecycle_configuration(Bucket="axcl-dev",
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket,
                                               LifecycleConfiguration={"Rules": rules})
     assert deployed["gaps"]() == []
 
