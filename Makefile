@@ -5,8 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint call export draw provision clean lint-aws deploy destroy rehearse \
-	operator status redrive rotate-keys lint-workflows
+.PHONY: run test bench lint call export draw erase provision clean lint-aws deploy destroy \
+	rehearse operator status redrive rotate-keys lint-workflows
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ draw: $(STAMP)
 operator: $(STAMP)
 	$(PY) -m provision.operators --stage $(or $(STAGE),local) --username "$(USERNAME)" \
 		--role "$(ROLE)"
+
+# Personal data by hand (docs/privacy.md): `make erase STAGE=S REQUEST=<id>` or
+# `PHONE=010-...` for a data subject's request; neither runs the sweep now.
+erase: $(STAMP)
+	$(PY) -m scripts.erase --stage $(or $(STAGE),local) \
+		$(if $(REQUEST),--request "$(REQUEST)")$(if $(PHONE), --phone "$(PHONE)")
 
 # statelint on every state machine, cfn-lint on `chalice package --stage prod`.
 lint-aws: $(STAMP)

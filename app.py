@@ -7,7 +7,7 @@ import functools
 import os
 import sys
 
-from chalice import Chalice, CORSConfig, Response
+from chalice import Chalice, CORSConfig, Rate, Response
 
 from chalicelib import aws, errors, logs, names, settings, warmup
 
@@ -324,6 +324,24 @@ def handle_customer_notification(event):
             queues.set_aside("customer-notify", record.body, outcome.value)
 
 # --- end section: notify -----------------------------------------------------
+
+
+# --- section: retention ------------------------------------------------------
+# Personal data leaves when its purpose ends (docs/privacy.md): every hour,
+# requests PERSONAL_DATA_RETENTION_DAYS after they ended and registrations
+# EVENT_RETENTION_DAYS after the event closed lose their phones, names and
+# texts. Bounded per run and resumable; the next run goes on.
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="erase_personal_data",
+              description="Erase personal data whose retention period is over")
+def erase_personal_data(event):
+    from chalicelib import retention
+
+    context = getattr(event, "context", None)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    logs.record("retention_sweep", **retention.sweep(remaining_ms=remaining))
+
+# --- end section: retention --------------------------------------------------
 
 
 # --- section: pages ----------------------------------------------------------

@@ -40,6 +40,8 @@ _STAGE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 # SQS's longest message delay (the reminder is a delayed message).
 MAX_REMINDER_SECONDS = 900
+# Retention periods are whole days, at most ten years.
+MAX_RETENTION_DAYS = 3650
 _URL = re.compile(r"^https?://[^/\s]+(/[^\s]*)?$")
 
 
@@ -105,6 +107,14 @@ class Settings:
     # chat's "상담원 연결", the timed-out partner page). Empty: not offered.
     operator_phone: str = ""
     operator_hours: str = ""
+    # Personal data's retention (chalicelib/retention/, docs/privacy.md): a
+    # request's phones, names and texts are erased this many days after it
+    # ended; registrations' phones this many days after the event closed,
+    # which is EVENT_CLOSES_AT (ISO 8601 with its offset) or, when that is
+    # not set, the event's latest draw.
+    personal_data_retention_days: int = 90
+    event_retention_days: int = 30
+    event_closes_at: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -193,6 +203,25 @@ def _whole_number(raw: str) -> int:
     return int(raw)
 
 
+def _days(raw: str) -> int:
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_RETENTION_DAYS:
+        raise ValueError(f"a whole number of days from 1 to {MAX_RETENTION_DAYS}")
+    return int(raw)
+
+
+def _moment(raw: str) -> str:
+    from datetime import datetime
+
+    text = raw.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError("an ISO 8601 moment with its offset, e.g. 2026-12-31T18:00:00+09:00")
+    return text
+
+
 def _one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw not in allowed:
@@ -224,6 +253,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "requests_per_minute_per_client": _whole_number,
     "sms_per_partner_per_day": _whole_number,
     "admin_idle_seconds": _seconds,
+    "personal_data_retention_days": _days,
+    "event_retention_days": _days,
+    "event_closes_at": _moment,
     "sms_region": _matching(_REGION, "an AWS region such as ap-northeast-1"),
     "confirm_base_url": _matching(_URL, "an http(s) URL without spaces"),
 }

@@ -40,6 +40,7 @@ PLAN: dict[str, tuple[tuple[str, ...], tuple[Client, ...]]] = {
     "handle_partner_link": (("chalicelib.partner",), (("dynamodb", "default"), ("sns", "default"))),
     "handle_customer_notification": (("chalicelib.notify",), (("dynamodb", "default"),)),
     "admin_authorizer": (("chalicelib.operators.auth",), ()),
+    "erase_personal_data": (("chalicelib.retention",), (("dynamodb", "default"),)),
 }
 # Clients that depend on the stage's settings rather than on the handler.
 SECRET_USERS = {"handle_partner_link": "LINK_SIGNING_KEYS"}

@@ -320,6 +320,8 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
 
     gaps.extend(_state_machine_gaps(client, stage, account))
     gaps.extend(_index_gaps(client, stage))
+    gaps.extend(_retention_gaps(client, stage, _env(functions, "EVENT_BUCKET"),
+                                _env(functions, "EVENT_LOG_KEY"), fn_arn("erase_personal_data")))
 
     topic = f"arn:aws:sns:{REGION}:{account}:{alarms.topic_name(stage)}"
     wanted_alarms = [a["AlarmName"] for a in alarms.definitions(stage, topic)]
@@ -528,6 +530,52 @@ def _rest_api_gaps(client: Callable[[str], Any], app: Any, stage: str, account: 
     return [f"{stage}의 API 함수로 가는 REST API가 없어요"]
 
 
+def _retention_gaps(client: Callable[[str], Any], stage: str, event_bucket: str | None,
+                    log_key: str | None, sweep_arn: str) -> list[str]:
+    """Personal data's retention (provision/retention.py, docs/privacy.md): a
+    retention on every function's log group, the event bucket's lifecycle
+    rules, and the hourly schedule of the erasure function."""
+    from chalicelib import names
+    from chalicelib.settings import Settings
+    from provision import retention
+
+    gaps: list[str] = []
+    logs = client("logs")
+    for name in retention.log_group_names(stage):
+        found = [g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+                 if g["logGroupName"] == name]
+        if not found:
+            gaps.append(f"로그 그룹 {name}가 없어요 (보존 기간 없이 만들어져요)")
+        elif found[0].get("retentionInDays") != retention.LOG_RETENTION_DAYS:
+            gaps.append(f"로그 그룹 {name}의 보존 기간이 {found[0].get('retentionInDays')}일이에요 "
+                        f"({retention.LOG_RETENTION_DAYS}일이어야 해요)")
+    if event_bucket:
+        rules = {r.get("ID"): r for r in retention.current_rules(client("s3"), event_bucket)}
+        for rule_id in (retention.LOG_RULE, retention.EXPORT_RULE):
+            rule = rules.get(rule_id)
+            if rule is None or rule.get("Status") != "Enabled" or not (
+                    rule.get("Expiration") or {}).get("Days"):
+                gaps.append(f"버킷 {event_bucket}에 수명 주기 규칙 {rule_id}가 없어요")
+        log_rule = rules.get(retention.LOG_RULE) or {}
+        if (log_rule.get("Filter") or {}).get("Prefix") != (log_key or Settings.event_log_key):
+            gaps.append(f"수명 주기 규칙 {retention.LOG_RULE}가 등록 로그를 가리키지 않아요")
+    else:
+        gaps.append("함수에 EVENT_BUCKET이 없어 버킷 수명 주기를 확인할 수 없어요")
+    events = client("events")
+    # Chalice names it <app>-<stage>-<function>-event.
+    rule_name = f"{names.prefix(stage)}-erase_personal_data-event"
+    try:
+        rule = events.describe_rule(Name=rule_name)
+    except Exception:  # noqa: BLE001 - a missing rule is a gap
+        gaps.append(f"개인정보 파기 일정 {rule_name}이 없어요")
+    else:
+        targets = [t["Arn"] for t in events.list_targets_by_rule(Rule=rule_name)["Targets"]]
+        if rule.get("ScheduleExpression") != "rate(1 hour)" or sweep_arn not in targets:
+            gaps.append(f"개인정보 파기 일정 {rule_name}이 매시간 erase_personal_data를 "
+                        "부르지 않아요")
+    return gaps
+
+
 def _index_gaps(client: Callable[[str], Any], stage: str) -> list[str]:
     """The table has every index the admin list queries, with its keys, ACTIVE
     (an older table gets them from provisioning's UpdateTable)."""
@@ -684,6 +732,8 @@ def leftovers(client: Callable[[str], Any], stage: str, event_bucket: str,
             "cloudwatch").describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]]
         found += [f"SNS topic {t['TopicArn']}" for t in east("sns").list_topics()["Topics"]
                   if ours(t["TopicArn"].rsplit(":", 1)[-1])]
+    found += [f"EventBridge rule {r['Name']}" for r in client("events").list_rules(
+        NamePrefix=prefix).get("Rules", []) if ours(r["Name"])]
     if connect_instance_id:
         con = client("connect")
         found += [f"Connect flow {f['Name']}" for f in con.list_contact_flows(

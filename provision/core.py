@@ -99,6 +99,7 @@ class Provisioner:
                  ("DynamoDB 스트림 (등록 로그)", self.ensure_table_stream),
                  ("SQS 큐", self.ensure_queues),
                  ("S3 버킷", self.ensure_buckets),
+                 ("S3 수명 주기 (등록 로그, 내보내기)", self.ensure_retention),
                  ("Step Functions", self.ensure_state_machines),
                  ("SNS 경보 주제", self.ensure_alarm_topic),
                  ("Cognito 사용자 풀 (운영자 로그인)", self.ensure_operators_pool),
@@ -115,6 +116,7 @@ class Provisioner:
             confirm_link,
             http_api,
             lex,
+            retention,
             secrets,
             sms,
             sms_spend,
@@ -135,7 +137,8 @@ class Provisioner:
                  lambda: cloudfront.ensure(self, self.env["WEB_ACL_ARN"])),
                 ("HTTP API CORS (CloudFront 주소만)", lambda: http_api.ensure_api(self)),
                 ("Lex 봇", lambda: lex.ensure(self)),
-                ("CloudWatch 경보", lambda: alarms.ensure(self))]
+                ("CloudWatch 경보", lambda: alarms.ensure(self)),
+                ("CloudWatch 로그 보존 기간", lambda: retention.ensure_log_groups(self))]
 
     def run_after_deploy(self, connect_instance_id: str | None = None) -> dict[str, str]:
         """After `chalice deploy`: what needs the deployed functions."""
@@ -163,6 +166,12 @@ class Provisioner:
         else:
             self._step("[5/5] Amazon Connect: --connect-instance-id 없음, 건너뜁니다.")
         return dict(self.env)
+
+    # -- retention (provision/retention.py) ------------------------------------------
+    def ensure_retention(self) -> None:
+        from provision import retention
+
+        retention.ensure_bucket_lifecycle(self)
 
     # -- the alarms topic ---------------------------------------------------------
     def ensure_alarm_topic(self) -> str:

@@ -2,8 +2,8 @@
 
 Deletes everything `make deploy STAGE=...` created, and prints each deletion:
 what `chalice deploy` made (``chalice delete``, then any function, mapping,
-role, REST API or log group of the stage it did not know about, e.g. after
-a failed deploy), the HTTP API, Amazon Connect's flow and association, the
+role, REST API, log group or schedule rule of the stage it did not know about,
+e.g. after a failed deploy), the HTTP API, Amazon Connect's flow and association, the
 Lex bot and its role, alarms and their topic, state machines and their role,
 SSM parameters and their KMS key (deletion scheduled: 7 days), queues and
 dead-letter queues, the three buckets (every object version first, the deploy
@@ -84,6 +84,7 @@ class Destroyer:
         steps = [("Chalice 배포 (chalice delete)", self.chalice_delete),
                  ("Lambda 함수, 큐 연결, 역할, REST API, 로그 그룹", self.functions),
                  ("CloudFront과 WAF (정문)", self.front_door),
+                 ("EventBridge 일정 (개인정보 파기)", self.schedules),
                  ("HTTP API", self.http_api),
                  ("Amazon Connect", lambda: self.connect(connect_instance_id)),
                  ("Lex 봇", self.lex),
@@ -151,6 +152,21 @@ class Destroyer:
                 if self.ours(name.rsplit("/", 1)[-1]):
                     self.attempt(f"log group {name}",
                                  lambda n=name: logs.delete_log_group(logGroupName=n))
+
+    def schedules(self) -> None:
+        """The rules `chalice deploy` made for @app.schedule functions
+        (``<app>-<stage>-<function>-event``), when ``chalice delete`` did not know them."""
+        events = self.c("events")
+        for page in events.get_paginator("list_rules").paginate(NamePrefix=self.prefix):
+            for rule in page.get("Rules", []):
+                name = rule["Name"]
+                if not self.ours(name):
+                    continue
+                targets = [t["Id"] for t in events.list_targets_by_rule(Rule=name).get(
+                    "Targets", [])]
+                if targets:
+                    events.remove_targets(Rule=name, Ids=targets)
+                self.attempt(f"EventBridge rule {name}", lambda n=name: events.delete_rule(Name=n))
 
     def rest_apis(self) -> None:
         apigw = self.c("apigateway")

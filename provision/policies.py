@@ -210,9 +210,15 @@ TABLE_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
     "handle_partner_link": {"dynamodb:UpdateItem": ("REQ#", "SMSDAY#")},
     "handle_customer_notification": {"dynamodb:UpdateItem": ("ALARM#", "REQ#")},
     "handle_registration_log": {"dynamodb:Query": ("EVENT#",)},
+    # The retention sweep (chalicelib/retention/): the event's registrations
+    # read and their phones removed, requests' personal data erased.
+    "erase_personal_data": {"dynamodb:Query": ("EVENT#",),
+                            "dynamodb:UpdateItem": ("EVENT#", "REQ#")},
 }
 # Query on the request indexes (the dashboard's list and search).
-INDEX_QUERIES = {lambdas.API_HANDLER: ("dynamodb:Query",)}
+INDEX_QUERIES = {lambdas.API_HANDLER: ("dynamodb:Query",),
+                 # The personalData index: requests due for erasure.
+                 "erase_personal_data": ("dynamodb:Query",)}
 # Named no key: read by the health check.
 TABLE_WIDE = {lambdas.API_HANDLER: ("dynamodb:DescribeTable",)}
 
@@ -301,6 +307,11 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
         # Verifies the operator's JWT against the pool's public keys (HTTPS,
         # not an AWS API): no AWS permission at all.
         return []
+    if handler == "erase_personal_data":
+        # chalicelib.retention: Query the personalData index and the event's
+        # registrations, a conditional UpdateItem per erasure. The log file is
+        # rebuilt by handle_registration_log from the stream: no S3 here.
+        return _table(arns, handler)
     raise ValueError(f"no policy for {handler}")
 
 

@@ -189,6 +189,10 @@ def answer_too_late(request_id: str, responded_at: str, reason: str) -> bool:
     return requests().answer_too_late(request_id, responded_at, reason)
 
 
+def erase_personal_data(request_id: str, seen_updated_at: str, item: dict[str, Any]) -> bool:
+    return requests().erase_personal_data(request_id, seen_updated_at, item)
+
+
 def take_recorded_answer(request_id: str) -> bool:
     return requests().take_recorded_answer(request_id)
 

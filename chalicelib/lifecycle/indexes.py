@@ -15,6 +15,11 @@ step with the request:
     byId            gsi1pk               requestId      ?q=<request id prefix>
     byReservation   reservationNumber    gsi1sk         ?q=<reservation number>
     byCustomerPhone customerPhone        gsi1sk         ?q=<phone, any form>
+    personalData    personalData ("held") updatedAt     the retention sweep: requests
+                                                        still holding personal data,
+                                                        least recently changed first
+                                                        (sparse: erasure removes
+                                                        ``personalData``)
 
 ``gsi1sk`` is ``<createdAt>#<requestId>`` (UTC ISO with milliseconds), so a
 KST date range is a range of it. Only request items carry ``gsi1sk`` and
@@ -32,6 +37,7 @@ ESCALATED = "escalated"
 BY_ID = "byId"
 BY_RESERVATION = "byReservation"
 BY_CUSTOMER_PHONE = "byCustomerPhone"
+PERSONAL_DATA = "personalData"
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ INDEXES: tuple[Index, ...] = (
     Index(BY_ID, "gsi1pk", "requestId"),
     Index(BY_RESERVATION, "reservationNumber", "gsi1sk"),
     Index(BY_CUSTOMER_PHONE, "customerPhone", "gsi1sk"),
+    Index(PERSONAL_DATA, "personalData", "updatedAt"),
 )
 BY_NAME = {i.name: i for i in INDEXES}
 

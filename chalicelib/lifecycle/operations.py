@@ -131,6 +131,23 @@ CLOSED_AT = "closedAt"
 OPERATOR_ANSWER = "operatorAnswer"
 CUSTOMER_REPLY = "customerReply"
 
+# -- personal data's retention (chalicelib/retention/) -----------------------------
+# ``personalData = "held"`` from the request's creation until its erasure: the
+# partition key of the sparse ``personalData`` index, sorted by updatedAt.
+PERSONAL_DATA = "personalData"
+HELD = "held"
+ERASED_AT = "personalDataErasedAt"
+# What erasure removes: phones, names, texts and everything quoting them (the
+# reservation's details, the customer's message, the partner's proposed time
+# and any note), and what links the request to other records (the chat
+# session) or could still act on it (task tokens).
+PERSONAL_FIELDS = ("customerPhone", "text", "partnerName", "partnerPhone", "reservation",
+                   "notification", "alternativeTime", "closeNote", "sessionId",
+                   "taskToken", "answerTaskToken", "answerAttempt")
+# What an event keeps: its kind and moment, and the codes the charts and the
+# timeline read (an operator's free-text ``note`` goes).
+KEPT_EVENT_FIELDS = ("type", "at", "decision", "reason", "source", "audience", "operator")
+
 # -- counted events (strangers can trigger them) ---------------------------------
 # Counted every time but appended to the timeline only a few times: a scanner
 # must not be able to grow the item towards DynamoDB's 400 KB limit.
@@ -239,6 +256,8 @@ class Requests:
             "intent": intent, "reservationNumber": reservation_number,
             "customerPhone": customer_phone, "text": text, "createdAt": at, "updatedAt": at,
             "events": events,
+            # Keys the retention sweep's sparse index until erasure removes it.
+            PERSONAL_DATA: HELD,
             **fields,
         }
         if not self.store.put_new(item):
@@ -615,6 +634,31 @@ class Requests:
             name, fields=fields,
             events=(event(kind),),
             require=AllOf((Equals("partnerDecision", "propose"), Missing(CUSTOMER_REPLY)))))
+
+
+    # -- personal data's retention ------------------------------------------------------
+
+    def erase_personal_data(self, request_id: str, seen_updated_at: str,
+                            item: dict[str, Any]) -> bool:
+        """Erase the personal data of an ended request (``item``, as read with
+        ``updatedAt = seen_updated_at``). Only if nothing changed it since
+        (the events are rewritten whole) and it still holds personal data:
+        a repeat is refused, and a request that changed waits for its next turn."""
+        fields: dict[str, Any] = {ERASED_AT: clock.iso(),
+                                  "events": [redact_event(e) for e in item.get("events") or []
+                                             if isinstance(e, dict)]}
+        answer = item.get(OPERATOR_ANSWER)
+        if isinstance(answer, dict):
+            fields[OPERATOR_ANSWER] = {k: v for k, v in answer.items() if k != "note"}
+        return bool(self.store.apply(request_id, _change(
+            "erase_personal_data", fields=fields,
+            remove=(*PERSONAL_FIELDS, PERSONAL_DATA),
+            require=AllOf((Equals(PERSONAL_DATA, HELD),
+                           Equals("updatedAt", seen_updated_at))))))
+
+
+def redact_event(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k in KEPT_EVENT_FIELDS}
 
 
 def _answer_fields(decision: str, alternative_time: str | None,

@@ -41,6 +41,9 @@ EVENTS = (CREATED, SMS_SENT, OPENED, RESPONDED, TIMEOUT, NOTIFIED, FAILED,
 
 # While the partner is being waited for (the link works, an answer is taken).
 WAITING = (CREATED, SMS_SENT)
+# A request that has ended (the partner answered, the wait ran out, or it
+# failed): its personal data is erased after the retention period.
+ENDED = (RESPONDED, TIMEOUT, FAILED)
 
 NEW = ()      # ``sources``: the request does not exist yet
 ANY = None    # ``sources``: any status (the request must exist)
@@ -133,6 +136,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("escalate_refusal", (RESPONDED,), (), (),
                "the partner (or an operator for them) refused a trouble report: on the "
                "operators' follow-up list (escalatedAt), once"),
+    Transition("erase_personal_data", ENDED, (), (),
+               "PERSONAL_DATA_RETENTION_DAYS after the request's last change: its phones, "
+               "names and texts are erased; id, status, intent and times stay",
+               by="retention sweep (erase_personal_data)"),
 )
 
 BY_NAME = {t.name: t for t in TRANSITIONS}

@@ -277,6 +277,46 @@ def test_a_cached_api_behaviour_is_a_gap_and_the_next_deploy_puts_it_back(deploy
     assert deployed["front_door"]() == []
 
 
+def test_a_log_group_kept_forever_or_a_bucket_without_lifecycle_is_a_gap(deployed):
+    from provision import retention
+
+    logs, s3 = deployed["client"]("logs"), deployed["client"]("s3")
+    # The bucket the deployed functions use (the run's environment may name another).
+    bucket = deployed["client"]("lambda").get_function_configuration(
+        FunctionName=f"partnerline-{STAGE}")["Environment"]["Variables"]["EVENT_BUCKET"]
+    rules = retention.current_rules(s3, bucket)
+    assert {r["ID"] for r in rules} == {retention.LOG_RULE, retention.EXPORT_RULE}
+    group = f"/aws/lambda/partnerline-{STAGE}-erase_personal_data"
+    try:
+        logs.delete_retention_policy(logGroupName=group)
+        s3.delete_bucket_lifecycle(Bucket=bucket)
+        assert deployed["gaps"]() == [
+            f"로그 그룹 {group}의 보존 기간이 None일이에요 (90일이어야 해요)",
+            f"버킷 {bucket}에 수명 주기 규칙 {retention.LOG_RULE}가 없어요",
+            f"버킷 {bucket}에 수명 주기 규칙 {retention.EXPORT_RULE}가 없어요",
+            f"수명 주기 규칙 {retention.LOG_RULE}가 등록 로그를 가리키지 않아요"]
+    finally:
+        logs.put_retention_policy(logGroupName=group, retentionInDays=90)
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket,
+                                              LifecycleConfiguration={"Rules": rules})
+    assert deployed["gaps"]() == []
+
+
+def test_a_missing_erasure_schedule_is_a_gap(deployed):
+    events = deployed["client"]("events")
+    name = f"partnerline-{STAGE}-erase_personal_data-event"
+    rule = events.describe_rule(Name=name)
+    targets = events.list_targets_by_rule(Rule=name)["Targets"]
+    events.remove_targets(Rule=name, Ids=[t["Id"] for t in targets])
+    try:
+        assert deployed["gaps"]() == [
+            f"개인정보 파기 일정 {name}이 매시간 erase_personal_data를 부르지 않아요"]
+    finally:
+        events.put_targets(Rule=name, Targets=targets)
+    assert rule["ScheduleExpression"] == "rate(1 hour)"
+    assert deployed["gaps"]() == []
+
+
 def test_destroy_leaves_nothing_and_a_leftover_is_listed(deployed):
     client = deployed["client"]
     rehearse.make("destroy", deployed["project"], deployed["env"],
