@@ -366,6 +366,7 @@ def _sms_spend_gaps(client: Callable[[str], Any], stage: str) -> list[str]:
     if not found or found[0].get("MetricName") != "SMSMonthToDateSpentUSD" \
             or found[0].get("Threshold") != round(sms_spend.limit_usd(stage) * 0.8, 2):
         gaps.append(f"SMS 지출 80% 경보 {sms_spend.alarm_name(stage)}가 없거나 달라요")
+    return gaps
 
 
 def _operator_gaps(client: Callable[[str], Any], apigw2: Any, api_id: str,
