@@ -36,7 +36,7 @@ def test_the_prod_package_has_arm64_functions_only(project, tmp_path):
     architectures = {name: r["Properties"].get("Architectures")
                      for name, r in template["Resources"].items()
                      if r["Type"] == "AWS::Serverless::Function"}
-    assert len(architectures) == 6, architectures
+    assert len(architectures) == 7, architectures
     assert all(a == ["arm64"] for a in architectures.values()), architectures
 
 

@@ -11,7 +11,7 @@ import pytest
 from chalicelib import clock, lifecycle, notify
 from tests.integration.test_admin_list import make, unique_phone, unique_reservation
 from tests.operators_support import bearer
-from tests.requests_support import arrange
+from tests.requests_support import arrange, customer_headers, customer_token_fields
 
 pytestmark = pytest.mark.stack
 
@@ -28,7 +28,7 @@ def answered(intent, decision, **fields):
     request_id = make(reservation=number, phone=unique_phone())
     arrange(request_id, status=lifecycle.RESPONDED, event_type=lifecycle.RESPONDED,
             fields={"intent": intent, "partnerDecision": decision, "respondedAt": clock.iso(),
-                    **fields})
+                    **customer_token_fields(request_id), **fields})
     assert notify.handle_message({"requestId": request_id, "outcome": "answered"}) == "notified"
     return number, request_id
 
@@ -51,7 +51,8 @@ def test_a_declined_proposal_is_followed_up_an_accepted_one_is_not(stack_env, cl
         number, request_id = answered("ChangeReservation", "propose",
                                       alternativeTime="2026-12-24T18:30:00+09:00")
         reply = client.http.post(f"/api/requests/{request_id}/reply",
-                                 headers={"Content-Type": "application/json"},
+                                 headers=customer_headers(
+                                     request_id, **{"Content-Type": "application/json"}),
                                  body=json.dumps({"accept": accept}).encode())
         assert reply.status_code == 200, reply.body.decode()
         assert follow_up(client, number) == ([] if accept else [request_id])

@@ -15,7 +15,7 @@ from chalicelib.korean import KST
 from chalicelib.partner import sms
 from tests.integration import partner_support as ps
 from tests.operators_support import bearer
-from tests.requests_support import arrange
+from tests.requests_support import arrange, customer_headers, customer_token_fields
 
 pytestmark = pytest.mark.stack
 
@@ -37,7 +37,8 @@ def customer_sms(emulator):
 
 def timed_out_request():
     request_id = ps.new_request()
-    arrange(request_id, status=lifecycle.TIMEOUT, event_type=lifecycle.TIMEOUT)
+    arrange(request_id, status=lifecycle.TIMEOUT, event_type=lifecycle.TIMEOUT,
+            fields=customer_token_fields(request_id))
     return request_id
 
 
@@ -65,7 +66,7 @@ def test_a_closed_chat_gets_a_short_sms_without_a_link(stack_env, client, emulat
 
 def test_an_open_chat_reads_it_and_gets_no_sms(stack_env, client, emulator):
     request_id = timed_out_request()
-    look = client.http.get(f"/api/requests/{request_id}")
+    look = client.http.get(f"/api/requests/{request_id}", headers=customer_headers(request_id))
     assert look.status_code == 200
     assert lifecycle.get(request_id)[lifecycle.CHAT_SEEN_EPOCH] >= clock.epoch() - 5
     before = customer_sms(emulator)

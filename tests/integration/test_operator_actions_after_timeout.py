@@ -43,7 +43,7 @@ def timed_out_after_sms(emulator) -> tuple[str, str]:
 def test_resend_is_refused_for_a_request_that_timed_out_after_its_sms(stack_env, emulator):
     request_id, _ = timed_out_after_sms(emulator)
     with pytest.raises(errors.ApiError) as refused:
-        operators.act(request_id, json.dumps({"action": "resend", "operator": "김상담"}))
+        operators.act(request_id, json.dumps({"action": "resend"}), "kim")
     assert (refused.value.status, refused.value.code) == (409, "NOT_WAITING")
     assert len(ps.sms_for(emulator.url, request_id)) == 1  # no new link went out
     item = lifecycle.get(request_id)
@@ -56,8 +56,7 @@ def test_answer_after_a_real_timeout_is_the_late_answer_the_customer_is_told(
         stack_env, emulator):
     request_id, arn = timed_out_after_sms(emulator)
     after = operators.act(request_id, json.dumps({
-        "action": "answer", "decision": "accept", "operator": "김상담",
-        "note": "제휴점이 전화로 수락"}))
+        "action": "answer", "decision": "accept", "note": "제휴점이 전화로 수락"}), "kim")
     assert after["status"] == lifecycle.RESPONDED
     item = lifecycle.get(request_id)
     assert item["partnerDecision"] == "accept"
