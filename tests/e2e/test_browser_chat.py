@@ -453,7 +453,7 @@ def test_the_chat_reads_and_replies_with_its_own_token_also_after_a_reload(
     errors = console_errors(chat)
     chat.goto(local_stack.url + "/")
     with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as created:
-        send(chat, "RS-2025110301 체크인 시간을 바꾸고 싶어요", phone="010-1234-5678")
+        send(chat, "RS-2025110301 체크인 시간을 5시로 바꾸고 싶어요", phone="010-1234-5678")
     assert created.value.status == 201
     request_id, token = created.value.json()["requestId"], created.value.json()["customerToken"]
     assert created.value.request.headers["idempotency-key"]
@@ -509,7 +509,7 @@ def test_a_second_request_for_an_open_reservation_is_explained_or_followed(
     }""")
     chat.reload()
     with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as again:
-        send(chat, "RS-2025110301 예약 날짜를 바꾸고 싶어요")
+        send(chat, "RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요")
     assert again.value.status == 409 and again.value.json()["requestId"] == request_id
     chat.locator(".bubble.bot").filter(has_text="그 답을 이 화면에서 알려 드릴게요").wait_for()
     answer(local_stack, request_id, "accept")

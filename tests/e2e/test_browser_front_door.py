@@ -119,7 +119,7 @@ def test_the_chat_works_through_one_origin_with_no_cors(front_door, new_page):
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     with chat.expect_response(lambda r: r.url.endswith("/api/requests")) as created:
         chat.get_by_label("휴대폰 번호").fill("010-1234-5678")
-        chat.get_by_label("문의 내용").fill("RS-2025110301 예약 날짜를 바꾸고 싶어요")
+        chat.get_by_label("문의 내용").fill("RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요")
         chat.get_by_role("button", name="보내기").click()
     assert created.value.status == 201, created.value.text()
     assert created.value.url == front_door + "/api/requests"

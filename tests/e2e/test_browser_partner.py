@@ -168,7 +168,7 @@ def test_every_kind_offers_exactly_three_choices_in_its_own_words(
 # partner's page with another decision: the chat shows the kind's own words,
 # in the message and in the progress step.
 IN_THE_CHAT = {
-    "ChangeReservation": ("BK77001234 체크인 날짜를 바꾸고 싶어요", "accept", "변경할게요",
+    "ChangeReservation": ("BK77001234 체크인 날짜를 24일로 바꾸고 싶어요", "accept", "변경할게요",
                           "변경 확정", "요청하신 대로 예약을 변경하기로 했어요"),
     "ReportTrouble": ("BK77001234 방에 물이 새요", "propose", "방문 시간 제안",
                       "방문 시간 제안", "방문해 처리할 수 있다고 해요"),

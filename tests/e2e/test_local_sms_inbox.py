@@ -21,7 +21,7 @@ from tests.e2e.browser_support import LINK, console_errors, partner_link, screen
 pytestmark = [pytest.mark.stack]
 
 
-def new_request(url: str, text: str = "RS-2025110301 체크인 날짜를 바꾸고 싶어요",
+def new_request(url: str, text: str = "RS-2025110301 체크인 날짜를 24일로 바꾸고 싶어요",
                 phone: str = "010-1234-5678") -> str:
     response = requests.post(url + "/api/requests", timeout=20, json={
         "text": text, "customerPhone": phone})

@@ -21,6 +21,7 @@ from chalicelib import clock, lifecycle, retention, table
 from chalicelib.korean import KST
 from chalicelib.lifecycle.operations import PERSONAL_FIELDS
 from tests.insights_support import Frozen, seed
+from tests.operators_support import bearer
 
 pytestmark = pytest.mark.stack
 
@@ -35,8 +36,7 @@ def frozen(monkeypatch, stack_env, configure):
 
 
 def stats(client, days: int) -> dict:
-    response = client.http.get(f"/api/admin/stats?days={days}", headers={
-        "Authorization": f"Bearer {os.environ['ADMIN_TOKEN']}"})
+    response = client.http.get(f"/api/admin/stats?days={days}", headers=bearer("admin"))
     assert response.status_code == 200, response.body.decode()
     return json.loads(response.body)
 

@@ -35,7 +35,7 @@ def post(client, body: dict, **headers: str):
 
 
 def chat(number: str = RS, phone: str = RS_PHONE,
-         text: str = "체크인 시간을 바꾸고 싶어요") -> dict:
+         text: str = "체크인 시간을 5시로 바꾸고 싶어요") -> dict:
     return {"text": text, "customerPhone": phone, "reservationNumber": number}
 
 
@@ -149,7 +149,7 @@ def test_a_real_partner_link_opens_nothing_of_the_customers(client, emulator, lo
 def test_twenty_posts_at_once_make_one_request_one_sms_and_nineteen_409s(
         gateway, emulator, sqs_dispatcher):
     before = {i["requestId"] for i in requests_for(RS)}
-    answers = post_from_threads(gateway, [chat(text=f"체크인 시간을 바꾸고 싶어요 {i}")
+    answers = post_from_threads(gateway, [chat(text=f"체크인 시간을 5시로 바꾸고 싶어요 {i}")
                                           for i in range(20)])
     codes = sorted(status for status, _ in answers)
     assert codes == [201] + [409] * 19, [b for s, b in answers if s != 409]
