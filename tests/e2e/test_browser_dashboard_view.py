@@ -18,6 +18,7 @@ import requests
 from chalicelib import clock, lifecycle
 from tests.e2e.browser_support import DESKTOP, console_errors, screenshot
 from tests.operators_support import credentials, token
+from tests.requests_support import customer_headers, customer_token_fields
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -42,10 +43,12 @@ def seeded(local_stack):
             partnerName="바다뷰 펜션", partnerPhone="+821098765432", status="Responded",
             partnerDecision="propose" if propose else "accept", respondedAt=at,
             events=[{"type": "Created", "at": at}, {"type": "Responded", "at": at}],
+            **customer_token_fields(request_id),
             **({"alternativeTime": "2026-12-24T18:30:00+09:00"} if propose else {}))
         ids.append(request_id)
     declined = requests.post(f"{local_stack.url}/api/requests/{ids[0]}/reply",
-                             json={"accept": False}, timeout=10)
+                             json={"accept": False}, headers=customer_headers(ids[0]),
+                             timeout=10)
     assert declined.status_code == 200, declined.text
     return reservation, ids
 

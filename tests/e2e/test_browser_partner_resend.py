@@ -40,8 +40,9 @@ def test_resend_then_an_operators_answer_as_the_partner_reads_them(local_stack, 
     assert created.status_code == 201, created.text
     request_id = created.json()["requestId"]
     old = local_url(partner_link(local_stack.endpoint, request_id), local_stack.url)
-    deadline = requests.get(f"{local_stack.url}/api/requests/{request_id}",
-                            timeout=10).json()["deadline"]
+    deadline = requests.get(f"{local_stack.url}/api/requests/{request_id}", timeout=10,
+                            headers={"X-Customer-Token": created.json()["customerToken"]},
+                            ).json()["deadline"]
     before = len(partner_texts(local_stack.endpoint))
 
     resent = admin_action(local_stack, request_id, action="resend", operator="김상담")
