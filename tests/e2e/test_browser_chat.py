@@ -513,5 +513,5 @@ def test_a_second_request_for_an_open_reservation_is_explained_or_followed(
     assert again.value.status == 409 and again.value.json()["requestId"] == request_id
     chat.locator(".bubble.bot").filter(has_text="그 답을 이 화면에서 알려 드릴게요").wait_for()
     answer(local_stack, request_id, "accept")
-    chat.locator(".bubble.notification").filter(has_text="수락").wait_for(timeout=30_000)
+    chat.locator(".bubble.notification").filter(has_text="변경하기로").wait_for(timeout=30_000)
     assert [e for e in errors if "status of 409" not in e] == []

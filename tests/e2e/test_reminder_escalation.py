@@ -40,9 +40,9 @@ def local_stack(emulator, stack_env):
                                REMINDER_SECONDS=str(REMINDER_SECONDS))
 
 
-def create(url: str) -> str:
+def create(url: str, number: str = "RS-2025110301", phone: str = "010-1234-5678") -> str:
     res = requests.post(url + "/api/requests", json={
-        "text": "RS-2025110301 예약 날짜를 24일로 바꾸고 싶어요", "customerPhone": "010-1234-5678"},
+        "text": f"{number} 예약 날짜를 24일로 바꾸고 싶어요", "customerPhone": phone},
         timeout=15)
     assert res.status_code == 201, res.text
     TOKENS[res.json()["requestId"]] = res.json()["customerToken"]
@@ -154,7 +154,8 @@ def test_no_reminder_after_an_answer(local_stack, emulator):
 def test_a_timeout_escalates_and_pages_once_rate_limited(local_stack, emulator):
     url = local_stack.url
     before = len(alarm_messages(emulator.url))
-    first, second = create(url), create(url)
+    # Two reservations: one may have only one open request at a time.
+    first, second = create(url), create(url, "A20251103", "010-2222-3333")
     for request_id in (first, second):
         ps.wait_for(lambda rid=request_id: view(url, rid).get("notification"),
                     timeout=TIMEOUT_SECONDS + 20)

@@ -755,7 +755,7 @@
     if (lateTimer) { clearTimeout(lateTimer); lateTimer = null; }
     if (!lateWatched() || document.visibilityState === "hidden") { return; }
     var id = state.request.id;
-    PL.api("/api/requests/" + encodeURIComponent(id)).then(function (res) {
+    PL.api("/api/requests/" + encodeURIComponent(id), { headers: own(id) }).then(function (res) {
       var request = state.request;
       if (!request || request.id !== id || !lateWatched()) { return; }
       var view = res.data || {};
