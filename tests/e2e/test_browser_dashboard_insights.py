@@ -316,7 +316,8 @@ def test_on_a_phone_the_charts_stack_and_a_refusal_signs_out(dashboard, local_st
         body='{"code": "UNAUTHORIZED", "message": "관리자 인증이 필요해요."}'))
     page.reload()
     page.locator("#sign-in").wait_for()
-    assert "다시 로그인해 주세요" in page.locator("#sign-in-error").inner_text()
+    # The session resumes, the list loads, then the charts' call is refused.
+    page.locator("#sign-in-error").filter(has_text="다시 로그인해 주세요").wait_for()
     assert page.locator("#chart-outcomes .chart-body").inner_text() == ""
     assert page.locator("#registrations-rows tr").count() == 0
     assert [e for e in own_errors(errors) if "/api/admin/stats" not in e] == []
