@@ -247,7 +247,7 @@ def test_the_registrations_card_lists_pages_and_searches(dashboard, seeded):
     assert listed(page) == sorted(registered)[:20]
     first = page.locator('#registrations-rows tr[data-employee-id="8100"]')
     assert first.count() == 0
-    page.get_by_role("button", name="더 보기").click()
+    page.locator("#registrations-more").click()
     page.wait_for_function("() => document.querySelectorAll('#registrations-rows tr').length > 20")
     assert listed(page) == sorted(registered)  # every one, once
     assert page.locator("#registrations-more").is_hidden()

@@ -102,6 +102,9 @@ def test_a_burst_into_a_nearly_full_event_reads_only_small_windows(event_id, mon
         store.register_employee(event_id, f"{80000 + n}", "+821011112222", f"c{n}",
                                 number_space=space)
     monkeypatch.setattr(store, "RANDOM_TRIES", 0)  # straight to the blocks
+    # What this test checks is the reads, not the caller's time budget: on a
+    # loaded machine ten callers' conflicts can outlast Connect's 8 s.
+    monkeypatch.setattr(store, "CALLER_LIMIT_SECONDS", 120)
     read: list[int] = []
     real = store.used_in_block
 
