@@ -122,19 +122,13 @@ class Bench:
     stages, and the preparation of each function's event."""
 
     def __init__(self, stage: Any) -> None:
-        from chalicelib import names
+        from chalicelib import names, table
 
         self.stage = stage
         self.app = stage.app_module
         self.sqs = stage.boto_client("sqs")
         self.prefix = f"bench-cold-{uuid.uuid4().hex[:6]}"
         self.event_id = f"bench-cold-{uuid.uuid4().hex[:6]}"
-        ddb = stage.boto_client("dynamodb")
-        ddb.create_table(TableName=self.prefix, BillingMode="PAY_PER_REQUEST",
-                         AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"}
-                                               for a in ("pk", "sk")],
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                    {"AttributeName": "sk", "KeyType": "RANGE"}])
         stage.boto_client("s3").create_bucket(
             Bucket=self.prefix, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
         queue = self.sqs.create_queue(QueueName=self.prefix)["QueueUrl"]
@@ -146,15 +140,15 @@ class Bench:
                 "Done": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
         ssm = stage.boto_client("ssm")
         secret_env = {}
-        for secret in ("ADMIN_TOKEN", "LINK_SIGNING_KEYS"):
+        for secret in ("LINK_SIGNING_KEYS",):
             param = f"/{names.APP_NAME}/{self.prefix}/{secret}"
             ssm.put_parameter(Name=param, Value=os.environ[secret], Type="SecureString")
             secret_env[f"{secret}_PARAM"] = param
         self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("ADMIN_TOKEN", "LINK_SIGNING_KEYS", "PYTHONDONTWRITEBYTECODE")}
+                    if k not in ("LINK_SIGNING_KEYS", "PYTHONDONTWRITEBYTECODE")}
         self.env.update(secret_env)
         self.env.update({"EVENT_ID": self.event_id, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-                         "BENCH_MIN_TABLE": self.prefix, "BENCH_MIN_BUCKET": self.prefix,
+                         "BENCH_MIN_TABLE": table.name(), "BENCH_MIN_BUCKET": self.prefix,
                          "BENCH_MIN_QUEUE": self.prefix, "BENCH_MIN_STATE_MACHINE": machine})
         self.queue_urls = {kind: self.sqs.get_queue_url(
             QueueName=names.queue_name(kind, "local"))["QueueUrl"]
@@ -162,6 +156,20 @@ class Bench:
         self.client = None
         self.tap = self.deliverer = None
         self.employees = iter(range(71_000_000, 72_000_000, 7))
+        self.reservation_numbers = iter(range(10_000_000, 20_000_000))
+        self.access_token: str | None = None
+
+    def chat_text(self) -> str:
+        """A message naming a reservation of its own: a reservation has one
+        open request at a time, and the requests made here stay open."""
+        from bench import loop
+        from chalicelib import reservations
+
+        number = f"CB{next(self.reservation_numbers)}"
+        with open(PROJECT_DIR / "fixtures" / "reservations.json", encoding="utf-8") as f:
+            sample = next(r for r in json.load(f) if r["reservationNumber"] == loop.RESERVATION)
+        reservations.load([{**sample, "reservationNumber": number}])
+        return loop.CHAT_TEXT.replace(loop.RESERVATION, number)
 
     def function_env(self, case: Case) -> dict[str, str]:
         from provision.lambdas import function_name
@@ -200,7 +208,23 @@ class Bench:
                          "StreamViewType": "KEYS_ONLY"}}]}
 
     def authorizer_event(self) -> dict[str, Any]:
-        return {"type": "TOKEN", "authorizationToken": f"Bearer {os.environ['ADMIN_TOKEN']}",
+        """An operator's access token, signed in to the stage's pool as the
+        dashboard does (the same token each time: each process fetches the
+        pool's keys once and verifies it)."""
+        if self.access_token is None:
+            import secrets
+
+            from provision import operators
+
+            idp = self.stage.boto_client("cognito-idp")
+            password = "Bench-" + secrets.token_urlsafe(12) + "!1a"
+            operators.add(idp, os.environ["COGNITO_USER_POOL_ID"], "bench-cold", "viewer",
+                          password=password, permanent=True)
+            self.access_token = idp.initiate_auth(
+                ClientId=os.environ["COGNITO_CLIENT_ID"], AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "bench-cold", "PASSWORD": password},
+            )["AuthenticationResult"]["AccessToken"]
+        return {"type": "TOKEN", "authorizationToken": f"Bearer {self.access_token}",
                 "methodArn": f"arn:aws:execute-api:ap-northeast-2:{ACCOUNT}:abcdefghij/api/"
                              "GET/api/admin/requests"}
 
@@ -219,7 +243,7 @@ class Bench:
         machine sends for it."""
         from bench import loop
 
-        request_id = loop.chat(self._test_client())
+        request_id = loop.chat(self._test_client(), self.chat_text())
         return self._sqs_event("partner-links", lambda body: request_id in body)
 
     def notification_event(self) -> dict[str, Any]:
@@ -230,7 +254,7 @@ class Bench:
 
         client = self._test_client()
         with on_every_client(self.tap.hook, self.tap.unhook):
-            request_id = loop.chat(client)
+            request_id = loop.chat(client, self.chat_text())
             self.deliverer.deliver("handle_partner_link", request_id)
             token = self.tap.wait_for(request_id).token or ""
         loop.open_link(client, token)
@@ -241,7 +265,7 @@ class Bench:
         """POST /api/requests as API Gateway's REST proxy hands it to Chalice."""
         from bench import loop
 
-        body = json.dumps({"text": loop.CHAT_TEXT, "customerPhone": loop.CUSTOMER_PHONE},
+        body = json.dumps({"text": self.chat_text(), "customerPhone": loop.CUSTOMER_PHONE},
                           ensure_ascii=False)
         return {
             "resource": "/api/requests", "path": "/api/requests", "httpMethod": "POST",
@@ -291,7 +315,8 @@ def cases(bench: Bench) -> list[Case]:
              "handle_customer_notification", bench.notification_event),
         Case("handle_registration_log", "one stream record → log file rebuilt",
              "handle_registration_log", bench.registration_log_event),
-        Case("admin_authorizer", "Bearer token checked", "admin_authorizer",
+        Case("admin_authorizer", "an operator's access token verified (JWKS, RS256)",
+             "admin_authorizer",
              bench.authorizer_event),
     ]
 
