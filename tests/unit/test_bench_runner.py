@@ -38,11 +38,13 @@ def test_save_writes_results_with_the_command(one_offline_benchmark):
     assert "`make bench SAVE=1 FULL=1`" in text and "| Fake" in text
 
 
-def test_full_takes_the_long_figures_and_the_default_a_tenth():
+def test_full_takes_the_long_figures_and_the_default_smaller_ones():
     full, default = runner.options(False, full=True), runner.options(False)
     assert (full["list_large"], full["growth_large"]) == (100_000, 10_000)
-    assert default["list_large"] * 10 == full["list_large"]
+    assert default["list_large"] * 20 == full["list_large"]
+    assert default["list_large"] >= 5 * default["list_small"]
     assert default["growth_large"] < full["growth_large"]
+    assert full["cold_deferred"] and not default["cold_deferred"]
 
 
 def test_capacity_units_follow_item_size_consistency_and_transactions():
