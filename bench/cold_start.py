@@ -78,7 +78,7 @@ print({mark!r} + json.dumps({{"started": _t_started, "ready": _t_ready, "done": 
 # lambda_runtime_marshaller.py), so neither side is timed for modules every
 # function in Lambda gets loaded anyway (logging, traceback, decimal ...).
 RUNTIME_IMPORTS = ("import importlib, json, logging, os, sys, time, traceback, decimal, math\n"
-                   "import concurrent.futures")
+                   "import concurrent.futures, datetime, enum")
 OURS_INIT = "import app as _app\nhandler = _app.{attr}"
 MINIMAL_INIT = ("sys.path.insert(0, {path!r})\nimport {module} as _minimal\n"
                 "handler = _minimal.handler")

@@ -308,6 +308,8 @@ def money(usd: float) -> str:
         return f"${usd:,.0f}"
     if usd >= 1:
         return f"${usd:,.2f}"
+    if usd < 0.0000005:
+        return "< $0.000001" if usd > 0 else "$0"
     return f"${usd:.6f}".rstrip("0")
 
 
