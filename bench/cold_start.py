@@ -7,9 +7,10 @@ import, make the same AWS calls) in a fresh interpreter too.
 
 Both sides run as Lambda would see them (``AWS_LAMBDA_FUNCTION_NAME`` and
 ``_HANDLER`` set, secrets read from SSM through ``<NAME>_PARAM`` as in the AWS
-stages); a third side is our code loading everything in its first call (the
-design before ``chalicelib/warmup.py``). The sides are rotated over several
-repetitions; the figure is the ratio of medians with each side's min-max.
+stages); with ``make bench FULL=1`` a third side is our code loading
+everything in its first call (the design before ``chalicelib/warmup.py``).
+The sides are rotated over several repetitions; the figure is the ratio of
+medians with each side's min-max.
 Before the timed runs one untimed run of ours and of the minimal handler
 records the AWS operations each made, and the row says whether they match.
 Also says whether ``import app`` outside Lambda pulls in boto3/botocore
@@ -50,6 +51,7 @@ CHILD = """\
 import time
 _t_started = time.perf_counter()
 import json, os, sys
+{runtime}
 if os.environ.get("BENCH_TRACE"):
     import botocore.client
     _ops = []
@@ -71,6 +73,12 @@ _t_done = time.perf_counter()
 print({mark!r} + json.dumps({{"started": _t_started, "ready": _t_ready, "done": _t_done,
       "ops": globals().get("_ops"), "out": repr(_out)[:300]}}))
 """
+# What Lambda's Python runtime has imported before it imports the handler's
+# module (its bootstrap, awslambdaric: bootstrap.py, lambda_runtime_client.py,
+# lambda_runtime_marshaller.py), so neither side is timed for modules every
+# function in Lambda gets loaded anyway (logging, traceback, decimal ...).
+RUNTIME_IMPORTS = ("import importlib, json, logging, os, sys, time, traceback, decimal, math\n"
+                   "import concurrent.futures, datetime, enum")
 OURS_INIT = "import app as _app\nhandler = _app.{attr}"
 MINIMAL_INIT = ("sys.path.insert(0, {path!r})\nimport {module} as _minimal\n"
                 "handler = _minimal.handler")
@@ -98,7 +106,7 @@ def timed_child(init: str, env: dict[str, str], event: dict[str, Any], trace: bo
     env = {**env, "BENCH_EVENT": json.dumps(event, ensure_ascii=False)}
     if trace:
         env["BENCH_TRACE"] = "1"
-    source = CHILD.format(init=init, mark=MARK)
+    source = CHILD.format(init=init, mark=MARK, runtime=RUNTIME_IMPORTS)
     # The children's CPU time: nothing else of this process ends meanwhile (the
     # emulator runs until the bench stops), so the difference is this child's.
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -122,19 +130,13 @@ class Bench:
     stages, and the preparation of each function's event."""
 
     def __init__(self, stage: Any) -> None:
-        from chalicelib import names
+        from chalicelib import names, table
 
         self.stage = stage
         self.app = stage.app_module
         self.sqs = stage.boto_client("sqs")
         self.prefix = f"bench-cold-{uuid.uuid4().hex[:6]}"
         self.event_id = f"bench-cold-{uuid.uuid4().hex[:6]}"
-        ddb = stage.boto_client("dynamodb")
-        ddb.create_table(TableName=self.prefix, BillingMode="PAY_PER_REQUEST",
-                         AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"}
-                                               for a in ("pk", "sk")],
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                    {"AttributeName": "sk", "KeyType": "RANGE"}])
         stage.boto_client("s3").create_bucket(
             Bucket=self.prefix, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
         queue = self.sqs.create_queue(QueueName=self.prefix)["QueueUrl"]
@@ -146,15 +148,15 @@ class Bench:
                 "Done": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
         ssm = stage.boto_client("ssm")
         secret_env = {}
-        for secret in ("ADMIN_TOKEN", "LINK_SIGNING_KEYS"):
+        for secret in ("LINK_SIGNING_KEYS",):
             param = f"/{names.APP_NAME}/{self.prefix}/{secret}"
             ssm.put_parameter(Name=param, Value=os.environ[secret], Type="SecureString")
             secret_env[f"{secret}_PARAM"] = param
         self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("ADMIN_TOKEN", "LINK_SIGNING_KEYS", "PYTHONDONTWRITEBYTECODE")}
+                    if k not in ("LINK_SIGNING_KEYS", "PYTHONDONTWRITEBYTECODE")}
         self.env.update(secret_env)
         self.env.update({"EVENT_ID": self.event_id, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-                         "BENCH_MIN_TABLE": self.prefix, "BENCH_MIN_BUCKET": self.prefix,
+                         "BENCH_MIN_TABLE": table.name(), "BENCH_MIN_BUCKET": self.prefix,
                          "BENCH_MIN_QUEUE": self.prefix, "BENCH_MIN_STATE_MACHINE": machine})
         self.queue_urls = {kind: self.sqs.get_queue_url(
             QueueName=names.queue_name(kind, "local"))["QueueUrl"]
@@ -162,6 +164,20 @@ class Bench:
         self.client = None
         self.tap = self.deliverer = None
         self.employees = iter(range(71_000_000, 72_000_000, 7))
+        self.reservation_numbers = iter(range(10_000_000, 20_000_000))
+        self.access_token: str | None = None
+
+    def chat_text(self) -> str:
+        """A message naming a reservation of its own: a reservation has one
+        open request at a time, and the requests made here stay open."""
+        from bench import loop
+        from chalicelib import reservations
+
+        number = f"CB{next(self.reservation_numbers)}"
+        with open(PROJECT_DIR / "fixtures" / "reservations.json", encoding="utf-8") as f:
+            sample = next(r for r in json.load(f) if r["reservationNumber"] == loop.RESERVATION)
+        reservations.load([{**sample, "reservationNumber": number}])
+        return loop.CHAT_TEXT.replace(loop.RESERVATION, number)
 
     def function_env(self, case: Case) -> dict[str, str]:
         from provision.lambdas import function_name
@@ -200,7 +216,23 @@ class Bench:
                          "StreamViewType": "KEYS_ONLY"}}]}
 
     def authorizer_event(self) -> dict[str, Any]:
-        return {"type": "TOKEN", "authorizationToken": f"Bearer {os.environ['ADMIN_TOKEN']}",
+        """An operator's access token, signed in to the stage's pool as the
+        dashboard does (the same token each time: each process fetches the
+        pool's keys once and verifies it)."""
+        if self.access_token is None:
+            import secrets
+
+            from provision import operators
+
+            idp = self.stage.boto_client("cognito-idp")
+            password = "Bench-" + secrets.token_urlsafe(12) + "!1a"
+            operators.add(idp, os.environ["COGNITO_USER_POOL_ID"], "bench-cold", "viewer",
+                          password=password, permanent=True)
+            self.access_token = idp.initiate_auth(
+                ClientId=os.environ["COGNITO_CLIENT_ID"], AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "bench-cold", "PASSWORD": password},
+            )["AuthenticationResult"]["AccessToken"]
+        return {"type": "TOKEN", "authorizationToken": f"Bearer {self.access_token}",
                 "methodArn": f"arn:aws:execute-api:ap-northeast-2:{ACCOUNT}:abcdefghij/api/"
                              "GET/api/admin/requests"}
 
@@ -219,7 +251,7 @@ class Bench:
         machine sends for it."""
         from bench import loop
 
-        request_id = loop.chat(self._test_client())
+        request_id = loop.chat(self._test_client(), self.chat_text())
         return self._sqs_event("partner-links", lambda body: request_id in body)
 
     def notification_event(self) -> dict[str, Any]:
@@ -230,7 +262,7 @@ class Bench:
 
         client = self._test_client()
         with on_every_client(self.tap.hook, self.tap.unhook):
-            request_id = loop.chat(client)
+            request_id = loop.chat(client, self.chat_text())
             self.deliverer.deliver("handle_partner_link", request_id)
             token = self.tap.wait_for(request_id).token or ""
         loop.open_link(client, token)
@@ -241,7 +273,7 @@ class Bench:
         """POST /api/requests as API Gateway's REST proxy hands it to Chalice."""
         from bench import loop
 
-        body = json.dumps({"text": loop.CHAT_TEXT, "customerPhone": loop.CUSTOMER_PHONE},
+        body = json.dumps({"text": self.chat_text(), "customerPhone": loop.CUSTOMER_PHONE},
                           ensure_ascii=False)
         return {
             "resource": "/api/requests", "path": "/api/requests", "httpMethod": "POST",
@@ -291,21 +323,25 @@ def cases(bench: Bench) -> list[Case]:
              "handle_customer_notification", bench.notification_event),
         Case("handle_registration_log", "one stream record → log file rebuilt",
              "handle_registration_log", bench.registration_log_event),
-        Case("admin_authorizer", "Bearer token checked", "admin_authorizer",
+        Case("admin_authorizer", "an operator's access token verified (JWKS, RS256)",
+             "admin_authorizer",
              bench.authorizer_event),
     ]
 
 
-def measure(bench: Bench, case: Case, runs: int) -> tuple[dict[str, list[Run]], str]:
-    """Three sides, rotated each repetition: ``ours`` (as Lambda runs it:
-    the function's modules and clients load at init), ``deferred`` (the same
-    code outside Lambda's environment: everything loads in the first call, the
-    design before) and ``minimal``."""
+def measure(bench: Bench, case: Case, runs: int, deferred: bool = True
+            ) -> tuple[dict[str, list[Run]], str]:
+    """The sides, rotated each repetition: ``ours`` (as Lambda runs it:
+    the function's modules and clients load at init), ``minimal`` and, when
+    asked, ``deferred`` (the same code outside Lambda's environment:
+    everything loads in the first call, the design before)."""
     env = bench.function_env(case)
     deferred_env = {k: v for k, v in env.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
     ours = OURS_INIT.format(attr=case.attr)
     minimal = MINIMAL_INIT.format(path=str(MINIMAL_DIR), module=case.function)
-    sides = {"ours": (ours, env), "deferred": (ours, deferred_env), "minimal": (minimal, env)}
+    sides = {"ours": (ours, env), "minimal": (minimal, env)}
+    if deferred:
+        sides["deferred"] = (ours, deferred_env)
     # One traced, untimed run each first: bytecode written, disk cache warm,
     # and the AWS operations each side makes on this path.
     traced_a = timed_child(ours, env, case.event(), trace=True)
@@ -318,7 +354,7 @@ def measure(bench: Bench, case: Case, runs: int) -> tuple[dict[str, list[Run]], 
     names = list(sides)
     for i in range(runs):
         bench.stage.progress(f"cold start {case.function} {i + 1}/{runs}")
-        for name in names[i % 3:] + names[:i % 3]:
+        for name in names[i % len(names):] + names[:i % len(names)]:
             init, side_env = sides[name]
             got[name].append(timed_child(init, side_env, case.event(), trace=False))
     return got, ("same AWS calls: " if same else "AWS CALLS DIFFER: ") + calls
@@ -369,11 +405,12 @@ def heavy_importers(env: dict[str, str]) -> dict[str, str]:
 
 def run(stage: Any) -> tuple[list[Row], list[str]]:
     runs = stage.options.get("cold_runs", 6)
+    deferred = stage.options.get("cold_deferred", True)
     bench = Bench(stage)
     rows: list[Row] = []
     try:
         for case in cases(bench):
-            got, calls = measure(bench, case, runs)
+            got, calls = measure(bench, case, runs, deferred)
             rows.append(_row(case, got, calls, runs))
     finally:
         bench.close()
@@ -389,14 +426,22 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
         "`<NAME>_PARAM` in the emulator's SSM). Timed from before the spawn to the "
         "handler's return: interpreter start, imports, init, first call (its clients "
         "and AWS calls against the emulator). `init` = spawn to module imported; "
+        "Before either side's module, each process imports what Lambda's Python "
+        "runtime (awslambdaric's bootstrap) has loaded before it imports a handler "
+        "(logging, traceback, decimal, json, concurrent.futures ...). "
         "`call` = the first handler call. The reference is `bench/minimal/<function>.py`, "
         "a hand-written handler that imports boto3, creates the same clients at "
-        "import and makes the same AWS calls (scratch table, bucket, queue and a "
-        "Pass state machine of the bench's own); an untimed traced run of each side "
-        "lists the calls. `loading in the first call instead`: the same code with "
-        "`AWS_LAMBDA_FUNCTION_NAME` unset, so nothing loads at init (the design before, "
-        "but with its clients from one session). "
-        "The three sides are rotated each repetition; ratio of medians, with min–max "
+        "import and makes the same AWS calls (on the stage's own table, so the emulator "
+        "does alike work per write; a scratch bucket, queue and Pass state machine of "
+        "the bench's own); an untimed traced run of each side lists the calls. The "
+        "authorizer's reference fetches the pool's JWKS once and checks the token's "
+        "RS256 signature and claims with the standard library, no AWS SDK. The chat's "
+        "intent is Lex's RecognizeText in AWS; Lex is not emulated, so on the local "
+        "stage both sides run the same stand-in (the classifier built from lex/). "
+        "`loading in the first call instead` (`make bench FULL=1` only): the same code "
+        "with `AWS_LAMBDA_FUNCTION_NAME` unset, so nothing loads at init (the design "
+        "before, but with its clients from one session). "
+        "The sides are rotated each repetition; ratio of medians, with min–max "
         "of the pairwise ratios. `CPU time`: median user + system time of each "
         "process (ours / minimal), less sensitive than wall time to a shared "
         "machine's load (the emulator's own work is not in it). Not measured: "
@@ -424,5 +469,6 @@ def _row(case: Case, got: dict[str, list[Run]], calls: str, runs: int) -> Row:
         _split(got["ours"]), f"minimal: {_split(got['minimal'])}",
         f"ratio {ratio(a_median, b_median)} (pairs {pairs[0]:.2f}–{pairs[-1]:.2f}; goal ≤ "
         f"{GOAL:.2f}×, {goal}); CPU time {ms(a_cpu)} / {ms(b_cpu)} = {ratio(a_cpu, b_cpu)}; "
-        f"loading in the first call instead: {_split(got['deferred'])}; "
-        f"median (min–max) of {runs} each, rotated; {calls}")
+        + (f"loading in the first call instead: {_split(got['deferred'])}; "
+           if got.get("deferred") else "")
+        + f"median (min–max) of {runs} each, rotated; {calls}")

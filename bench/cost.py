@@ -9,7 +9,8 @@ answer), each handler invocation timed in process. What cannot run here is
 counted from what the product does deployed: one Lex request per chat message,
 the Bedrock notifier's prompt (built by the app for this request, tokens
 estimated from its characters), the chat's polling of ``GET
-/api/requests/{id}`` every ``POLL_MS`` (web/assets/chat.js) while it waits,
+/api/requests/{id}`` while it waits (web/assets/chat.js: every ``POLL_MS``
+after a change, slower while nothing changes, see ``polls_during``),
 three SQS requests per message (Step Functions' send, the event source
 mapping's receive and delete). Durations are the emulator's: DynamoDB answers
 faster, so the Lambda line is an upper bound (it is small either way).
@@ -41,10 +42,42 @@ MONTHLY = 1_000_000
 WAF_RULES = 3                    # assumed: a rate rule and two managed groups
 
 
-def poll_ms() -> int:
+REMINDER_SECONDS = 180           # the reminder's event (REMINDER_SECONDS): the page sees a change
+SMS_SENT_SECONDS = 1             # the link's SMS event, about a second into the wait
+
+
+def _chat_constant(name: str, default: int) -> int:
     text = (PROJECT_DIR / "web" / "assets" / "chat.js").read_text(encoding="utf-8")
-    found = re.search(r"POLL_MS\s*=\s*(\d+)", text)
-    return int(found.group(1)) if found else 2000
+    found = re.search(rf"\b{name}\s*=\s*(\d+)", text)
+    return int(found.group(1)) if found else default
+
+
+def poll_ms() -> int:
+    return _chat_constant("POLL_MS", 2000)
+
+
+def polls_during(seconds: float, changes: tuple[float, ...] = (SMS_SENT_SECONDS,)) -> int:
+    """The chat's polls in a wait of ``seconds``, as web/assets/chat.js
+    schedules them (pollDelay): the delay is a ``POLL_QUIET_SHARE``th of the
+    time since the request last changed, between ``POLL_MS`` and
+    ``POLL_MAX_MS``; the poll that sees a change (``changes``: seconds into
+    the wait) starts the quiet time again. Without those constants: every
+    ``POLL_MS``."""
+    base = poll_ms() / 1000
+    most = _chat_constant("POLL_MAX_MS", poll_ms()) / 1000
+    share = _chat_constant("POLL_QUIET_SHARE", 1)
+    pending = sorted(changes)
+    t = since = 0.0
+    count = 0
+    while True:
+        t += min(most, max(base, (t - since) / share))
+        if t > seconds:
+            return count
+        count += 1
+        if pending and pending[0] <= t:
+            since = t
+            while pending and pending[0] <= t:
+                pending.pop(0)
 
 
 def lambda_config() -> tuple[float, str]:
@@ -199,7 +232,8 @@ def request_lines(m: dict[str, Any], waited_seconds: int, reminder: bool,
     """USD per item for one request whose customer waited ``waited_seconds``."""
     from bench import sms as sms_bench
 
-    polls = waited_seconds * 1000 // poll_ms()
+    polls = polls_during(waited_seconds, (SMS_SENT_SECONDS, REMINDER_SECONDS) if reminder
+                         else (SMS_SENT_SECONDS,))
     wru, rru = capacity(m["ddb"], m["item_bytes"])
     poll_wru, poll_rru = capacity(m["poll_ddb"], m["item_bytes"])
     parts = sms_bench.segments(m["sms_text"]) if m["sms_text"] else 0
@@ -274,6 +308,8 @@ def money(usd: float) -> str:
         return f"${usd:,.0f}"
     if usd >= 1:
         return f"${usd:,.2f}"
+    if usd < 0.0000005:
+        return "< $0.000001" if usd > 0 else "$0"
     return f"${usd:.6f}".rstrip("0")
 
 
@@ -348,7 +384,9 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
             breakdown(timed_out)),
         Row(NAME, "the chat's polling while it waits, per minute",
             money(sum(per_minute.values())),
-            f"every {poll_ms() / 1000:g} s: HTTP API + Lambda + DynamoDB",
+            f"{polls_during(TIMEOUT_SECONDS)} polls in a {TIMEOUT_SECONDS} s wait "
+            f"(every {poll_ms() / 1000:g} s: {int(TIMEOUT_SECONDS * 1000 // poll_ms())}); "
+            "HTTP API + Lambda + DynamoDB",
             breakdown(per_minute)),
         Row(NAME, "phone registration", money(sum(reg.values())),
             f"dominant: {dominant(reg)}",

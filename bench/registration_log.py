@@ -7,8 +7,10 @@ The file's lag after a 500-call burst is in the burst benchmark
 
 from __future__ import annotations
 
+import gc
 import random
 import secrets
+import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,7 +21,7 @@ from bench.report import Row, ratio
 
 LAG = "Registration log lag"
 THROUGHPUT = "Registration throughput"
-GOAL = 0.6
+GOAL = 0.9
 
 
 def run_lag(stage: Any) -> tuple[list[Row], list[str]]:
@@ -79,42 +81,66 @@ def _bare_transaction(client: Any, table_name: str, prefix: str, n: int) -> floa
 
 def run_throughput(stage: Any) -> tuple[list[Row], list[str]]:
     """Ours (the Connect handler, whole) and the bare transaction, the same
-    number of calls on the same threads, in alternating rounds so that a noisy
-    neighbour slows both alike."""
+    number of calls on the same threads, in alternating rounds (which goes
+    first alternates too) so that a noisy neighbour slows both alike; the
+    verdict is the median of the rounds' ratios (one round is under a second:
+    a single busy moment of a shared machine moves one round, not the median)."""
     from chalicelib import aws, table
 
     opts = stage.options
-    n, threads, rounds = opts.get("callers", 500), opts.get("threads", 32), 4
+    n, threads, rounds = opts.get("callers", 500), opts.get("threads", 32), 8
     app_module = stage.app_module
     client = aws.client("dynamodb", "caller")   # the client the handler uses
     prefix = f"bench-bare-{secrets.token_hex(3)}"
     per_round = n // rounds
     seconds = {"ours": 0.0, "bare": 0.0}
     done = {"ours": 0, "bare": 0}
+    ratios: list[float] = []
     ids = iter(range(60_000_000, 61_000_000))
+
+    def ours_round() -> tuple[int, float]:
+        calls = [callers.Call(str(next(ids)), "+821012340000", secrets.token_hex(8))
+                 for _ in range(per_round)]
+        started = time.perf_counter()
+        answered = callers.burst(app_module.connect_event_registration, calls, threads)
+        return sum(a.status == "SUCCESS" for a in answered), time.perf_counter() - started
+
+    def bare_round() -> tuple[int, float]:
+        numbers = [next(ids) for _ in range(per_round)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda k: _bare_transaction(client, table.name(), prefix, k),
+                          numbers))
+        return per_round, time.perf_counter() - started
+
     with registration.event(registration.new_event_id("throughput")):
         registration.warm_up(app_module.connect_event_registration)
         _bare_transaction(client, table.name(), prefix + "-warm", 0)
-        for _ in range(rounds):
-            calls = [callers.Call(str(next(ids)), "+821012340000", secrets.token_hex(8))
-                     for _ in range(per_round)]
-            started = time.perf_counter()
-            answered = callers.burst(app_module.connect_event_registration, calls, threads)
-            seconds["ours"] += time.perf_counter() - started
-            done["ours"] += sum(a.status == "SUCCESS" for a in answered)
-            numbers = [next(ids) for _ in range(per_round)]
-            started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(lambda k: _bare_transaction(client, table.name(), prefix, k),
-                              numbers))
-            seconds["bare"] += time.perf_counter() - started
-            done["bare"] += per_round
+        # As in Lambda, where init's objects are frozen out of the collector's
+        # reach (chalicelib/warmup.py): here the bench's whole heap would be
+        # walked by every full collection, and the side that allocates more
+        # per call would pay for walking the bench.
+        gc.freeze()
+        try:
+            for i in range(rounds):
+                sides = [("ours", ours_round), ("bare", bare_round)]
+                rates = {}
+                for side, play in sides if i % 2 == 0 else sides[::-1]:
+                    count, took = play()
+                    seconds[side] += took
+                    done[side] += count
+                    rates[side] = count / took
+                ratios.append(rates["ours"] / rates["bare"])
+        finally:
+            gc.unfreeze()
     ours_rate, bare_rate = done["ours"] / seconds["ours"], done["bare"] / seconds["bare"]
-    verdict = "meets" if ours_rate >= GOAL * bare_rate else "BELOW"
+    middle = statistics.median(ratios)
+    verdict = "meets" if middle >= GOAL else "BELOW"
     rows = [Row(THROUGHPUT, f"registrations per second ({n} calls, {threads} threads)",
                 f"{ours_rate:.0f}/s", f"bare 2-item conditional transaction: {bare_rate:.0f}/s",
-                f"ratio {ratio(ours_rate, bare_rate)} (goal ≥ {GOAL}×, {verdict}); "
-                f"{rounds} alternating rounds; ours = the whole Connect handler "
+                f"ratio {middle:.2f}× (median of {rounds} alternating rounds, "
+                f"{min(ratios):.2f}–{max(ratios):.2f}; overall {ratio(ours_rate, bare_rate)}; "
+                f"goal ≥ {GOAL}×, {verdict}); ours = the whole Connect handler "
                 "(validation, transaction, answer, log line and metric); the log's "
                 "stream consumer is off the caller's path and not running here")]
     return rows, []

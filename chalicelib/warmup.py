@@ -17,6 +17,7 @@ anyway, so a value read before a snapshot is never served after a restore.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from collections.abc import Mapping
@@ -33,8 +34,7 @@ Client = tuple[str, str]  # (service, chalicelib.aws profile)
 PLAN: dict[str, tuple[tuple[str, ...], tuple[Client, ...]]] = {
     # Routes make their clients with the "api" profile (chalicelib.aws.serving_route).
     "app": (("chalicelib.chat.intake",), (("dynamodb", "api"), ("stepfunctions", "api"))),
-    "connect_event_registration": (("chalicelib.registration",),
-                                   (("dynamodb", "caller"), ("s3", "caller_once"))),
+    "connect_event_registration": (("chalicelib.registration",), (("dynamodb", "caller"),)),
     "handle_registration_log": (("chalicelib.registration",),
                                 (("dynamodb", "default"), ("s3", "default"))),
     "handle_partner_link": (("chalicelib.partner",), (("dynamodb", "default"), ("sns", "default"))),
@@ -44,6 +44,13 @@ PLAN: dict[str, tuple[tuple[str, ...], tuple[Client, ...]]] = {
 }
 # Clients that depend on the stage's settings rather than on the handler.
 SECRET_USERS = {"handle_partner_link": "LINK_SIGNING_KEYS"}
+# Made only when the setting is not empty: the registration reads the roster
+# from S3 only where one is configured, and an S3 client costs about as much
+# at init as the DynamoDB one (its model is the largest; "Cold start" in
+# `make bench` measured registration at 1.29x its minimal handler with it).
+WHEN_SET: dict[str, tuple[str, Client]] = {
+    "connect_event_registration": ("EMPLOYEE_ROSTER_KEY", ("s3", "caller_once")),
+}
 # ``module:function`` called (no arguments) after the imports.
 CALLS: dict[str, tuple[str, ...]] = {"app": ("chalicelib.nlu:backend",)}
 BACKEND_CLIENTS: dict[str, tuple[str, str, Client]] = {
@@ -63,6 +70,9 @@ def plan(handler: str, env: Mapping[str, str]) -> tuple[tuple[str, ...], list[Cl
     secret = SECRET_USERS.get(attribute)
     if secret and not env.get(secret) and env.get(f"{secret}_PARAM"):
         wanted.append(("ssm", "default"))
+    optional = WHEN_SET.get(attribute)
+    if optional and env.get(optional[0]):
+        wanted.append(optional[1])
     backend = BACKEND_CLIENTS.get(attribute)
     if backend and (env.get(backend[0])
                     or getattr(settings.Settings, backend[0].lower())) == backend[1]:
@@ -79,6 +89,22 @@ def at_init(env: Mapping[str, str] | None = None) -> bool:
         return False
     _register_restore_hook()
     modules, clients = plan(env.get("_HANDLER", ""), env)
+    # The collector off while init builds what lives as long as the function
+    # (modules, botocore's service models, clients), then those objects
+    # frozen out of its reach: otherwise each full collection during init
+    # walks the whole growing heap again (measured in "Cold start", `make
+    # bench`: about a quarter of a function's init), and every later one
+    # would walk these objects for nothing. gc.freeze is meant for objects
+    # that live until the process ends (Python's gc docs).
+    gc.disable()
+    try:
+        return _load(modules, clients, env)
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _load(modules: tuple[str, ...], clients: list[Client], env: Mapping[str, str]) -> bool:
     try:
         for module in modules:
             importlib.import_module(module)

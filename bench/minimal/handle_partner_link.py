@@ -1,4 +1,5 @@
-"""Minimal SMS link sender: the signing key, claim, publish, mark sent."""
+"""Minimal SMS link sender: the signing key, claim, the partner's daily SMS
+count, publish, mark sent."""
 
 import json
 import os
@@ -19,6 +20,11 @@ def handler(event, context):
         item = {"pk": {"S": f"REQ#{request_id}"}, "sk": {"S": "R"}}
         dynamodb.update_item(TableName=TABLE, Key=item, UpdateExpression="SET s = :s",
                              ExpressionAttributeValues={":s": {"S": "claimed"}})
+        dynamodb.update_item(TableName=TABLE, Key={"pk": {"S": "SMSDAY#P001"}, "sk": {"S": "C"}},
+                             UpdateExpression="ADD sent :one",
+                             ConditionExpression="attribute_not_exists(sent) OR sent < :cap",
+                             ExpressionAttributeValues={":one": {"N": "1"},
+                                                        ":cap": {"N": "1000000"}})
         sns.publish(PhoneNumber="+821012345678",
                     Message=f"[예약확인] 요청에 답해 주세요 https://confirm.example/r/{key[:60]}")
         dynamodb.update_item(TableName=TABLE, Key=item, UpdateExpression="SET s = :s",

@@ -515,3 +515,47 @@ def test_a_second_request_for_an_open_reservation_is_explained_or_followed(
     answer(local_stack, request_id, "accept")
     chat.locator(".bubble.notification").filter(has_text="변경하기로").wait_for(timeout=30_000)
     assert [e for e in errors if "status of 409" not in e] == []
+
+
+def test_the_wait_is_polled_less_often_the_longer_nothing_happens(local_stack, new_page):
+    """The page's clock is Playwright's fake one: two fake minutes without a
+    change cost about 30 polls, not 60, the last ones 10 s apart; the
+    partner opening the link (a new event) makes it quick again."""
+    chat = new_page()
+    chat.clock.install()
+    chat.goto(local_stack.url + "/")
+    request_id = start_request(chat)
+    link = partner_link(local_stack.endpoint, request_id)  # the SMS went out
+    path = "/api/requests/" + request_id
+    polls: list[int] = []
+    in_flight: set = set()
+
+    def sent(request):
+        if request.method == "GET" and request.url.split("?")[0].endswith(path):
+            in_flight.add(request)
+            polls.append(1)
+
+    chat.on("request", sent)
+    chat.on("requestfinished", lambda request: in_flight.discard(request))
+    chat.on("requestfailed", lambda request: in_flight.discard(request))
+
+    def run(seconds: int) -> int:
+        """Fake seconds, one at a time, each poll answered before the next."""
+        before = len(polls)
+        for _ in range(seconds):
+            chat.clock.run_for(1000)
+            chat.wait_for_timeout(30)
+            while in_flight:
+                chat.wait_for_timeout(20)
+        return len(polls) - before
+
+    run(4)  # the page sees "SMS Sent": its quiet time starts now
+    first_minute, second_minute = run(60), run(60)
+    assert 12 <= first_minute <= 24, first_minute   # 2 s apart, then longer
+    assert 4 <= second_minute <= 8, second_minute   # about 10 s apart
+    assert first_minute + second_minute < 60 / 2    # every 2 s would be 60
+
+    requests.get(local_url(link, local_stack.url), timeout=10)  # opened: an event
+    run(12)  # the next poll (at most 10 s) sees it
+    assert run(10) >= 4  # 2 s apart again
+    answer(local_stack, request_id, "accept")

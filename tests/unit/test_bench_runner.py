@@ -38,11 +38,13 @@ def test_save_writes_results_with_the_command(one_offline_benchmark):
     assert "`make bench SAVE=1 FULL=1`" in text and "| Fake" in text
 
 
-def test_full_takes_the_long_figures_and_the_default_a_tenth():
+def test_full_takes_the_long_figures_and_the_default_smaller_ones():
     full, default = runner.options(False, full=True), runner.options(False)
     assert (full["list_large"], full["growth_large"]) == (100_000, 10_000)
-    assert default["list_large"] * 10 == full["list_large"]
+    assert default["list_large"] * 20 == full["list_large"]
+    assert default["list_large"] >= 5 * default["list_small"]
     assert default["growth_large"] < full["growth_large"]
+    assert full["cold_deferred"] and not default["cold_deferred"]
 
 
 def test_capacity_units_follow_item_size_consistency_and_transactions():
@@ -70,3 +72,13 @@ def test_every_price_is_dated_and_cites_an_aws_pricing_page():
 def test_money_is_readable_at_every_scale():
     assert cost.money(0.0000312) == "$0.000031"
     assert cost.money(12.345) == "$12.35" and cost.money(44432.1) == "$44,432"
+
+
+def test_the_chats_polls_follow_its_back_off_and_restart_at_a_change(monkeypatch):
+    # chat.js as it is: every 2 s at first, then a tenth of the quiet time, at most 10 s.
+    assert cost.polls_during(20) == 10
+    assert cost.polls_during(300) < 300 / 2 / 3
+    assert cost.polls_during(300, (1, 180)) > cost.polls_during(300)
+    # Without the back-off constants: a fixed POLL_MS, as before.
+    monkeypatch.setattr(cost, "_chat_constant", lambda name, default: default)
+    assert cost.polls_during(300) == 150

@@ -25,7 +25,9 @@ try:
     hooks = [f.__module__ + "." + f.__name__ for f, _, _ in snapshot_restore_py.get_after_restore()]
 except ImportError:
     hooks = None
+import gc
 print(json.dumps({"clients": sorted(list(k[:2]) for k in aws._clients),
+                  "frozen": gc.get_freeze_count(), "collecting": gc.isenabled(),
                   "boto3": "boto3" in sys.modules,
                   "modules": sorted(m for m in sys.modules if m.startswith("chalicelib")),
                   "hooks": hooks}))
@@ -55,6 +57,7 @@ def test_outside_lambda_import_app_loads_no_sdk_and_no_client():
     assert got["boto3"] is False
     assert got["clients"] == []
     assert "chalicelib.registration" not in got["modules"]
+    assert got["frozen"] == 0 and got["collecting"] is True
 
 
 def test_every_deployed_function_has_a_plan():
@@ -62,8 +65,7 @@ def test_every_deployed_function_has_a_plan():
 
 
 @pytest.mark.parametrize("handler, module, clients", [
-    ("connect_event_registration", "chalicelib.registration",
-     [["dynamodb", "caller"], ["s3", "caller_once"]]),
+    ("connect_event_registration", "chalicelib.registration", [["dynamodb", "caller"]]),
     ("handle_registration_log", "chalicelib.registration",
      [["dynamodb", "default"], ["s3", "default"]]),
     ("handle_customer_notification", "chalicelib.notify", [["dynamodb", "default"]]),
@@ -72,6 +74,14 @@ def test_in_lambda_the_function_loads_its_modules_and_clients_at_init(handler, m
     got = in_lambda(handler, NOTIFIER_BACKEND="template")
     assert module in got["modules"]
     assert got["clients"] == clients
+
+
+def test_in_lambda_what_init_built_is_frozen_out_of_the_collectors_reach():
+    """No full collection walks botocore's models during init or after it;
+    the collector is back on for the calls."""
+    got = in_lambda("handle_customer_notification", NOTIFIER_BACKEND="template")
+    assert got["collecting"] is True
+    assert got["frozen"] > 10_000  # the modules, the service model, the client
 
 
 def test_the_api_function_loads_the_chat_path_and_its_nlu_backend():
@@ -92,6 +102,11 @@ def test_settings_decide_the_backend_and_secret_clients():
     param = in_lambda("handle_partner_link", LINK_SIGNING_KEYS="",
                       LINK_SIGNING_KEYS_PARAM="/partnerline/dev/A")
     assert ["ssm", "default"] in param["clients"]
+    # The roster's S3 client only where a roster is configured.
+    assert ["s3", "caller_once"] not in in_lambda("connect_event_registration",
+                                                  EMPLOYEE_ROSTER_KEY="")["clients"]
+    assert ["s3", "caller_once"] in in_lambda("connect_event_registration",
+                                              EMPLOYEE_ROSTER_KEY="rosters/a.csv")["clients"]
     # The operators' token is checked against the pool's public keys: no AWS client.
     assert in_lambda("admin_authorizer")["clients"] == []
 
