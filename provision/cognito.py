@@ -159,20 +159,7 @@ def ensure_access_log_table(prov: Any) -> str:
             SSESpecification={"Enabled": True})
         ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
         prov.changed(f"table {name}")
-    ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
-            "Enabled": True, "AttributeName": "expiresAt"})
-        prov.changed(f"table {name}: TTL on expiresAt")
-    if prov.options["aws"]:
-        backups = ddb.describe_continuous_backups(TableName=name)
-        pitr = backups["ContinuousBackupsDescription"].get(
-            "PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
-        if pitr != "ENABLED":
-            ddb.update_continuous_backups(
-                TableName=name,
-                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
-            prov.changed(f"table {name}: point-in-time recovery")
+    prov.ensure_ttl_and_recovery(ddb, name)
     return name
 
 

@@ -216,6 +216,13 @@ class Provisioner:
             ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
             self.changed(f"table {name}")
         self._ensure_indexes(ddb, name)
+        self.ensure_ttl_and_recovery(ddb, name)
+        self.env["TABLE_NAME"] = name
+        return name
+
+    def ensure_ttl_and_recovery(self, ddb: Any, name: str) -> None:
+        """TTL on ``expiresAt`` for every table of ours; point-in-time recovery
+        on AWS stages (the emulator's tables are thrown away)."""
         ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
         if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
             ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
@@ -230,8 +237,6 @@ class Provisioner:
                     TableName=name,
                     PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
                 self.changed(f"table {name}: point-in-time recovery")
-        self.env["TABLE_NAME"] = name
-        return name
 
     def _ensure_indexes(self, ddb: Any, name: str) -> None:
         """A table made before an index existed gets it, one UpdateTable per
@@ -340,17 +345,7 @@ class Provisioner:
         self._ensure_bucket(events, setting=(
             f"`make deploy STAGE={self.stage} EVENT_BUCKET=<새 이름>` 또는 provision/stages.py의 "
             f"'{self.stage}' 스테이지 event_bucket"))
-        try:
-            rules = s3.get_bucket_encryption(Bucket=events)[
-                "ServerSideEncryptionConfiguration"]["Rules"]
-        except Exception as exc:
-            if error_code(exc) != "ServerSideEncryptionConfigurationNotFoundError":
-                raise
-            rules = []
-        if not rules:
-            s3.put_bucket_encryption(Bucket=events, ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
-            self.changed(f"bucket {events}: default encryption")
+        self.ensure_bucket_encryption(events)
         self.ensure_public_access_block(events)
         web = self.web_bucket_name()
         self._ensure_bucket(web)
@@ -369,6 +364,21 @@ class Provisioner:
         self.env["EVENT_BUCKET"] = events
         self.env["EVENT_BUCKET_OWNER"] = self.account_id()
         self.env["WEB_BUCKET"] = web
+
+    def ensure_bucket_encryption(self, bucket: str) -> None:
+        """Default encryption (SSE-S3) on one of our buckets, when it has none."""
+        s3 = self.client("s3")
+        try:
+            rules = s3.get_bucket_encryption(Bucket=bucket)[
+                "ServerSideEncryptionConfiguration"]["Rules"]
+        except Exception as exc:
+            if error_code(exc) != "ServerSideEncryptionConfigurationNotFoundError":
+                raise
+            rules = []
+        if not rules:
+            s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+            self.changed(f"bucket {bucket}: default encryption")
 
     def ensure_public_access_block(self, bucket: str, wanted: dict[str, bool] | None = None,
                                    what: str = "public access blocked") -> None:

@@ -136,17 +136,7 @@ def ensure_bucket(prov: Any) -> str:
     bucket = bucket_name(prov.stage, prov.account_id())
     prov._ensure_bucket(bucket)
     prov.ensure_public_access_block(bucket)
-    try:
-        rules = s3.get_bucket_encryption(Bucket=bucket)[
-            "ServerSideEncryptionConfiguration"]["Rules"]
-    except Exception as exc:
-        if error_code(exc) != "ServerSideEncryptionConfigurationNotFoundError":
-            raise
-        rules = []
-    if not rules:
-        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
-        prov.changed(f"bucket {bucket}: default encryption")
+    prov.ensure_bucket_encryption(bucket)
     if s3.get_bucket_versioning(Bucket=bucket).get("Status") != "Enabled":
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         prov.changed(f"bucket {bucket}: versioning")
