@@ -77,11 +77,20 @@ def sign_in(page):
 
 
 def search(page, text):
-    """Search and wait for its answer."""
+    """Search and wait until the page has taken its answer. The response alone
+    is not enough: until the script applies it, the rows, the next-page cursor
+    and the filters are still the previous list's (a click on "다음" then opens
+    page two of that list). A taken search writes its text into the address;
+    a refused one shows its message."""
     page.locator("#q").fill(text)
     with page.expect_response(lambda r: "/api/admin/requests?" in r.url
-                              and f"q={quote(text)}" in r.url):
+                              and f"q={quote(text)}" in r.url) as answer:
         page.locator("#q").press("Enter")
+    if answer.value.status == 200:
+        page.wait_for_function(
+            "q => location.hash.includes('q=' + encodeURIComponent(q))", arg=text)
+    else:
+        page.locator("#q-error").filter(has_text="요").wait_for()
 
 
 def test_a_refused_search_keeps_its_message_and_shows_no_stale_rows(admin, seeded):

@@ -84,8 +84,10 @@ def test_claim_applied_reply_lost_botocore_retry_is_the_same_answer(
     is refused (the request is Responded) -- by this very answer."""
     request_id, arn, token = waiting_request(emulator)
     attempt = page_attempt(client, token)
+    # Matched on the page's attempt id: only this answer's claim carries it
+    # (an earlier test's workflow may still write another request meanwhile).
     faults.inject(emulator.url, {"service": "dynamodb", "operation": "UpdateItem",
-                                 "fault": "drop", "count": 1, "match": "partnerDecision"})
+                                 "fault": "drop", "count": 1, "match": attempt})
     done = post(client, token, f"decision=accept&attempt={attempt}")
     assert faults.status(emulator.url)["fired"] == {"dynamodb.UpdateItem.drop": 1}
     assert done.status_code == 200 and "응답이 전달되었어요" in done.body.decode()
@@ -103,7 +105,7 @@ def test_claim_applied_every_reply_lost_the_partners_retry_completes(
     # Every try a route makes (its client profile's attempts) loses its reply.
     tries = aws.PROFILES["api"]["retries"]["total_max_attempts"]
     faults.inject(emulator.url, {"service": "dynamodb", "operation": "UpdateItem",
-                                 "fault": "drop", "count": tries, "match": "partnerDecision"})
+                                 "fault": "drop", "count": tries, "match": attempt})
     first = post(client, token, f"decision=reject&attempt={attempt}")
     assert first.status_code >= 500 and USED not in first.body.decode()
     assert faults.status(emulator.url)["fired"] == {"dynamodb.UpdateItem.drop": tries}
@@ -167,7 +169,7 @@ def test_answer_recorded_during_a_stall_is_the_customers_answer_at_the_deadline(
     tries = aws.PROFILES["api"]["retries"]["total_max_attempts"]
     faults.inject(emulator.url, {"service": "dynamodb", "operation": "UpdateItem",
                                  "fault": "delay", "seconds": 1.5, "count": tries,
-                                 "match": "partnerDecision"})
+                                 "match": attempt})
     stalled = post(client, token, f"decision=reject&attempt={attempt}")
     assert stalled.status_code == 503
     assert "응답이 전달되었는지 확인하지 못했어요" in stalled.body.decode()
