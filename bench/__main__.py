@@ -90,7 +90,7 @@ def options(quick: bool, full: bool = False) -> dict[str, Any]:
     if full:
         return {"callers": 500, "fault_callers": 200, "threads": 32, "repeat_share": 0.05,
                 "growth_samples": 20, "growth_small": 100, "growth_large": 10_000,
-                "e2e_requests": 20, "cold_runs": 6, "cold_deferred": True,
+                "e2e_requests": 20, "cold_runs": 9, "cold_deferred": True,
                 "list_small": 1_000, "list_large": 100_000, "list_samples": 5,
                 "cost_requests": 10, "cost_registrations": 200}
     # The default: every benchmark within 9 minutes on two loaded cores. The
@@ -99,10 +99,11 @@ def options(quick: bool, full: bool = False) -> dict[str, Any]:
     # moto's walk of every item per index Query made 10,000 take 341 s of a
     # 917 s run at load 12-20), the 2,000-registration events; cold starts
     # without the third side (everything loaded in the first call: the design
-    # before chalicelib/warmup.py), 5 runs of each side.
+    # before chalicelib/warmup.py), 9 runs of each side (with 5, one loaded
+    # moment moved a median by 0.1x: pairs spread 0.7-1.3 at load 2-3).
     return {"callers": 500, "fault_callers": 200, "threads": 32, "repeat_share": 0.05,
             "growth_samples": 10, "growth_small": 100, "growth_large": 2_000,
-            "e2e_requests": 10, "cold_runs": 5, "cold_deferred": False,
+            "e2e_requests": 10, "cold_runs": 9, "cold_deferred": False,
             "list_small": 1_000, "list_large": 5_000, "list_samples": 3,
             "cost_requests": 5, "cost_registrations": 100}
 

@@ -165,7 +165,6 @@ class Bench:
         self.tap = self.deliverer = None
         self.employees = iter(range(71_000_000, 72_000_000, 7))
         self.reservation_numbers = iter(range(10_000_000, 20_000_000))
-        self.access_token: str | None = None
 
     def chat_text(self) -> str:
         """A message naming a reservation of its own: a reservation has one
@@ -215,26 +214,14 @@ class Bench:
                          "SequenceNumber": "1" * 21, "SizeBytes": 60,
                          "StreamViewType": "KEYS_ONLY"}}]}
 
-    def authorizer_event(self) -> dict[str, Any]:
-        """An operator's access token, signed in to the stage's pool as the
-        dashboard does (the same token each time: each process fetches the
-        pool's keys once and verifies it)."""
-        if self.access_token is None:
-            import secrets
-
-            from provision import operators
-
-            idp = self.stage.boto_client("cognito-idp")
-            password = "Bench-" + secrets.token_urlsafe(12) + "!1a"
-            operators.add(idp, os.environ["COGNITO_USER_POOL_ID"], "bench-cold", "viewer",
-                          password=password, permanent=True)
-            self.access_token = idp.initiate_auth(
-                ClientId=os.environ["COGNITO_CLIENT_ID"], AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": "bench-cold", "PASSWORD": password},
-            )["AuthenticationResult"]["AccessToken"]
-        return {"type": "TOKEN", "authorizationToken": f"Bearer {self.access_token}",
-                "methodArn": f"arn:aws:execute-api:ap-northeast-2:{ACCOUNT}:abcdefghij/api/"
-                             "GET/api/admin/requests"}
+    def sweep_event(self) -> dict[str, Any]:
+        """The hourly schedule's event, as EventBridge hands it over."""
+        return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+                "source": "aws.events", "account": ACCOUNT,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "region": "ap-northeast-2", "detail": {},
+                "resources": [f"arn:aws:events:ap-northeast-2:{ACCOUNT}:rule/"
+                              "partnerline-local-erase_personal_data-event"]}
 
     def _test_client(self) -> Any:
         if self.client is None:
@@ -323,9 +310,8 @@ def cases(bench: Bench) -> list[Case]:
              "handle_customer_notification", bench.notification_event),
         Case("handle_registration_log", "one stream record → log file rebuilt",
              "handle_registration_log", bench.registration_log_event),
-        Case("admin_authorizer", "an operator's access token verified (JWKS, RS256)",
-             "admin_authorizer",
-             bench.authorizer_event),
+        Case("erase_personal_data", "the hourly retention sweep, nothing due",
+             "erase_personal_data", bench.sweep_event),
     ]
 
 
@@ -433,9 +419,7 @@ def run(stage: Any) -> tuple[list[Row], list[str]]:
         "a hand-written handler that imports boto3, creates the same clients at "
         "import and makes the same AWS calls (on the stage's own table, so the emulator "
         "does alike work per write; a scratch bucket, queue and Pass state machine of "
-        "the bench's own); an untimed traced run of each side lists the calls. The "
-        "authorizer's reference fetches the pool's JWKS once and checks the token's "
-        "RS256 signature and claims with the standard library, no AWS SDK. The chat's "
+        "the bench's own); an untimed traced run of each side lists the calls. The chat's "
         "intent is Lex's RecognizeText in AWS; Lex is not emulated, so on the local "
         "stage both sides run the same stand-in (the classifier built from lex/). "
         "`loading in the first call instead` (`make bench FULL=1` only): the same code "

@@ -39,7 +39,6 @@ PLAN: dict[str, tuple[tuple[str, ...], tuple[Client, ...]]] = {
                                 (("dynamodb", "default"), ("s3", "default"))),
     "handle_partner_link": (("chalicelib.partner",), (("dynamodb", "default"), ("sns", "default"))),
     "handle_customer_notification": (("chalicelib.notify",), (("dynamodb", "default"),)),
-    "admin_authorizer": (("chalicelib.operators.auth",), ()),
     "erase_personal_data": (("chalicelib.retention",), (("dynamodb", "default"),)),
 }
 # Clients that depend on the stage's settings rather than on the handler.

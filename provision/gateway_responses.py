@@ -1,10 +1,10 @@
 """Korean answers for the errors API Gateway gives before our code runs.
 
 On the REST API `chalice deploy` creates, API Gateway itself refuses some
-requests: /api/admin/* without an ``Authorization`` header (the TOKEN
-authorizer's identity source is missing: 401 ``{"message":"Unauthorized"}``),
-unknown paths and methods (403 ``Missing Authentication Token``), throttling
-(429), integration failures (5xx). Those bodies are English and carry no
+requests: unknown paths and methods (403 ``Missing Authentication Token``),
+throttling (429), integration failures (5xx); and it would refuse with 401/403
+for an authorizer, though no route has one (the function checks /api/admin/*
+itself, app.py). Those bodies are English and carry no
 ``code``, where the contract (section 3) promises ``{"code", "message"}`` in
 Korean everywhere. Gateway responses replace them. They belong to the REST API,
 which exists only after `chalice deploy`, and take effect with a new
@@ -31,7 +31,7 @@ CHALICE_DEFAULT_API_STAGE = "api"
 # Gateway chose: the DEFAULT_* types cover many statuses (413, 415, 504, ...).
 RESPONSES: dict[str, tuple[str | None, str, str]] = {
     "UNAUTHORIZED": ("401", "UNAUTHORIZED", "관리자 토큰이 필요해요. 다시 로그인해 주세요."),
-    # A safety net: admin_authorizer never denies (the app answers 401 itself).
+    # Safety nets: no route has an authorizer (the app answers 401/403 itself).
     "ACCESS_DENIED": ("403", "FORBIDDEN", "이 요청을 처리할 권한이 없어요."),
     # No route uses IAM auth, so API Gateway says "missing token" only for a
     # path or method that does not exist: to a user that is a 404.

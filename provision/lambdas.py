@@ -15,7 +15,6 @@ from chalicelib.aws import error_code
 API_HANDLER = "api_handler"
 HANDLERS = ("connect_event_registration", "handle_partner_link",
             "handle_customer_notification", "handle_registration_log",
-            "admin_authorizer",  # the REST API's Lambda authorizer for /api/admin/*
             "erase_personal_data")  # the retention sweep (@app.schedule, hourly)
 
 

@@ -303,10 +303,6 @@ def statements(arns: Arns, handler: str) -> list[dict[str, Any]]:
             _allow(["s3:GetObject", "s3:PutObject"], [arns.event_log()]),
             _allow(["s3:ListBucket"], [arns.event_bucket_arn()]),
         ]
-    if handler == "admin_authorizer":
-        # Verifies the operator's JWT against the pool's public keys (HTTPS,
-        # not an AWS API): no AWS permission at all.
-        return []
     if handler == "erase_personal_data":
         # chalicelib.retention: Query the personalData index and the event's
         # registrations, a conditional UpdateItem per erasure. The log file is

@@ -16,7 +16,7 @@ invokes the function must invoke ``live``:
 - The HTTP API (``http_api.ensure_routes``) and Amazon Connect
   (``connect.ensure``) are wired by the after-deploy steps that follow, to the
   ARN :func:`invoke_arn` gives (the alias while SnapStart is on).
-- Chalice's REST API (its routes and the ``admin_authorizer``) keeps invoking
+- Chalice's REST API (its routes) keeps invoking
   ``$LATEST``: `chalice deploy` rewrites its integrations on every deploy, so
   those calls start without SnapStart (docs/deploy.md).
 

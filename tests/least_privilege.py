@@ -6,8 +6,7 @@ session) does two things and touches no application code:
 
 - it marks which deployed function is running: Chalice's own entry points
   are wrapped -- the app object (``api_handler``: every route and the HTTP
-  middleware), ``@app.authorizer`` (its own Lambda function, by its name),
-  ``@app.lambda_function`` and ``@app.on_sqs_message`` handlers (by name) --
+  middleware), ``@app.lambda_function`` and ``@app.on_sqs_message`` handlers (by name) --
   and set a context variable while they run. Threads the code starts from a
   pool (the Lex call's deadline) inherit it, as they would inside the Lambda;
 - it hooks every botocore client ``chalicelib.aws`` hands out (the one way
@@ -468,8 +467,7 @@ def granted_key_prefixes(policy: dict[str, Any]) -> set[tuple[str, str]]:
 def check(calls: dict[Call, int], stages_checked: tuple[str, ...] = CHECKED_STAGES,
           chalice_dir: Path | None = None) -> dict[str, Any]:
     """-> {"denied": [...], "unused": [...], "functions": {...}} for a report."""
-    functions = (lambdas.API_HANDLER, *lambdas.HANDLERS, "admin_authorizer")
-    functions = tuple(dict.fromkeys(functions))
+    functions = tuple(dict.fromkeys((lambdas.API_HANDLER, *lambdas.HANDLERS)))
     denied, unused, foreign = [], [], []
     per_function: dict[str, Any] = {}
     for function in functions:

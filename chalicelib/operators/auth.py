@@ -173,15 +173,6 @@ def require(authorization: str | None, role: str) -> Operator:
     return operator
 
 
-def principal(authorization: str | None) -> str:
-    """For the REST API's Lambda authorizer: the username, or ``anonymous``
-    (it never denies; the app answers 401/403 in Korean itself)."""
-    try:
-        return authenticate(authorization).username
-    except errors.ApiError:
-        return "anonymous"
-
-
 # Which role each admin route needs (METHOD, Chalice's resource path); an
 # unlisted admin route needs admin, so a new one is closed until listed.
 ROUTE_ROLES: dict[tuple[str, str], str] = {

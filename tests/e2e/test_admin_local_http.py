@@ -1,5 +1,5 @@
-"""The admin API over HTTP under `chalice local`, where Chalice's local
-gateway runs the built-in authorizer before the view."""
+"""The admin API over HTTP under `chalice local`: the app's middleware
+answers every /api/admin/ request without a valid token (no authorizer)."""
 
 from __future__ import annotations
 

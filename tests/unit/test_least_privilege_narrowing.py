@@ -52,7 +52,7 @@ def test_the_escalation_page_publishes_to_the_alarms_topic_only():
 
 def test_no_other_function_publishes_at_all():
     for function in ("connect_event_registration", "handle_registration_log",
-                     "admin_authorizer"):
+                     "erase_personal_data"):
         assert not allows(policy(function), "sns:Publish", "*", SMS_REGION), function
 
 

@@ -107,12 +107,12 @@ def test_settings_decide_the_backend_and_secret_clients():
                                                   EMPLOYEE_ROSTER_KEY="")["clients"]
     assert ["s3", "caller_once"] in in_lambda("connect_event_registration",
                                               EMPLOYEE_ROSTER_KEY="rosters/a.csv")["clients"]
-    # The operators' token is checked against the pool's public keys: no AWS client.
-    assert in_lambda("admin_authorizer")["clients"] == []
+    # The retention sweep: its table client only.
+    assert in_lambda("erase_personal_data")["clients"] == [["dynamodb", "default"]]
 
 
 def test_the_after_restore_hook_is_registered_and_drops_cached_secrets():
-    got = in_lambda("admin_authorizer")
+    got = in_lambda("erase_personal_data")
     assert got["hooks"] == ["chalicelib.warmup.after_restore"]
     secrets._cache["/partnerline/dev/LINK_SIGNING_KEYS"] = (0.0, "old")
     warmup.after_restore()
