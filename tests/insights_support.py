@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from chalicelib import clock, lifecycle
 from chalicelib.korean import KST
+from tests.requests_support import customer_token_fields
 
 PROPOSED = "2026-12-24T16:00:00+09:00"
 OUTCOMES = ("accept", "reject", "propose", "timeout", "failed", "waiting")
@@ -38,7 +39,8 @@ def seed(frozen: Frozen, created: datetime, outcome: str, sent_after: float = 5,
     request_id = lifecycle.new_request_id()
     lifecycle.create(request_id, intent="ChangeReservation", reservation_number="RS2025110301",
                      customer_phone="+821012345678", text="체크인을 늦출 수 있을까요?",
-                     partnerId="P001", partnerName="바다뷰 펜션", partnerPhone="+821098765432")
+                     partnerId="P001", partnerName="바다뷰 펜션", partnerPhone="+821098765432",
+                     **customer_token_fields(request_id))
     if outcome == "waiting":
         return request_id
     if outcome == "failed":

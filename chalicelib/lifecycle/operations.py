@@ -140,10 +140,11 @@ ERASED_AT = "personalDataErasedAt"
 # What erasure removes: phones, names, texts and everything quoting them (the
 # reservation's details, the customer's message, the partner's proposed time
 # and any note), and what links the request to other records (the chat
-# session) or could still act on it (task tokens).
+# session) or could still act on it (task tokens; the customer's token's hash:
+# nobody needs to read an erased request from the chat).
 PERSONAL_FIELDS = ("customerPhone", "text", "partnerName", "partnerPhone", "reservation",
                    "notification", "alternativeTime", "closeNote", "sessionId",
-                   "taskToken", "answerTaskToken", "answerAttempt")
+                   "taskToken", "answerTaskToken", "answerAttempt", "customerTokenHash")
 # What an event keeps: its kind and moment, and the codes the charts and the
 # timeline read (an operator's free-text ``note`` goes).
 KEPT_EVENT_FIELDS = ("type", "at", "decision", "reason", "source", "audience", "operator")
@@ -594,6 +595,9 @@ class Requests:
         fields = _answer_fields(decision, alternative_time, responded_at)
         fields[OPERATOR_ANSWER] = {"operator": operator, "note": note, "at": responded_at,
                                    "late": True}
+        # A timed-out request may already be erased: the note and the time are
+        # personal data again, for the next sweep (PERSONAL_DATA_RETENTION_DAYS on).
+        fields[PERSONAL_DATA] = HELD
         return self.store.apply(request_id, _change(
             "operator_answer_late", fields=fields,
             remove=("notification", TASK_TOKEN, NOTIFY_CLAIM_UNTIL, NOTIFY_CLAIM_BY),
@@ -608,7 +612,11 @@ class Requests:
         """An operator closes a finished request, once; its status stays."""
         at = clock.iso()
         return self.store.apply(request_id, _change(
-            "close", fields={CLOSED_AT: at, "closedBy": operator, "closeNote": note},
+            # The note is free text (it may name or quote the customer): the
+            # request holds personal data again even if the sweep erased it
+            # before, so the sweep takes the note too, a period after this.
+            "close", fields={CLOSED_AT: at, "closedBy": operator, "closeNote": note,
+                             PERSONAL_DATA: HELD},
             events=(event(CLOSED, operator=operator, note=note),), require=Missing(CLOSED_AT)))
 
     def escalate_refusal(self, request_id: str) -> bool:

@@ -26,7 +26,7 @@ from tests.operators_support import bearer
 pytestmark = pytest.mark.stack
 
 PERSONAL = ("customerPhone", "text", "partnerName", "partnerPhone", "reservation",
-            "notification", "alternativeTime", "closeNote", "sessionId")
+            "notification", "alternativeTime", "closeNote", "sessionId", "customerTokenHash")
 
 
 @pytest.fixture
@@ -66,7 +66,8 @@ def test_ended_requests_lose_personal_data_after_the_period_and_keep_their_stati
     frozen.at(start + timedelta(days=1))
     early = retention.sweep()
     assert early["requests"]["erased"] == 0
-    assert all(raw(r).get("customerPhone") == "+821012345678" for r in ended | {waiting})
+    assert all(raw(r).get("customerPhone") == "+821012345678" and raw(r)["customerTokenHash"]
+               for r in ended | {waiting})
     # The first answered (45 s in) is due a day after that answer, the rest later.
     frozen.at(start + timedelta(days=1, seconds=45))
     assert retention.sweep()["requests"]["erased"] == 1
@@ -159,6 +160,29 @@ def test_a_request_that_changed_after_it_was_read_is_left_for_the_next_run(froze
     assert raw(request_id)["closeNote"] == "확인했어요"
     frozen.at(start + timedelta(days=4))
     assert retention.requests.erase_due().erased == [request_id]
+
+
+def test_an_operators_note_written_after_the_erasure_is_erased_in_turn(frozen):
+    """Closing (or answering late) an erased request writes free text again:
+    the request holds personal data again, and a period later it goes too."""
+    start = datetime(1981, 6, 1, 9, 0, tzinfo=KST)
+    closed = seed(frozen, start, "accept", answered_after=10)
+    late = seed(frozen, start, "timeout")
+    frozen.at(start + timedelta(days=2))
+    assert sorted(retention.requests.erase_due().erased) == sorted([closed, late])
+    frozen.at(start + timedelta(days=3))
+    assert lifecycle.close(closed, "운영자", "고객 010-1234-5678에게 전화했어요")
+    assert lifecycle.requests().operator_answer_late(
+        late, "propose", "2026-12-24T18:30:00+09:00", clock.iso(), "운영자", "전화로 받았어요")
+    assert retention.requests.erase_due().erased == []      # not before its period
+    assert raw(closed)["closeNote"] and raw(late)["alternativeTime"]
+    frozen.at(start + timedelta(days=5))
+    assert sorted(retention.requests.erase_due().erased) == sorted([closed, late])
+    for request_id in (closed, late):
+        item = raw(request_id)
+        assert not set(PERSONAL_FIELDS) & set(item)
+        assert all("note" not in e for e in item["events"])
+        assert "note" not in item.get("operatorAnswer", {})
 
 
 def test_erasure_by_hand_for_a_data_subjects_request(frozen):
