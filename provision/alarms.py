@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provision import connect, lambdas
+from provision import connect, lambdas, resources
 
 PERIOD = 300
 ERROR_RATE_PERCENT = 5.0
@@ -48,8 +48,7 @@ CONNECT_NAMESPACE = "AWS/Connect"
 CONNECT_FLOW_METRICS = ("ContactFlowErrors", "ContactFlowFatalErrors")
 
 
-def topic_name(stage: str) -> str:
-    return f"partnerline-{stage}-alarms"
+topic_name = resources.topic_name  # the stage's alarms topic (provision/resources.py)
 
 
 def _lambda_metric(ident: str, metric: str, function: str, stat: str) -> dict[str, Any]:
