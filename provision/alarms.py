@@ -164,8 +164,8 @@ def _same(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
 def ensure_topic(prov: Any) -> str:
     sns = prov.client("sns")
-    name = topic_name(prov.stage)
-    arn = f"arn:aws:sns:{prov.region}:{prov.account_id()}:{name}"
+    topic = prov.resource("alarms-topic")
+    name, arn = topic.name, topic.arn
     try:
         sns.get_topic_attributes(TopicArn=arn)
     except Exception as exc:

@@ -161,14 +161,3 @@ def ensure_access_log_table(prov: Any) -> str:
         prov.changed(f"table {name}")
     prov.ensure_ttl_and_recovery(ddb, name)
     return name
-
-
-def destroy(destroyer: Any) -> None:
-    idp = destroyer.c("cognito-idp")
-    pool_id = find_pool(idp, pool_name(destroyer.stage))
-    if pool_id is not None:
-        destroyer.attempt(f"Cognito user pool {pool_name(destroyer.stage)}",
-                          lambda: idp.delete_user_pool(UserPoolId=pool_id))
-    ddb = destroyer.c("dynamodb")
-    name = names.access_log_table(destroyer.stage)
-    destroyer.attempt(f"table {name}", lambda: ddb.delete_table(TableName=name))

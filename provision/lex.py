@@ -271,7 +271,7 @@ class BotBuilder:
 
 def ensure_role(prov: Any) -> str:
     """The bot's runtime role (Polly for spoken prompts, as Lex's own role has)."""
-    return prov.ensure_role(f"{prov.prefix}-lex", "lexv2.amazonaws.com", "polly", {
+    return prov.ensure_role(prov.resource("role:lex").name, "lexv2.amazonaws.com", "polly", {
         "Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "polly:SynthesizeSpeech", "Resource": "*"}]})
 
