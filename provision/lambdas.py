@@ -20,6 +20,11 @@ HANDLERS = resources.HANDLERS
 function_name = resources.function_name
 
 
+def schedule_rule_name(stage: str, handler: str) -> str:
+    """The EventBridge rule Chalice makes for an @app.schedule function."""
+    return f"{function_name(stage, handler)}-event"
+
+
 def function_arn(region: str, account: str, stage: str, handler: str = API_HANDLER) -> str:
     return f"arn:aws:lambda:{region}:{account}:function:{function_name(stage, handler)}"
 

@@ -22,6 +22,9 @@ No Chalice import: ``provision/`` stays out of the Lambda package.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from chalicelib import names
 from provision import stages
@@ -254,3 +257,45 @@ class Catalogue:
 
 def catalogue(stage: str, region: str = ANY, account: str = ANY, **kw: str) -> Catalogue:
     return Catalogue(stage, region, account, **kw)
+
+
+def present(client: Any, entry: Resource) -> bool:
+    """Whether the entry exists, asked of its own service (``client(service,
+    region)`` gives a client): the rehearsal's check, one entry at a time."""
+    api = client(entry.service, entry.region)
+    name = entry.name
+    try:
+        if entry.kind == "table":
+            api.describe_table(TableName=name)
+        elif entry.kind == "queue":
+            api.get_queue_url(QueueName=name)
+        elif entry.kind == "bucket":
+            api.head_bucket(Bucket=name)
+        elif entry.kind == "topic":
+            api.get_topic_attributes(TopicArn=entry.arn)
+        elif entry.kind == "state-machine":
+            api.describe_state_machine(stateMachineArn=entry.arn)
+        elif entry.kind == "role":
+            api.get_role(RoleName=name)
+        elif entry.kind == "parameter":
+            return bool(api.describe_parameters(ParameterFilters=[
+                {"Key": "Name", "Option": "Equals", "Values": [name]}])["Parameters"])
+        elif entry.kind == "key":
+            return api.describe_key(KeyId=name)["KeyMetadata"].get("KeyState") == "Enabled"
+        elif entry.kind == "user-pool":
+            pools = api.list_user_pools(MaxResults=60).get("UserPools", [])
+            return any(p["Name"] == name for p in pools)
+        elif entry.kind == "log-group":
+            groups = api.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+            return any(g["logGroupName"] == name for g in groups)
+        elif entry.kind == "bot":
+            return any(b.get("botName") == name for b in api.list_bots(filters=[
+                {"name": "BotName", "values": [name], "operator": "EQ"}]).get("botSummaries", []))
+        else:
+            raise ValueError(f"no check for {entry.key} ({entry.kind})")
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if any(g in code for g in ("NotFound", "NoSuch", "NonExistent", "DoesNotExist", "404")):
+            return False
+        raise
+    return True
