@@ -11,6 +11,11 @@ bucket with Chalice's record too), the table, the operators' user pool and the
 access record, the stage's stored names (SSM, provision/stage_state.py) and this
 checkout's copy of Chalice's record (ignored by git). No tracked file is written.
 
+What provisioning made is what provision/resources.py lists: each teardown
+step deletes the catalogue's entries for it (``Destroyer.delete`` dispatches on
+the kind), in the catalogue's order; the other steps find what Chalice and the
+front door made by name.
+
 Idempotent: what is already gone is skipped, and a second run says there was
 nothing to delete. ``prod`` needs ``--confirm prod`` (``make destroy
 STAGE=prod CONFIRM=prod``).

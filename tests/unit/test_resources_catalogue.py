@@ -126,3 +126,25 @@ def test_no_reader_builds_a_stage_arn_by_hand():
              for m in pattern.finditer(p.read_text(encoding="utf-8"))
              if not m.group(0).startswith("arn:aws:sns:*:*:*")]
     assert found == []
+
+
+def test_the_architecture_recipe_names_what_exists():
+    """docs/architecture.md "An AWS resource": the catalogue first, and every
+    file and name the recipe sends a reader to is there."""
+    from provision import core, destroy
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    recipe = text.split("### An AWS resource", 1)[1].split("\n### ", 1)[0]
+    steps = re.findall(r"^\d+\. `([^`]+)`", recipe, flags=re.M)
+    assert steps[0] == "provision/resources.py"
+    paths = set(re.findall(r"`((?:provision|chalicelib|tests|devstack)/[\w/.]+\.py)`", recipe))
+    assert paths and all((ROOT / p).is_file() for p in paths), paths
+    for symbol, owner in [("Catalogue._entries", resources), ("SERVICES", resources),
+                          ("Resource.arn", resources), ("present", resources),
+                          ("DESTROY_STEPS", resources), ("Destroyer.delete", destroy),
+                          ("PROVISIONED", stages)]:
+        assert f"`{symbol}`" in recipe, symbol
+        obj = owner
+        for part in symbol.split("."):
+            obj = getattr(obj, part)
+    assert "`prov.resource(key).name`" in recipe and callable(core.Provisioner.resource)
