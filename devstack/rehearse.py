@@ -223,10 +223,11 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
     from chalice.app import SQSEventConfig
 
     from chalicelib import names
-    from provision import alarms, http_api, lambdas, policies
+    from provision import alarms, http_api, lambdas, policies, resources
 
     gaps: list[str] = []
     lam, iam = client("lambda"), client("iam")
+    stage_resources = resources.catalogue(stage, REGION, account)
 
     def fn_arn(handler: str) -> str:
         return lambdas.function_arn(REGION, account, stage, handler)
@@ -255,21 +256,22 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
         if not isinstance(source, SQSEventConfig):
             continue
         kind = next(k for k in names.QUEUE_KINDS if source.queue.endswith("-" + k))
-        queue_arn = f"arn:aws:sqs:{REGION}:{account}:{names.queue_name(kind, stage)}"
+        queue = stage_resources.get(f"queue:{kind}")
+        queue_arn = queue.arn
         found = [m for m in mappings if m.get("EventSourceArn") == queue_arn
                  and m.get("FunctionArn") == fn_arn(source.name)]
         if len(found) != 1:
-            gaps.append(f"큐 {names.queue_name(kind, stage)} → {source.name} 연결이 "
+            gaps.append(f"큐 {queue.name} → {source.name} 연결이 "
                         f"{len(found)}개예요 (정확히 1개여야 해요)")
         elif found[0].get("State") not in (None, "Enabled", "Enabling"):
-            gaps.append(f"큐 {names.queue_name(kind, stage)} 연결이 {found[0]['State']}예요")
+            gaps.append(f"큐 {queue.name} 연결이 {found[0]['State']}예요")
         conf = functions.get(source.name)
         if conf is not None:
             role = _role_policy(iam, conf["Role"])
             missing = [a for a in CONSUME if not _allows(role, a, queue_arn)]
             if missing:
                 gaps.append(f"함수 {conf['FunctionName']}의 역할로는 큐 "
-                            f"{names.queue_name(kind, stage)}를 읽을 수 없어요 "
+                            f"{queue.name}를 읽을 수 없어요 "
                             f"({', '.join(missing)} 없음)")
 
     gaps.extend(_stream_gaps(lam, iam, app, functions, fn_arn, stage))
@@ -298,7 +300,7 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
             gaps.append("HTTP API 스테이지에 요청 제한(throttling)이 없어요")
         gaps.extend(_operator_gaps(client, apigw2, api["ApiId"], routes, stage))
         if not _may_invoke(lam, lambdas.function_name(stage), "apigateway.amazonaws.com",
-                           f"arn:aws:execute-api:{REGION}:{account}:{api['ApiId']}/*"):
+                           http_api.execute_arn(REGION, account, api["ApiId"], "*")):
             gaps.append("HTTP API가 API 함수를 호출할 권한이 없어요")
     gaps.extend(_rest_api_gaps(client, app, stage, account, fn_arn(lambdas.API_HANDLER)))
 
@@ -318,12 +320,12 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
     gaps.extend(rehearse_privilege.gaps(client, stage, account, REGION, functions, arns,
                                         lambda role: _role_policy(iam, role)))
 
-    gaps.extend(_state_machine_gaps(client, stage, account))
-    gaps.extend(_index_gaps(client, stage))
+    gaps.extend(_state_machine_gaps(client, stage_resources))
+    gaps.extend(_index_gaps(client, stage_resources))
     gaps.extend(_retention_gaps(client, stage, _env(functions, "EVENT_BUCKET"),
                                 _env(functions, "EVENT_LOG_KEY"), fn_arn("erase_personal_data")))
 
-    topic = f"arn:aws:sns:{REGION}:{account}:{alarms.topic_name(stage)}"
+    topic = stage_resources.get("alarms-topic").arn
     wanted_alarms = [a["AlarmName"] for a in alarms.definitions(stage, topic)]
     have = {a["AlarmName"] for a in client("cloudwatch").describe_alarms(
         AlarmNames=wanted_alarms)["MetricAlarms"]}
@@ -344,9 +346,33 @@ def check_wiring(client: Callable[[str], Any], app: Any, stage: str, account: st
             gaps.append(f"{where}의 CONFIRM_BASE_URL이 실제 주소가 아니에요: {url!r}")
 
     gaps.extend(_sms_spend_gaps(client, stage))
+    gaps.extend(catalogue_gaps(client, resources.catalogue(
+        stage, REGION, account, event_bucket=_env(functions, "EVENT_BUCKET"))))
     if connect_instance_id:
         gaps.extend(_connect_gaps(client, stage, connect_instance_id, fn_arn))
     return gaps
+
+
+def catalogue_gaps(client: Callable[..., Any], stage_resources: Any) -> list[str]:
+    """Every resource the catalogue says the stage has (provision/resources.py)
+    is there, asked of its own service."""
+    from provision import resources
+
+    return [f"{entry.key} 리소스 {entry.name}가 없어요" for entry in stage_resources.made()
+            if not resources.present(client, entry)]
+
+
+def catalogue_leftovers(client: Callable[..., Any], stage: str, event_bucket: str,
+                        front_door: bool = True) -> list[str]:
+    """Every catalogue entry of the stage, retired ones too, is gone (the
+    front door's, in us-east-1, when asked)."""
+    from provision import resources
+
+    account = client("sts").get_caller_identity()["Account"]
+    listed = resources.catalogue(stage, REGION, account, event_bucket=event_bucket or None)
+    return [f"{entry.key} {entry.name}" for entry in listed
+            if (front_door or entry.region != resources.FRONT_DOOR_REGION)
+            and resources.present(client, entry)]
 
 
 def _sms_spend_gaps(client: Callable[[str], Any], stage: str) -> list[str]:
@@ -374,7 +400,6 @@ def _operator_gaps(client: Callable[[str], Any], apigw2: Any, api_id: str,
     """The operators' sign-in: the pool (MFA where the stage wants it), its
     app client (no secret, the sign-in flows), the three groups, and the HTTP
     API's JWT authorizer on every /api/admin/ route, for that pool and client."""
-    from chalicelib import names
     from provision import cognito, http_api
 
     gaps: list[str] = []
@@ -413,10 +438,6 @@ def _operator_gaps(client: Callable[[str], Any], apigw2: Any, api_id: str,
                     route.get("AuthorizationType") != "JWT"
                     or route.get("AuthorizerId") != authorizer["AuthorizerId"]):
                 gaps.append(f"HTTP API 경로 {key}에 JWT 권한 부여자가 없어요")
-    try:
-        client("dynamodb").describe_table(TableName=names.access_log_table(stage))
-    except Exception:  # noqa: BLE001 - a missing table is a gap
-        gaps.append(f"접근 기록 테이블 {names.access_log_table(stage)}이 없어요")
     return gaps
 
 
@@ -487,6 +508,7 @@ def _may_invoke(lam: Any, function: str, principal: str, source_arn: str) -> boo
 def _rest_api_gaps(client: Callable[[str], Any], app: Any, stage: str, account: str,
                    function_arn: str) -> list[str]:
     from chalicelib import names
+    from provision import http_api
 
     apigw = client("apigateway")
     suffix = f"{function_arn}/invocations"
@@ -515,7 +537,7 @@ def _rest_api_gaps(client: Callable[[str], Any], app: Any, stage: str, account: 
                         gaps.append(f"REST API의 {method} {path}가 API 함수로 가지 않아요")
             if not _may_invoke(client("lambda"), function_arn.rsplit(":", 1)[-1],
                                "apigateway.amazonaws.com",
-                               f"arn:aws:execute-api:{REGION}:{account}:{api['id']}/api/GET/"):
+                               http_api.execute_arn(REGION, account, api["id"], "api/GET/")):
                 gaps.append("REST API가 API 함수를 호출할 권한이 없어요")
             try:
                 rest_stage = apigw.get_stage(restApiId=api["id"], stageName="api")
@@ -536,9 +558,8 @@ def _retention_gaps(client: Callable[[str], Any], stage: str, event_bucket: str 
     """Personal data's retention (provision/retention.py, docs/privacy.md): a
     retention on every function's log group, the event bucket's lifecycle
     rules, and the hourly schedule of the erasure function."""
-    from chalicelib import names
     from chalicelib.settings import Settings
-    from provision import retention
+    from provision import lambdas, retention
 
     gaps: list[str] = []
     logs = client("logs")
@@ -564,7 +585,7 @@ def _retention_gaps(client: Callable[[str], Any], stage: str, event_bucket: str 
         gaps.append("함수에 EVENT_BUCKET이 없어 버킷 수명 주기를 확인할 수 없어요")
     events = client("events")
     # Chalice names it <app>-<stage>-<function>-event.
-    rule_name = f"{names.prefix(stage)}-erase_personal_data-event"
+    rule_name = lambdas.schedule_rule_name(stage, "erase_personal_data")
     try:
         rule = events.describe_rule(Name=rule_name)
     except Exception:  # noqa: BLE001 - a missing rule is a gap
@@ -577,16 +598,16 @@ def _retention_gaps(client: Callable[[str], Any], stage: str, event_bucket: str 
     return gaps
 
 
-def _index_gaps(client: Callable[[str], Any], stage: str) -> list[str]:
+def _index_gaps(client: Callable[[str], Any], stage_resources: Any) -> list[str]:
     """The table has every index the admin list queries, with its keys, ACTIVE
     (an older table gets them from provisioning's UpdateTable)."""
-    from chalicelib import names
     from chalicelib.lifecycle import indexes
 
+    name = stage_resources.get("table").name
     try:
-        table = client("dynamodb").describe_table(TableName=names.table_name(stage))["Table"]
+        table = client("dynamodb").describe_table(TableName=name)["Table"]
     except Exception:  # noqa: BLE001 - reported as a gap
-        return [f"테이블 {names.table_name(stage)}이 없어요"]
+        return [f"테이블 {name}이 없어요"]
     have = {g["IndexName"]: g for g in table.get("GlobalSecondaryIndexes", [])}
     gaps = []
     for index in indexes.INDEXES:
@@ -600,20 +621,19 @@ def _index_gaps(client: Callable[[str], Any], stage: str) -> list[str]:
     return gaps
 
 
-def _state_machine_gaps(client: Callable[[str], Any], stage: str, account: str) -> list[str]:
-    from chalicelib import names
-    from provision.core import STEPFUNCTIONS_DIR
+def _state_machine_gaps(client: Callable[[str], Any], stage_resources: Any) -> list[str]:
+    """Each state machine's tasks reach the stage's own queues and table, and
+    its role may call them (their ARNs from the catalogue)."""
+    from provision import resources
 
-    sfn, sqs, ddb, iam = (client(s) for s in ("stepfunctions", "sqs", "dynamodb", "iam"))
+    sfn, sqs, iam = (client(s) for s in ("stepfunctions", "sqs", "iam"))
     gaps = []
-    queue_urls = {u for u in sqs.list_queues(QueueNamePrefix=names.prefix(stage)).get(
-        "QueueUrls", [])}
-    tables = set(ddb.list_tables()["TableNames"])
-    for path in sorted(STEPFUNCTIONS_DIR.glob("*.json")):
-        name = names.state_machine_name(path.stem, stage)
-        arn = f"arn:aws:states:{REGION}:{account}:stateMachine:{name}"
+    queues = {q.name: q for q in stage_resources.of_kind("queue")}
+    table = stage_resources.get("table")
+    for machine in stage_resources.of_kind("state-machine"):
+        name = machine.name
         try:
-            found = sfn.describe_state_machine(stateMachineArn=arn)
+            found = sfn.describe_state_machine(stateMachineArn=machine.arn)
         except Exception:  # noqa: BLE001
             gaps.append(f"상태 머신 {name}이 없어요")
             continue
@@ -623,22 +643,25 @@ def _state_machine_gaps(client: Callable[[str], Any], stage: str, account: str) 
             resource = state.get("Resource", "")
             if ":sqs:" in resource:
                 url = params.get("QueueUrl", "")
-                queue = url.rsplit("/", 1)[-1]
-                if url not in queue_urls or not queue.startswith(names.prefix(stage) + "-"):
+                queue = queues.get(url.rsplit("/", 1)[-1])
+                if queue is None or queue.retired or not _listed(sqs, url, queue.name):
                     gaps.append(f"{name}/{state_name}: 스테이지의 큐가 아니에요 ({url})")
-                elif not _allows(role, "sqs:SendMessage",
-                                 f"arn:aws:sqs:{REGION}:{account}:{queue}"):
-                    gaps.append(f"{name}의 역할에 sqs:SendMessage ({queue}) 권한이 없어요")
+                elif not _allows(role, "sqs:SendMessage", queue.arn or ""):
+                    gaps.append(f"{name}의 역할에 sqs:SendMessage ({queue.name}) 권한이 없어요")
             if ":dynamodb:" in resource:
-                table = params.get("TableName", "")
-                if table not in tables or table != names.table_name(stage):
-                    gaps.append(f"{name}/{state_name}: 스테이지의 테이블이 아니에요 ({table})")
+                used = params.get("TableName", "")
+                if used != table.name or not resources.present(client, table):
+                    gaps.append(f"{name}/{state_name}: 스테이지의 테이블이 아니에요 ({used})")
                 action = "dynamodb:" + resource.rsplit(":", 1)[-1].split(".")[0]
                 if not _allows(role, action.replace("updateItem", "UpdateItem").replace(
-                        "putItem", "PutItem").replace("getItem", "GetItem"),
-                        f"arn:aws:dynamodb:{REGION}:{account}:table/{table}"):
-                    gaps.append(f"{name}의 역할에 {action} ({table}) 권한이 없어요")
+                        "putItem", "PutItem").replace("getItem", "GetItem"), table.arn or ""):
+                    gaps.append(f"{name}의 역할에 {action} ({used}) 권한이 없어요")
     return gaps
+
+
+def _listed(sqs: Any, url: str, name: str) -> bool:
+    """The task's queue URL is the queue the stage has under that name."""
+    return url in sqs.list_queues(QueueNamePrefix=name).get("QueueUrls", [])
 
 
 def _task_states(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -735,6 +758,7 @@ def leftovers(client: Callable[[str], Any], stage: str, event_bucket: str,
                   if ours(t["TopicArn"].rsplit(":", 1)[-1])]
     found += [f"EventBridge rule {r['Name']}" for r in client("events").list_rules(
         NamePrefix=prefix).get("Rules", []) if ours(r["Name"])]
+    found += catalogue_leftovers(client, stage, event_bucket, east is not None)
     if connect_instance_id:
         con = client("connect")
         found += [f"Connect flow {f['Name']}" for f in con.list_contact_flows(

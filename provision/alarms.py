@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provision import connect, lambdas
+from provision import connect, lambdas, resources
 
 PERIOD = 300
 ERROR_RATE_PERCENT = 5.0
@@ -48,8 +48,7 @@ CONNECT_NAMESPACE = "AWS/Connect"
 CONNECT_FLOW_METRICS = ("ContactFlowErrors", "ContactFlowFatalErrors")
 
 
-def topic_name(stage: str) -> str:
-    return f"partnerline-{stage}-alarms"
+topic_name = resources.topic_name  # the stage's alarms topic (provision/resources.py)
 
 
 def _lambda_metric(ident: str, metric: str, function: str, stat: str) -> dict[str, Any]:
@@ -165,8 +164,8 @@ def _same(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
 def ensure_topic(prov: Any) -> str:
     sns = prov.client("sns")
-    name = topic_name(prov.stage)
-    arn = f"arn:aws:sns:{prov.region}:{prov.account_id()}:{name}"
+    topic = prov.resource("alarms-topic")
+    name, arn = topic.name, topic.arn
     try:
         sns.get_topic_attributes(TopicArn=arn)
     except Exception as exc:

@@ -22,6 +22,7 @@ from typing import Any
 
 from chalicelib import names
 from chalicelib.aws import error_code
+from provision import resources
 
 GROUPS = {"admin": (1, "관리자: 운영 + 내보내기, 등록 목록, 접근 기록, 운영자 관리"),
           "operator": (2, "운영: 조회 + 조치, 사유를 남기고 전체 번호 보기"),
@@ -34,8 +35,7 @@ ACCESS_TOKEN_MINUTES = 15
 REFRESH_TOKEN_HOURS = 12
 
 
-def pool_name(stage: str) -> str:
-    return f"{names.prefix(stage)}-operators"
+pool_name = resources.pool_name
 
 
 def client_name(stage: str) -> str:
@@ -161,14 +161,3 @@ def ensure_access_log_table(prov: Any) -> str:
         prov.changed(f"table {name}")
     prov.ensure_ttl_and_recovery(ddb, name)
     return name
-
-
-def destroy(destroyer: Any) -> None:
-    idp = destroyer.c("cognito-idp")
-    pool_id = find_pool(idp, pool_name(destroyer.stage))
-    if pool_id is not None:
-        destroyer.attempt(f"Cognito user pool {pool_name(destroyer.stage)}",
-                          lambda: idp.delete_user_pool(UserPoolId=pool_id))
-    ddb = destroyer.c("dynamodb")
-    name = names.access_log_table(destroyer.stage)
-    destroyer.attempt(f"table {name}", lambda: ddb.delete_table(TableName=name))

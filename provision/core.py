@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib import aws, names
 from chalicelib.aws import error_code
 from chalicelib.lifecycle import indexes
-from provision import stages
+from provision import resources, stages
 from provision.errors import StepFailed
 
 STEPFUNCTIONS_DIR = stages.PROJECT_DIR / "stepfunctions"
@@ -84,6 +84,18 @@ class Provisioner:
     @property
     def prefix(self) -> str:
         return names.prefix(self.stage)
+
+    @property
+    def catalogue(self) -> resources.Catalogue:
+        """The stage's resources in this region and account: every name and
+        ARN a step creates or points at (provision/resources.py)."""
+        if "_catalogue" not in self.__dict__:
+            self.__dict__["_catalogue"] = resources.catalogue(
+                self.stage, self.region, self.account_id(), event_bucket=self.event_bucket())
+        return self.__dict__["_catalogue"]
+
+    def resource(self, key: str) -> resources.Resource:
+        return self.catalogue.get(key)
 
     # -- the whole stage ----------------------------------------------------
     def run(self) -> dict[str, str]:
@@ -198,7 +210,7 @@ class Provisioner:
     # -- DynamoDB -----------------------------------------------------------
     def ensure_table(self) -> str:
         ddb = self.client("dynamodb")
-        name = names.table_name(self.stage)
+        name = self.resource("table").name
         try:
             ddb.describe_table(TableName=name)
         except Exception as exc:
@@ -259,7 +271,7 @@ class Provisioner:
         is idempotent here: an enabled stream of any view type carries the
         keys, and DynamoDB refuses to enable a second one."""
         ddb = self.client("dynamodb")
-        name = names.table_name(self.stage)
+        name = self.resource("table").name
         described = ddb.describe_table(TableName=name)["Table"]
         if not described.get("StreamSpecification", {}).get("StreamEnabled"):
             ddb.update_table(TableName=name, StreamSpecification={
@@ -289,21 +301,17 @@ class Provisioner:
             self.changed(f"queue {name}: {', '.join(sorted(differs))}")
         return url
 
-    def queue_arn(self, name: str) -> str:
-        return f"arn:aws:sqs:{self.region}:{self.account_id()}:{name}"
-
     def ensure_queues(self) -> dict[str, str]:
         urls = {}
         for kind in names.QUEUE_KINDS:
-            dlq = names.dead_letter_queue_name(kind, self.stage)
-            self._ensure_queue(dlq, {"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS),
-                                     "SqsManagedSseEnabled": "true"})
-            name = names.queue_name(kind, self.stage)
-            urls[kind] = self._ensure_queue(name, {
+            dlq = self.resource(f"dlq:{kind}")
+            self._ensure_queue(dlq.name, {"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS),
+                                          "SqsManagedSseEnabled": "true"})
+            urls[kind] = self._ensure_queue(self.resource(f"queue:{kind}").name, {
                 "VisibilityTimeout": str(stages.queue_visibility(kind, self.stage, self.config)),
                 "SqsManagedSseEnabled": "true",
                 "RedrivePolicy": json.dumps({
-                    "deadLetterTargetArn": self.queue_arn(dlq),
+                    "deadLetterTargetArn": dlq.arn,
                     "maxReceiveCount": self.options["max_receive_count"]}),
             })
         self.queue_urls = urls
@@ -334,10 +342,7 @@ class Provisioner:
         self.changed(f"bucket {name}")
 
     def web_bucket_name(self) -> str:
-        if self.options["aws"]:
-            # Bucket names are global: the account id keeps ours ours.
-            return f"{self.prefix}-web-{self.account_id()}"
-        return f"{self.prefix}-web"
+        return self.resource("web-bucket").name
 
     def ensure_buckets(self) -> None:
         s3 = self.client("s3")
@@ -401,7 +406,7 @@ class Provisioner:
         return {
             "LinkQueueUrl": urls["partner-links"],
             "NotifyQueueUrl": urls["customer-notify"],
-            "TableName": names.table_name(self.stage),
+            "TableName": self.resource("table").name,
         }
 
     def ensure_role(self, role: str, service: str, policy_name: str,
@@ -436,16 +441,14 @@ class Provisioner:
         return arn
 
     def ensure_state_machine_role(self) -> str:
-        account = self.account_id()
         policy = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": [
-                self.queue_arn(names.queue_name(k, self.stage))
-                for k in ("partner-links", "customer-notify")]},
+                self.resource(f"queue:{k}").arn for k in ("partner-links", "customer-notify")]},
             {"Effect": "Allow", "Action": "dynamodb:UpdateItem",
-             "Resource": f"arn:aws:dynamodb:{self.region}:{account}:table/"
-                         f"{names.table_name(self.stage)}"},
+             "Resource": self.resource("table").arn},
         ]}
-        return self.ensure_role(f"{self.prefix}-states", "states.amazonaws.com", "states", policy)
+        return self.ensure_role(self.resource("role:states").name, "states.amazonaws.com",
+                                "states", policy)
 
     def render_definition(self, path: Path) -> str:
         values = self.placeholders()
@@ -461,9 +464,9 @@ class Provisioner:
         role_arn = self.ensure_state_machine_role()
         arns = {}
         for path in sorted(STEPFUNCTIONS_DIR.glob("*.json")):
-            name = names.state_machine_name(path.stem, self.stage)
+            machine = self.resource(f"state-machine:{path.stem}")
+            name, arn = machine.name, machine.arn or ""
             definition = self.render_definition(path)
-            arn = (f"arn:aws:states:{self.region}:{self.account_id()}:stateMachine:{name}")
             try:
                 current = sfn.describe_state_machine(stateMachineArn=arn)
             except Exception as exc:

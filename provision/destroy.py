@@ -11,6 +11,11 @@ bucket with Chalice's record too), the table, the operators' user pool and the
 access record, the stage's stored names (SSM, provision/stage_state.py) and this
 checkout's copy of Chalice's record (ignored by git). No tracked file is written.
 
+What provisioning made is what provision/resources.py lists: each teardown
+step deletes the catalogue's entries for it (``Destroyer.delete`` dispatches on
+the kind), in the catalogue's order; the other steps find what Chalice and the
+front door made by name.
+
 Idempotent: what is already gone is skipped, and a second run says there was
 nothing to delete. ``prod`` needs ``--confirm prod`` (``make destroy
 STAGE=prod CONFIRM=prod``).
@@ -33,13 +38,12 @@ from provision import (
     gateway_responses,
     http_api,
     lambdas,
-    lex,
+    resources,
     secrets_key,
     stage_state,
     stages,
 )
-from provision import secrets as stage_secrets
-from provision.core import STEPFUNCTIONS_DIR, Provisioner
+from provision.core import Provisioner
 from provision.errors import explain
 
 GONE = ("NotFound", "NoSuch", "NonExistent", "DoesNotExist", "404")
@@ -78,6 +82,88 @@ class Destroyer:
 
     def ours(self, name: str) -> bool:
         return name == self.prefix or name.startswith(self.prefix + "-")
+
+    # -- what the catalogue lists (provision/resources.py) ------------------
+    @property
+    def catalogue(self) -> resources.Catalogue:
+        if "_catalogue" not in self.__dict__:
+            self.__dict__["_catalogue"] = resources.catalogue(
+                self.stage, self.prov.region, self.prov.account_id(),
+                event_bucket=self.prov.event_bucket())
+        return self.__dict__["_catalogue"]
+
+    def delete_step(self, step: str) -> None:
+        """Every catalogue entry this teardown step deletes, in the catalogue's order."""
+        for entry in self.catalogue.for_step(step):
+            self.delete(entry)
+
+    def delete(self, entry: resources.Resource) -> None:
+        """One catalogue entry, by its kind; already gone is skipped."""
+        kind, name = entry.kind, entry.name
+        if kind == "table":
+            ddb = self.c("dynamodb")
+            self.attempt(f"table {name}", lambda: ddb.delete_table(TableName=name))
+        elif kind == "queue":
+            sqs = self.c("sqs")
+            try:
+                url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            except Exception as exc:
+                if _gone(exc):
+                    return
+                raise
+            self.attempt(f"queue {name}", lambda: sqs.delete_queue(QueueUrl=url))
+        elif kind == "bucket":
+            self.delete_bucket(name)
+        elif kind == "topic":
+            away = entry.region != self.prov.region
+            sns = self.prov.client("sns", region=entry.region if away else None)
+            try:
+                sns.get_topic_attributes(TopicArn=entry.arn)
+            except Exception as exc:
+                if _gone(exc):
+                    return
+                raise
+            self.attempt(f"SNS topic {name}" + (f" ({entry.region})" if away else ""),
+                         lambda: sns.delete_topic(TopicArn=entry.arn))
+        elif kind == "state-machine":
+            sfn = self.c("stepfunctions")
+            try:
+                sfn.describe_state_machine(stateMachineArn=entry.arn)
+            except Exception as exc:
+                if _gone(exc):
+                    return
+                raise
+            sfn.delete_state_machine(stateMachineArn=entry.arn)
+            self.did(f"state machine {name}")
+        elif kind == "role":
+            self.delete_role(name)
+        elif kind == "parameter":
+            ssm = self.c("ssm")
+            self.attempt(f"SSM parameter {name}", lambda: ssm.delete_parameter(Name=name))
+        elif kind == "key":
+            # Scheduled for deletion, then its alias (provision/secrets_key.py).
+            secrets_key.destroy(self)
+        elif kind == "user-pool":
+            from provision import cognito
+
+            idp = self.c("cognito-idp")
+            pool_id = cognito.find_pool(idp, name)
+            if pool_id is not None:
+                self.attempt(f"Cognito user pool {name}",
+                             lambda: idp.delete_user_pool(UserPoolId=pool_id))
+        elif kind == "log-group":
+            logs = self.c("logs")
+            self.attempt(f"log group {name}", lambda: logs.delete_log_group(logGroupName=name))
+        elif kind == "bot":
+            models = self.c("lexv2-models")
+            found = models.list_bots(filters=[{"name": "BotName", "values": [name],
+                                               "operator": "EQ"}]).get("botSummaries", [])
+            for bot in found:
+                if bot.get("botName") == name:
+                    self.attempt(f"Lex bot {name}", lambda b=bot["botId"]: models.delete_bot(
+                        botId=b, skipResourceInUseCheck=True))
+        else:
+            raise ValueError(f"no deletion for {entry.key} ({kind})")
 
     # -- the whole stage ----------------------------------------------------
     def run(self, connect_instance_id: str | None = None) -> list[str]:
@@ -126,8 +212,7 @@ class Destroyer:
         lam, iam = self.c("lambda"), self.c("iam")
         functions = [f["FunctionName"] for page in lam.get_paginator("list_functions").paginate()
                      for f in page["Functions"] if self.ours(f["FunctionName"])]
-        queue_arns = {self.prov.queue_arn(names.queue_name(k, self.stage))
-                      for k in names.QUEUE_KINDS + names.RETIRED_QUEUE_KINDS}
+        queue_arns = {q.arn for q in self.catalogue.of_kind("queue")}
         for page in lam.get_paginator("list_event_source_mappings").paginate():
             for m in page["EventSourceMappings"]:
                 fn = m.get("FunctionArn", "").rsplit(":", 1)[-1]
@@ -137,13 +222,15 @@ class Destroyer:
         for fn in functions:
             self.attempt(f"Lambda function {fn}", lambda f=fn: lam.delete_function(FunctionName=f))
         self.rest_apis()
+        # The catalogue's roles (states, lex) go with their own steps.
+        later = {r.name for r in self.catalogue.of_kind("role")}
         for page in iam.get_paginator("list_roles").paginate():
             for role in page["Roles"]:
                 name = role["RoleName"]
-                # The states and lex roles go with their own steps.
-                if self.ours(name) and name not in (f"{self.prefix}-states",
-                                                    f"{self.prefix}-lex"):
+                if self.ours(name) and name not in later:
                     self.delete_role(name)
+        self.delete_step("functions")
+        # ... and any other function's of the stage (one since renamed or removed).
         logs = self.c("logs")
         for page in logs.get_paginator("describe_log_groups").paginate(
                 logGroupNamePrefix=f"/aws/lambda/{self.prefix}"):
@@ -197,7 +284,7 @@ class Destroyer:
         """The distribution (disabled, then deleted once Deployed: minutes in
         AWS), its response headers policy, the web ACL, and the WAF alarm
         and topic in us-east-1."""
-        from provision import alarms, cloudfront, waf
+        from provision import cloudfront, waf
 
         cf = self.c("cloudfront")
         found = cloudfront.find_distribution(cf, self.stage)
@@ -230,17 +317,7 @@ class Destroyer:
         if cloudwatch.describe_alarms(AlarmNames=[waf.alarm_name(self.stage)])["MetricAlarms"]:
             cloudwatch.delete_alarms(AlarmNames=[waf.alarm_name(self.stage)])
             self.did(f"alarm {waf.alarm_name(self.stage)} (us-east-1)")
-        sns = self.prov.client("sns", region=waf.REGION)
-        topic = f"arn:aws:sns:{waf.REGION}:{self.prov.account_id()}:" \
-                f"{alarms.topic_name(self.stage)}"
-        try:
-            sns.get_topic_attributes(TopicArn=topic)
-        except Exception as exc:
-            if _gone(exc):
-                return
-            raise
-        self.attempt(f"SNS topic {alarms.topic_name(self.stage)} (us-east-1)",
-                     lambda: sns.delete_topic(TopicArn=topic))
+        self.delete_step("front_door")
 
     def http_api(self) -> None:
         apigw = self.c("apigatewayv2")
@@ -305,20 +382,11 @@ class Destroyer:
                                  InstanceId=i, FunctionArn=function_arn))
 
     def lex(self) -> None:
-        models = self.c("lexv2-models")
-        name = lex.bot_name(self.stage)
-        found = models.list_bots(filters=[{"name": "BotName", "values": [name],
-                                           "operator": "EQ"}]).get("botSummaries", [])
-        for bot in found:
-            if bot.get("botName") == name:
-                self.attempt(f"Lex bot {name}", lambda b=bot["botId"]: models.delete_bot(
-                    botId=b, skipResourceInUseCheck=True))
-        self.delete_role(f"{self.prefix}-lex")
+        self.delete_step("lex")
 
     def alarms(self) -> None:
-        cloudwatch, sns = self.c("cloudwatch"), self.c("sns")
-        topic = f"arn:aws:sns:{self.prov.region}:{self.prov.account_id()}:" \
-                f"{alarms.topic_name(self.stage)}"
+        cloudwatch = self.c("cloudwatch")
+        topic = self.catalogue.get("alarms-topic").arn or ""
         wanted = [a["AlarmName"] for a in alarms.definitions(self.stage, topic)]
         existing = [a["AlarmName"] for a in cloudwatch.describe_alarms(
             AlarmNames=wanted).get("MetricAlarms", [])]
@@ -326,14 +394,7 @@ class Destroyer:
             cloudwatch.delete_alarms(AlarmNames=existing)
             for name in existing:
                 self.did(f"alarm {name}")
-        try:
-            sns.get_topic_attributes(TopicArn=topic)
-        except Exception as exc:
-            if _gone(exc):
-                return
-            raise
-        self.attempt(f"SNS topic {alarms.topic_name(self.stage)}",
-                     lambda: sns.delete_topic(TopicArn=topic))
+        self.delete_step("alarms")  # the topic they notified
 
     def sms_spend_alarm(self) -> None:
         from provision import sms_spend
@@ -342,20 +403,7 @@ class Destroyer:
             self.did(f"alarm {name}")
 
     def state_machines(self) -> None:
-        sfn = self.c("stepfunctions")
-        for path in sorted(STEPFUNCTIONS_DIR.glob("*.json")):
-            name = names.state_machine_name(path.stem, self.stage)
-            arn = f"arn:aws:states:{self.prov.region}:{self.prov.account_id()}:" \
-                  f"stateMachine:{name}"
-            try:
-                sfn.describe_state_machine(stateMachineArn=arn)
-            except Exception as exc:
-                if _gone(exc):
-                    continue
-                raise
-            sfn.delete_state_machine(stateMachineArn=arn)
-            self.did(f"state machine {name}")
-        self.delete_role(f"{self.prefix}-states")
+        self.delete_step("state_machines")  # the machines, then their role
 
     def deploy_bucket(self) -> str:
         return stage_state.bucket_name(self.stage, self.prov.account_id())
@@ -364,29 +412,14 @@ class Destroyer:
         ssm = self.c("ssm")
         for name in stage_state.delete_env(ssm, self.stage):
             self.did(f"SSM parameter {name}")
-        for secret in (*stage_secrets.GENERATORS, *stage_secrets.RETIRED):
-            name = stage_secrets.parameter_name(self.stage, secret)
-            self.attempt(f"SSM parameter {name}", lambda n=name: ssm.delete_parameter(Name=n))
-        # Their KMS key after them: scheduled for deletion (provision/secrets_key.py).
-        secrets_key.destroy(self)
+        # The secrets, then their KMS key (scheduled for deletion).
+        self.delete_step("parameters")
 
     def queues(self) -> None:
-        sqs = self.c("sqs")
-        for kind in names.QUEUE_KINDS + names.RETIRED_QUEUE_KINDS:
-            for name in (names.queue_name(kind, self.stage),
-                         names.dead_letter_queue_name(kind, self.stage)):
-                try:
-                    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-                except Exception as exc:
-                    if _gone(exc):
-                        continue
-                    raise
-                self.attempt(f"queue {name}", lambda u=url: sqs.delete_queue(QueueUrl=u))
+        self.delete_step("queues")
 
     def buckets(self) -> None:
-        for bucket in (self.prov.event_bucket(), self.prov.web_bucket_name(),
-                       self.deploy_bucket()):
-            self.delete_bucket(bucket)
+        self.delete_step("buckets")
 
     def delete_bucket(self, bucket: str) -> None:
         s3 = self.c("s3")
@@ -408,14 +441,10 @@ class Destroyer:
                      lambda: s3.delete_bucket(Bucket=bucket))
 
     def table(self) -> None:
-        ddb = self.c("dynamodb")
-        name = names.table_name(self.stage)
-        self.attempt(f"table {name}", lambda: ddb.delete_table(TableName=name))
+        self.delete_step("table")
 
     def operators(self) -> None:
-        from provision import cognito
-
-        cognito.destroy(self)
+        self.delete_step("operators")  # the user pool and the access record's table
 
     def local_files(self) -> None:
         record = gateway_responses.DEPLOYED_DIR / f"{self.stage}.json"

@@ -37,6 +37,12 @@ PERMISSION_SID = "partnerline-http-api"
 THROTTLING = {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50.0}
 
 
+def execute_arn(region: str, account: str, api_id: str, path: str) -> str:
+    """What API Gateway names as the source of an invocation (a Lambda
+    permission's SourceArn): the API's id, then stage/method/path."""
+    return f"arn:aws:execute-api:{region}:{account}:{api_id}/{path}"
+
+
 def api_name(stage: str) -> str:
     return f"{names.prefix(stage)}-http"
 
@@ -253,7 +259,7 @@ def ensure_routes(prov: Any, route_keys: list[str] | None = None) -> list[str]:
         if key not in wanted and route.get("Target") == target:
             apigw.delete_route(ApiId=api_id, RouteId=route["RouteId"])
             prov.changed(f"HTTP API route {key}: removed (no such Chalice route)")
-    source = f"arn:aws:execute-api:{prov.region}:{prov.account_id()}:{api_id}/*"
+    source = execute_arn(prov.region, prov.account_id(), api_id, "*")
     lambdas.ensure_invoke_permission(prov, lambdas.API_HANDLER, PERMISSION_SID,
                                      "apigateway.amazonaws.com", source,
                                      snapstart.qualifier(prov, lambdas.API_HANDLER))

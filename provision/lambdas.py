@@ -9,19 +9,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib import names
 from chalicelib.aws import error_code
+from provision import resources
 
-API_HANDLER = "api_handler"
-HANDLERS = ("connect_event_registration", "handle_partner_link",
-            "handle_customer_notification", "handle_registration_log",
-            "erase_personal_data")  # the retention sweep (@app.schedule, hourly)
+# Declared with the stage's other resources (provision/resources.py); the
+# retention sweep (@app.schedule, hourly) is erase_personal_data.
+API_HANDLER = resources.API_HANDLER
+HANDLERS = resources.HANDLERS
+function_name = resources.function_name
 
 
-def function_name(stage: str, handler: str = API_HANDLER) -> str:
-    if handler == API_HANDLER:
-        return names.prefix(stage)
-    return f"{names.prefix(stage)}-{handler}"
+def schedule_rule_name(stage: str, handler: str) -> str:
+    """The EventBridge rule Chalice makes for an @app.schedule function."""
+    return f"{function_name(stage, handler)}-event"
 
 
 def function_arn(region: str, account: str, stage: str, handler: str = API_HANDLER) -> str:

@@ -22,9 +22,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib import names
 from chalicelib.aws import error_code
-from provision import stages
+from provision import resources, stages
 
 LEX_DIR = stages.PROJECT_DIR / "lex"
 DRAFT = "DRAFT"
@@ -36,8 +35,7 @@ DEFAULT_THRESHOLD = 0.40
 WAIT = {"Delay": 5, "MaxAttempts": 120}  # up to 10 minutes for a build
 
 
-def bot_name(stage: str) -> str:
-    return f"{names.prefix(stage)}-bot"
+bot_name = resources.bot_name
 
 
 def alias_arn(region: str, account: str, bot_id: str, alias_id: str) -> str:
@@ -273,7 +271,7 @@ class BotBuilder:
 
 def ensure_role(prov: Any) -> str:
     """The bot's runtime role (Polly for spoken prompts, as Lex's own role has)."""
-    return prov.ensure_role(f"{prov.prefix}-lex", "lexv2.amazonaws.com", "polly", {
+    return prov.ensure_role(prov.resource("role:lex").name, "lexv2.amazonaws.com", "polly", {
         "Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "polly:SynthesizeSpeech", "Resource": "*"}]})
 

@@ -45,9 +45,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib import names, settings
+from chalicelib import settings
 from chalicelib.settings import ROSTER_PREFIX
-from provision import alarms, lambdas, secrets, secrets_key, stages
+from provision import lambdas, resources, secrets_key, stages
 
 CHALICE_DIR = stages.PROJECT_DIR / ".chalice"
 ANY = "*"
@@ -58,7 +58,9 @@ def policy_file(stage: str, handler: str | None = None) -> str:
 
 
 class Arns:
-    """The stage's resource ARNs for one region and account (``*`` for either)."""
+    """The stage's resource ARNs for one region and account (``*`` for either),
+    read from the stage's catalogue (provision/resources.py); only what lies
+    outside the stage (Bedrock's models) is spelled here."""
 
     def __init__(self, stage: str, region: str, account: str, event_bucket: str,
                  bot_id: str = ANY, alias_id: str = ANY, model_id: str | None = None,
@@ -70,49 +72,56 @@ class Arns:
         self.model_id = model_id or settings.Settings.bedrock_model_id
         # The secrets key's id (its ARN's last part), known once provisioned.
         self.secrets_key = secrets_key.rsplit("/", 1)[-1]
+        self.catalogue = resources.catalogue(stage, region, account, event_bucket=event_bucket,
+                                             secrets_key=self.secrets_key, bot_id=bot_id,
+                                             alias_id=alias_id)
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
 
+    def _of(self, key: str) -> str:
+        return self.catalogue.get(key).arn or ""
+
     def table(self) -> list[str]:
-        table = self._arn("dynamodb", f"table/{names.table_name(self.stage)}")
-        return [table, f"{table}/index/*"]
+        return [self._of("table"), self.catalogue.get("table").sub("/index/*")]
 
     def table_streams(self) -> list[str]:
-        return [self._arn("dynamodb", f"table/{names.table_name(self.stage)}/stream/*")]
+        return [self.catalogue.get("table").sub("/stream/*")]
 
     def queue(self, kind: str) -> str:
-        return self._arn("sqs", names.queue_name(kind, self.stage))
+        return self._of(f"queue:{kind}")
+
+    def dead_letter_queue(self, kind: str) -> str:
+        return self._of(f"dlq:{kind}")
 
     def alarms_topic(self) -> str:
-        return self._arn("sns", alarms.topic_name(self.stage))
+        return self._of("alarms-topic")
 
     def state_machine(self) -> str:
-        return self._arn("states", "stateMachine:" + names.state_machine_name(
-            "partner-confirmation", self.stage))
+        return self._of("state-machine:partner-confirmation")
 
     def executions(self) -> str:
-        return self._arn("states", "execution:" + names.state_machine_name(
-            "partner-confirmation", self.stage) + ":*")
+        return self.catalogue.get("state-machine:partner-confirmation").sub(":*")
 
     def parameter(self, secret: str) -> str:
-        return secrets.parameter_arn(self.region, self.account, self.stage, secret)
+        return self._of(f"parameter:{secret}")
 
     def access_log(self) -> str:
-        return self._arn("dynamodb", f"table/{names.access_log_table(self.stage)}")
+        return self._of("access-log")
 
     def secrets_key_arn(self) -> str:
-        return self._arn("kms", f"key/{self.secrets_key}")
+        return self._of("secrets-key")
 
     def via_ssm(self) -> str:
         return f"ssm.{self.region}.amazonaws.com"
 
     def bot_alias(self) -> str:
-        return self._arn("lex", f"bot-alias/{self.bot_id}/{self.alias_id}")
+        return self._of("bot")
 
     def models(self) -> list[str]:
-        # A cross-region inference profile ("apac.<model>") sends the call to
-        # the model in any of its regions: the model ARN has no region then.
+        # Outside the stage: a cross-region inference profile ("apac.<model>")
+        # sends the call to the model in any of its regions: the model ARN has
+        # no region then.
         model = self.model_id
         base = model.split(".", 1)[1] if model.split(".", 1)[0] in (
             "apac", "us", "eu", "global", "jp", "au", "ca") else model
@@ -123,18 +132,21 @@ class Arns:
 
     def event_log(self) -> str:
         # `<eventId>_event.txt`: the next event (a setting) reuses the line.
-        return f"arn:aws:s3:::{self.event_bucket}/*_event.txt"
+        return self.catalogue.get("event-bucket").sub("/*_event.txt")
 
     def roster(self) -> str:
         # The optional employee roster (EMPLOYEE_ROSTER_KEY lives under rosters/).
-        return f"arn:aws:s3:::{self.event_bucket}/{ROSTER_PREFIX}*"
+        return self.catalogue.get("event-bucket").sub(f"/{ROSTER_PREFIX}*")
 
     def event_bucket_arn(self) -> str:
-        return f"arn:aws:s3:::{self.event_bucket}"
+        return self._of("event-bucket")
 
     def log_group(self, handler: str) -> str:
-        return self._arn("logs", f"log-group:/aws/lambda/"
-                                 f"{lambdas.function_name(self.stage, handler)}")
+        return self._of(f"log-group:{handler}")
+
+    def log_groups(self) -> str:
+        """Any of the stage's functions' log groups (the stage's default policy)."""
+        return self.catalogue.get(f"log-group:{lambdas.API_HANDLER}").sub("*")
 
 
 def _allow(actions: list[str], resources: list[str] | str) -> dict[str, Any]:
@@ -144,7 +156,7 @@ def _allow(actions: list[str], resources: list[str] | str) -> dict[str, Any]:
 
 def _logs(arns: Arns, handler: str | None) -> list[dict[str, Any]]:
     if handler is None:  # the stage's default: any of the stage's functions
-        group = arns._arn("logs", f"log-group:/aws/lambda/{names.prefix(arns.stage)}*")
+        group = arns.log_groups()
     else:
         group = arns.log_group(handler)
     return [_allow(["logs:CreateLogGroup"], [group]),
@@ -159,7 +171,7 @@ def _consume(arns: Arns, kind: str) -> dict[str, Any]:
 
 def _set_aside(arns: Arns, kind: str) -> dict[str, Any]:
     # chalicelib.queues.set_aside: a poison message to the queue's DLQ.
-    return _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], [arns.queue(kind) + "-dlq"])
+    return _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], [arns.dead_letter_queue(kind)])
 
 
 def _read_stream(arns: Arns) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from typing import Any
 
 from chalicelib.aws import error_code
 from chalicelib.settings import Settings
-from provision import lambdas
+from provision import resources
 
 # The operational logs hold request ids and masked phones (chalicelib/logs.py),
 # for following up a complaint: kept as long as a request's personal data.
@@ -97,8 +97,9 @@ def ensure_bucket_lifecycle(prov: Any) -> None:
 
 
 def log_group_names(stage: str) -> list[str]:
-    return [f"/aws/lambda/{lambdas.function_name(stage, handler)}"
-            for handler in (lambdas.API_HANDLER, *lambdas.HANDLERS)]
+    """Every function's log group (provision/resources.py); not those of
+    retired functions (the teardown still deletes them)."""
+    return [r.name for r in resources.catalogue(stage).of_kind("log-group") if not r.retired]
 
 
 def ensure_log_groups(prov: Any, days: int = LOG_RETENTION_DAYS) -> None:

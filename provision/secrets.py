@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import names
+from provision import resources
 
 
 def _signing_keys() -> str:
@@ -34,16 +35,13 @@ GENERATORS: dict[str, Callable[[], str]] = {
 }
 # Secrets of before, deleted by `make destroy` when an older deploy left them:
 # the shared admin token gave way to operators' own sign-in (provision/cognito.py).
-RETIRED = ("ADMIN_TOKEN",)
-
-
-def parameter_name(stage: str, secret: str) -> str:
-    return f"/{names.APP_NAME}/{stage}/{secret}"
+RETIRED = resources.RETIRED_SECRETS
+assert tuple(GENERATORS) == resources.SECRETS, "a secret is declared in provision/resources.py"
+parameter_name = resources.parameter_name
 
 
 def parameter_arn(region: str, account: str, stage: str, secret: str) -> str:
-    # The parameter's name starts with "/", the ARN's resource part drops it.
-    return f"arn:aws:ssm:{region}:{account}:parameter{parameter_name(stage, secret)}"
+    return resources.catalogue(stage, region, account).get(f"parameter:{secret}").arn or ""
 
 
 def _described(ssm: Any, name: str) -> dict[str, Any] | None:

@@ -30,6 +30,7 @@ from typing import Any
 
 from chalicelib import names
 from chalicelib.aws import error_code
+from provision import resources
 
 PENDING_WINDOW_DAYS = 7  # KMS's minimum waiting period (7-30 days)
 ADMIN_ACTIONS = ("kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*",
@@ -41,8 +42,7 @@ ADMIN_ACTIONS = ("kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "km
 WRITE_ACTIONS = ("kms:Encrypt", "kms:GenerateDataKey")
 
 
-def alias_name(stage: str) -> str:
-    return f"alias/{names.prefix(stage)}-secrets"
+alias_name = resources.key_alias
 
 
 def description(stage: str) -> str:

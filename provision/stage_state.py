@@ -33,7 +33,7 @@ from typing import Any
 
 from chalicelib import names
 from chalicelib.aws import error_code
-from provision import stages
+from provision import resources, stages
 
 RECORD_DIR = ".chalice/deployed"
 # Never stored: the stage's name is the parameter path, its choices are code.
@@ -49,8 +49,7 @@ def env_path(stage: str) -> str:
 
 
 def bucket_name(stage: str, account: str) -> str:
-    # S3 names are global: the account id keeps it ours (as the web bucket's).
-    return f"{names.prefix(stage)}-deploy-{account}"
+    return resources.deploy_bucket(stage, account)
 
 
 def record_key(stage: str) -> str:

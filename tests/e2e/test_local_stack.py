@@ -79,7 +79,9 @@ def test_runner_serves_health_then_stops_everything(runner):
     health = _wait_for(lambda: _healthy(url), timeout=90)
     assert health is not None, Path(log.name).read_text()
     assert health.json() == {"status": "ok", "stage": "local"}
-    printed = _wait_for(lambda: "운영자 로그인" in Path(log.name).read_text()
+    # The ready banner (one print); "운영자 로그인" alone also names provisioning's
+    # Cognito step, printed long before the banner.
+    printed = _wait_for(lambda: "준비되었습니다" in Path(log.name).read_text()
                         and Path(log.name).read_text(), timeout=10)
     assert printed and f"{url}/admin" in printed
     # One account per role, and the printed password signs in (InitiateAuth).

@@ -317,6 +317,25 @@ def test_a_missing_erasure_schedule_is_a_gap(deployed):
     assert deployed["gaps"]() == []
 
 
+def test_a_missing_catalogue_entry_is_a_gap(deployed):
+    """Every resource provision/resources.py lists for the stage is checked
+    present: a dead-letter queue no other check looks at."""
+    from provision import resources
+
+    sqs = deployed["client"]("sqs")
+    dlq = resources.catalogue(STAGE, rehearse.REGION, deployed["account"]).get(
+        "dlq:partner-links")
+    url = sqs.get_queue_url(QueueName=dlq.name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "MessageRetentionPeriod", "SqsManagedSseEnabled"])["Attributes"]
+    sqs.delete_queue(QueueUrl=url)
+    try:
+        assert deployed["gaps"]() == [f"dlq:partner-links 리소스 {dlq.name}가 없어요"]
+    finally:
+        sqs.create_queue(QueueName=dlq.name, Attributes=attributes)
+    assert deployed["gaps"]() == []
+
+
 def test_destroy_leaves_nothing_and_a_leftover_is_listed(deployed):
     client = deployed["client"]
     rehearse.make("destroy", deployed["project"], deployed["env"],

@@ -41,13 +41,13 @@ def _lex_client():
     return boto3.session.Session().client("lexv2-models", region_name=REGION)
 
 
-def stub_first_build(stubber: Stubber, definition: dict) -> None:
+def stub_first_build(stubber: Stubber, definition: dict, stage: str = STAGE) -> None:
     """The calls of a first run over an empty account, in order."""
     draft = {"botId": BOT_ID, "botVersion": "DRAFT", "localeId": "ko_KR"}
     stubber.add_response("list_bots", {"botSummaries": []}, {
-        "filters": [{"name": "BotName", "values": [lex.bot_name(STAGE)], "operator": "EQ"}]})
+        "filters": [{"name": "BotName", "values": [lex.bot_name(stage)], "operator": "EQ"}]})
     stubber.add_response("create_bot", {"botId": BOT_ID}, {
-        "botName": lex.bot_name(STAGE), "roleArn": ANY, "description": ANY,
+        "botName": lex.bot_name(stage), "roleArn": ANY, "description": ANY,
         "dataPrivacy": {"childDirected": False},
         "idleSessionTTLInSeconds": definition["bot"]["idleSessionTTLInSeconds"]})
     stubber.add_response("describe_bot", {"botId": BOT_ID, "botStatus": "Available"},
