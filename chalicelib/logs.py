@@ -79,17 +79,23 @@ def _clean(name: str, value: Any) -> Any:
     return value
 
 
-def record(event: str, level: int = logging.INFO, **fields: Any) -> dict[str, Any]:
-    """Log one structured line; returns what was written (for tests)."""
+def record(event: str, level: int = logging.INFO, *,
+           metric: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    """Log one structured line; returns what was written (for tests).
+    ``metric`` (from `metric_doc`) makes the same line a CloudWatch embedded
+    metric too: one line per call instead of two (the root of an EMF document
+    may carry any other members, which stay plain log fields)."""
     line = {"event": event, "level": logging.getLevelName(level)}
     line.update({k: _clean(k, v) for k, v in fields.items()})
+    if metric:
+        line.update(metric)
     logger.log(level, json.dumps(line, ensure_ascii=False, default=str))
     return line
 
 
-def metric(name: str, value: float = 1, unit: str = "Count",
-           namespace: str = "Partnerline", **dimensions: str) -> dict[str, Any]:
-    """Emit one metric in CloudWatch's embedded metric format."""
+def metric_doc(name: str, value: float = 1, unit: str = "Count",
+               namespace: str = "Partnerline", **dimensions: str) -> dict[str, Any]:
+    """One metric in CloudWatch's embedded metric format (its members)."""
     doc: dict[str, Any] = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
@@ -102,5 +108,12 @@ def metric(name: str, value: float = 1, unit: str = "Count",
         name: value,
     }
     doc.update(dimensions)
+    return doc
+
+
+def metric(name: str, value: float = 1, unit: str = "Count",
+           namespace: str = "Partnerline", **dimensions: str) -> dict[str, Any]:
+    """Emit one metric in CloudWatch's embedded metric format, on a line of its own."""
+    doc = metric_doc(name, value, unit, namespace, **dimensions)
     logger.info(json.dumps(doc, ensure_ascii=False))
     return doc

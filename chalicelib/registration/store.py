@@ -82,9 +82,10 @@ def _client():
 
 def _transaction(event_id: str, item: dict[str, Any], number: int) -> list[dict[str, Any]]:
     lot_pk, lot_sk = lot_key(event_id, number)
-    lot = {"pk": lot_pk, "sk": lot_sk, "eventId": event_id,
-           "lotteryNumber": item["lotteryNumber"], "employeeId": item["employeeId"],
-           "registeredAt": item["registeredAt"]}
+    # Which employee holds the number, nothing more: the event is in the key and
+    # the moment on the registration (a smaller item is a cheaper write).
+    lot = {"pk": lot_pk, "sk": lot_sk, "lotteryNumber": item["lotteryNumber"],
+           "employeeId": item["employeeId"]}
     return [
         {"Put": {"TableName": table.name(), "Item": table.serialize(item),
                  "ConditionExpression": "attribute_not_exists(pk)",
