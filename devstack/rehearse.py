@@ -379,6 +379,7 @@ def _sms_spend_gaps(client: Callable[[str], Any], stage: str) -> list[str]:
     """The SNS monthly spend limit and its 80 % alarm, in the SMS region."""
     from chalicelib import settings
     from provision import sms_spend
+    from provision.alarms import topic_name as alarms_topic_name
 
     where = settings.Settings.sms_region
     sns = client("sns", where)  # type: ignore[call-arg]
@@ -392,6 +393,10 @@ def _sms_spend_gaps(client: Callable[[str], Any], stage: str) -> list[str]:
     if not found or found[0].get("MetricName") != "SMSMonthToDateSpentUSD" \
             or found[0].get("Threshold") != round(sms_spend.limit_usd(stage) * 0.8, 2):
         gaps.append(f"SMS 지출 80% 경보 {sms_spend.alarm_name(stage)}가 없거나 달라요")
+    elif not [a for a in found[0].get("AlarmActions") or []
+              if a.split(":")[3:4] == [where] and a.endswith(":" + alarms_topic_name(stage))]:
+        gaps.append(f"SMS 지출 80% 경보 {sms_spend.alarm_name(stage)}가 아무에게도 알리지 않아요 "
+                    f"({where}의 경보 주제가 없어요)")
     return gaps
 
 

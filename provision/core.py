@@ -90,8 +90,11 @@ class Provisioner:
         """The stage's resources in this region and account: every name and
         ARN a step creates or points at (provision/resources.py)."""
         if "_catalogue" not in self.__dict__:
+            from provision import sms
+
             self.__dict__["_catalogue"] = resources.catalogue(
-                self.stage, self.region, self.account_id(), event_bucket=self.event_bucket())
+                self.stage, self.region, self.account_id(), event_bucket=self.event_bucket(),
+                sms_region=sms.region(self))
         return self.__dict__["_catalogue"]
 
     def resource(self, key: str) -> resources.Resource:

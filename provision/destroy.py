@@ -87,9 +87,11 @@ class Destroyer:
     @property
     def catalogue(self) -> resources.Catalogue:
         if "_catalogue" not in self.__dict__:
+            from provision import sms
+
             self.__dict__["_catalogue"] = resources.catalogue(
                 self.stage, self.prov.region, self.prov.account_id(),
-                event_bucket=self.prov.event_bucket())
+                event_bucket=self.prov.event_bucket(), sms_region=sms.region(self.prov))
         return self.__dict__["_catalogue"]
 
     def delete_step(self, step: str) -> None:

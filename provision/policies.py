@@ -74,7 +74,7 @@ class Arns:
         self.secrets_key = secrets_key.rsplit("/", 1)[-1]
         self.catalogue = resources.catalogue(stage, region, account, event_bucket=event_bucket,
                                              secrets_key=self.secrets_key, bot_id=bot_id,
-                                             alias_id=alias_id)
+                                             alias_id=alias_id, sms_region=self.sms_region)
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"

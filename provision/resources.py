@@ -184,8 +184,12 @@ class Catalogue:
 
     def __init__(self, stage: str, region: str = ANY, account: str = ANY,
                  event_bucket: str | None = None, secrets_key: str = ANY,
-                 bot_id: str = ANY, alias_id: str = ANY) -> None:
+                 bot_id: str = ANY, alias_id: str = ANY, sms_region: str | None = None) -> None:
+        from chalicelib import settings
+
         self.stage, self.region, self.account = stage, region, account
+        # Where SNS sends SMS (provision/sms.py): its spend alarm lives there.
+        self.sms_region = sms_region or settings.Settings.sms_region
         self.event_bucket = event_bucket or stages.options(stage)["event_bucket"]
         self.entries = self._entries(secrets_key.rsplit("/", 1)[-1], bot_id, alias_id)
         keys = [r.key for r in self.entries]
@@ -211,6 +215,11 @@ class Catalogue:
             r("bot", "bot", bot_name(stage), "lex", aws_only=True, ids=(bot_id, alias_id)),
             r("role:lex", "role", role_name(stage, "lex"), "lex", aws_only=True),
             r("alarms-topic", "topic", topic_name(stage), "alarms"),
+            # The SMS spend alarm's topic, in the SMS region when that is another
+            # one (an alarm notifies topics of its own region; provision/sms_spend.py).
+            *([r("sms-alarms-topic", "topic", topic_name(stage), "alarms",
+                 region=self.sms_region, aws_only=True)]
+              if self.sms_region != self.region else []),
             *(r(f"state-machine:{stem}", "state-machine", names.state_machine_name(stem, stage),
                 "state_machines") for stem in STATE_MACHINES),
             r("role:states", "role", role_name(stage, "states"), "state_machines"),

@@ -8,9 +8,11 @@
   (``sms_monthly_spend_limit_usd`` in provision/stages.py) must fit it.
 - **An alarm at 80 %** of it on ``AWS/SNS`` ``SMSMonthToDateSpentUSD``
   (Maximum), in the SMS region, where SNS publishes the metric. It notifies
-  the stage's alarms topic when that topic is in the same region (CloudWatch
-  alarm actions name a topic of the alarm's region); otherwise the alarm is
-  there, visible in the console, without an action.
+  the stage's alarms topic when that topic is in the same region; otherwise
+  (the default: Seoul has no SMS, Tokyo sends them) a topic of the same name
+  in the SMS region (``sms-alarms-topic`` in provision/resources.py), since a
+  CloudWatch alarm's actions name a topic of its own region. `make deploy`
+  prints the subscribe command of each topic (provision/summary.py).
 - **Chalice's REST API throttled like the HTTP API** (after the deploy):
   the stage's method settings ``*/*`` (``/*/*/throttling/rateLimit`` and
   ``burstLimit``), the same figures as provision/http_api.THROTTLING.
@@ -21,9 +23,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import names
+from chalicelib.aws import error_code
 from provision import http_api, sms, stages
 
 DEFAULT_LIMIT_USD = 1  # what SNS gives a new account
+# Where provisioning writes the SMS region's alarms topic (provision/summary.py reads it).
+SMS_TOPIC_SETTING = "SMS_ALARMS_TOPIC_ARN"
 ALARM_SHARE = 0.8
 RATE = float(http_api.THROTTLING["ThrottlingRateLimit"])
 BURST = int(http_api.THROTTLING["ThrottlingBurstLimit"])
@@ -58,9 +63,7 @@ def ensure(prov: Any) -> None:
     if current.get("MonthlySpendLimit") != wanted:
         sns.set_sms_attributes(attributes={"MonthlySpendLimit": wanted})
         prov.changed(f"SNS SMS ({where}): MonthlySpendLimit={wanted} USD")
-    topic = prov.env.get("ALARMS_TOPIC_ARN") or ""
-    action = topic if topic.split(":")[3:4] == [where] else None
-    wanted_alarm = alarm(prov.stage, action)
+    wanted_alarm = alarm(prov.stage, ensure_topic(prov, where))
     cloudwatch = prov.client("cloudwatch", region=where)
     have = cloudwatch.describe_alarms(AlarmNames=[wanted_alarm["AlarmName"]])["MetricAlarms"]
     if not have or have[0].get("Threshold") != wanted_alarm["Threshold"] \
@@ -68,6 +71,25 @@ def ensure(prov: Any) -> None:
         cloudwatch.put_metric_alarm(**wanted_alarm)
         prov.changed(f"alarm {wanted_alarm['AlarmName']} ({where}): "
                      f">= {wanted_alarm['Threshold']} USD")
+
+
+def ensure_topic(prov: Any, where: str) -> str:
+    """The topic the alarm notifies: the stage's alarms topic when it is in the
+    SMS region, else the one of the same name there (made when missing)."""
+    topic = prov.env.get("ALARMS_TOPIC_ARN") or ""
+    if topic.split(":")[3:4] == [where]:
+        return topic
+    entry = prov.resource("sms-alarms-topic")
+    sns = prov.client("sns", region=where)
+    try:
+        sns.get_topic_attributes(TopicArn=entry.arn)
+    except Exception as exc:
+        if "NotFound" not in error_code(exc):
+            raise
+        sns.create_topic(Name=entry.name)
+        prov.changed(f"SNS topic {entry.name} ({where}, SMS spend alarm)")
+    prov.env[SMS_TOPIC_SETTING] = entry.arn or ""
+    return entry.arn or ""
 
 
 def remove_alarm(prov: Any) -> list[str]:

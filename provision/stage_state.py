@@ -40,7 +40,8 @@ RECORD_DIR = ".chalice/deployed"
 NOT_STORED = ("STAGE",)
 # Stored for the tools (make status, the printed summary), not given to the
 # functions: nothing in the app reads them.
-NOT_FOR_FUNCTIONS = ("WEB_ACL_ARN", "CLOUDFRONT_DISTRIBUTION_ID", "FRONT_DOOR_ALARMS_TOPIC_ARN")
+NOT_FOR_FUNCTIONS = ("WEB_ACL_ARN", "CLOUDFRONT_DISTRIBUTION_ID", "FRONT_DOOR_ALARMS_TOPIC_ARN",
+                     "SMS_ALARMS_TOPIC_ARN")
 MISSING = ("NoSuchKey", "NoSuchBucket", "404", "NotFound")
 
 

@@ -54,8 +54,8 @@ def sms_state(sns: Any) -> list[str]:
 def render(stage: str, env: dict[str, str], sms_lines: list[str]) -> str:
     public = env.get("PUBLIC_URL") or env.get("WEB_URL") or "(아직 없어요)"
     confirm = env.get("CONFIRM_BASE_URL") or public
-    topics = [t for t in (env.get("ALARMS_TOPIC_ARN"), env.get("FRONT_DOOR_ALARMS_TOPIC_ARN"))
-              if t]
+    topics = [t for t in (env.get("ALARMS_TOPIC_ARN"), env.get("FRONT_DOOR_ALARMS_TOPIC_ARN"),
+                          env.get("SMS_ALARMS_TOPIC_ARN")) if t]
     lines = [
         "",
         f"배포 완료: {stage}",

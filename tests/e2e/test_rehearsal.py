@@ -336,6 +336,30 @@ def test_a_missing_catalogue_entry_is_a_gap(deployed):
     assert deployed["gaps"]() == []
 
 
+def test_an_sms_spend_alarm_that_notifies_no_one_is_a_gap(deployed):
+    """Seoul has no SMS: the spend alarm lives in the SMS region (Tokyo), where
+    the stage's own alarms topic is not, so it notifies a topic of the same
+    name there; without an action it would be an alarm nobody hears."""
+    from chalicelib import settings
+    from provision import alarms, sms_spend
+
+    where = settings.Settings.sms_region
+    assert where != rehearse.REGION
+    cloudwatch = deployed["client"]("cloudwatch", where)
+    name = sms_spend.alarm_name(STAGE)
+    [alarm] = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    topic = f"arn:aws:sns:{where}:{deployed['account']}:{alarms.topic_name(STAGE)}"
+    assert alarm["AlarmActions"] == [topic]
+    deployed["client"]("sns", where).get_topic_attributes(TopicArn=topic)
+    cloudwatch.put_metric_alarm(**sms_spend.alarm(STAGE, None))
+    try:
+        assert deployed["gaps"]() == [
+            f"SMS 지출 80% 경보 {name}가 아무에게도 알리지 않아요 ({where}의 경보 주제가 없어요)"]
+    finally:
+        cloudwatch.put_metric_alarm(**sms_spend.alarm(STAGE, topic))
+    assert deployed["gaps"]() == []
+
+
 def test_destroy_leaves_nothing_and_a_leftover_is_listed(deployed):
     client = deployed["client"]
     rehearse.make("destroy", deployed["project"], deployed["env"],

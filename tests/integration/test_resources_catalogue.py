@@ -58,7 +58,10 @@ def listed(stage: str, event_bucket: str = BUCKET) -> set[tuple[str, str]]:
         QueueNamePrefix=prefix).get("QueueUrls", [])}
     found |= {("bucket", b["Name"]) for b in c("s3").list_buckets()["Buckets"]
               if ours(b["Name"]) or b["Name"] == event_bucket}
-    for region in (REGION, resources.FRONT_DOOR_REGION):
+    from chalicelib import settings
+
+    # The stage's region, the front door's and the SMS region (the spend alarm's topic).
+    for region in (REGION, resources.FRONT_DOOR_REGION, settings.Settings.sms_region):
         found |= {("topic", t["TopicArn"].rsplit(":", 1)[-1] + "@" + region)
                   for t in c("sns", region).list_topics()["Topics"]
                   if ours(t["TopicArn"].rsplit(":", 1)[-1])}
