@@ -699,14 +699,22 @@ def _all(*parts: Condition | None) -> Condition | None:
 
 
 def same_answer(request: dict[str, Any] | None, decision: str,
-                alternative_time: str | None, attempt: str | None) -> bool:
+                alternative_time: str | None, attempt: str | None,
+                responded_at: str | None = None) -> bool:
     """Is ``request`` (as a refused claim found it) already answered by this
     very answer -- same page attempt, same choice? Then the refused claim was
-    a retry of a claim that landed and whose reply was lost."""
-    return bool(attempt and request and request.get("status") == RESPONDED
-                and request.get(ANSWER_ATTEMPT) == attempt
-                and request.get("partnerDecision") == decision
-                and request.get("alternativeTime") == alternative_time)
+    a retry of a claim that landed and whose reply was lost. A form without
+    the page's attempt id (the contract does not ask for it) is recognised by
+    the claim's own moment instead: botocore's retry sends the very same
+    ``respondedAt`` (milliseconds), which another answer does not."""
+    if not (request and request.get("status") == RESPONDED
+            and request.get("partnerDecision") == decision
+            and request.get("alternativeTime") == alternative_time):
+        return False
+    if attempt:
+        return request.get(ANSWER_ATTEMPT) == attempt
+    return bool(responded_at) and request.get("respondedAt") == responded_at \
+        and not request.get(ANSWER_ATTEMPT)
 
 
 def _held(task_token: str) -> AllOf:

@@ -170,7 +170,8 @@ def answer(token: str, decision: str | None, alternative_time: str | None,
     won = lifecycle.record_answer(request_id, chosen.decision, chosen.alternative_time,
                                   responded_at, attempt, verdict.expires_at)
     if not won:
-        if lifecycle.same_answer(won.item, chosen.decision, chosen.alternative_time, attempt):
+        if lifecycle.same_answer(won.item, chosen.decision, chosen.alternative_time, attempt,
+                                 responded_at):
             # Our own earlier try won (its reply was lost): finish it.
             return _finish_retry(request_id, won.item or {}, chosen)
         why = _explain(verdict, won.item)

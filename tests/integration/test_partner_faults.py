@@ -95,6 +95,24 @@ def test_claim_applied_reply_lost_botocore_retry_is_the_same_answer(
     assert "변경하기로 했어요" in customer_told(app_module, request_id)
 
 
+def test_a_form_without_the_attempt_id_is_still_its_own_retry(
+        client, stack_env, emulator, app_module):
+    """The contract's form has no attempt id: a claim that landed and lost its
+    reply is recognised by its own moment on botocore's retry, so the answer
+    is delivered now (not at the deadline) and the page says so."""
+    request_id, arn, token = waiting_request(emulator)
+    # The request's next write is the claim (nothing else writes it meanwhile).
+    faults.inject(emulator.url, {"service": "dynamodb", "operation": "UpdateItem",
+                                 "fault": "drop", "count": 1, "match": request_id})
+    done = post(client, token, "decision=accept")
+    assert faults.status(emulator.url)["fired"] == {"dynamodb.UpdateItem.drop": 1}
+    assert done.status_code == 200 and "응답이 전달되었어요" in done.body.decode()
+    assert_delivered_once(request_id, arn, "accept")
+    # Another answer without an attempt id, later: not this one's retry.
+    again = post(client, token, "decision=accept")
+    assert again.status_code == 409 and USED in again.body.decode()
+
+
 def test_claim_applied_every_reply_lost_the_partners_retry_completes(
         client, stack_env, emulator, app_module):
     """Every try of the claim loses its reply (the first one landed): the
