@@ -70,6 +70,7 @@ def _benchmarks() -> list[tuple[str, str, Benchmark, bool]]:
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="+", metavar="NAME",
+                        choices=[name for name, *_ in _benchmarks()],
                         help="cold package burst faults calls sms e2e cost classifier growth "
                              "list loglag throughput")
     parser.add_argument("--quick", action="store_true",

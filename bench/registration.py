@@ -281,7 +281,7 @@ def _clone(template: list[dict[str, Any]], employee_id: str, number: int,
             elif key == "pk" and item["sk"].startswith("LOT#"):
                 from chalicelib.registration import store
 
-                value = store.lot_key(item["eventId"], number)[0]
+                value = store.lot_key(emp["eventId"], number)[0]
             elif isinstance(value, str) and value in swap:
                 value = swap[value]
             new[key] = value

@@ -82,3 +82,29 @@ def test_the_chats_polls_follow_its_back_off_and_restart_at_a_change(monkeypatch
     # Without the back-off constants: a fixed POLL_MS, as before.
     monkeypatch.setattr(cost, "_chat_constant", lambda name, default: default)
     assert cost.polls_during(300) == 150
+
+
+def test_an_unknown_benchmark_name_is_refused_and_nothing_runs(one_offline_benchmark, capsys):
+    with pytest.raises(SystemExit) as refused:
+        runner.main(["--only", "lag"])
+    assert refused.value.code == 2
+    assert "invalid choice: 'lag'" in capsys.readouterr().err
+    assert not one_offline_benchmark.exists()
+
+
+def test_the_growth_prefill_clones_the_items_a_registration_writes():
+    """bench/registration.py copies a real registration's items; its shape
+    comes from the store (the lottery item has no eventId of its own)."""
+    from bench.registration import _clone
+    from chalicelib import table
+    from chalicelib.registration import store
+
+    item = {"pk": store.event_pk("ev"), "sk": "EMP#1234", "eventId": "ev", "employeeId": "1234",
+            "lotteryNumber": "L0007", "phone": "+821000000000", "contactId": "c-1",
+            "registeredAt": "2026-12-08T00:00:00.000Z"}
+    template = [table.deserialize(put["Put"]["Item"])
+                for put in store._transaction("ev", item, 7)]
+    emp, lot = _clone(template, "5678", 300, "c-2", "+821011112222", "2026-12-08T01:00:00.000Z")
+    assert (emp["sk"], emp["lotteryNumber"], emp["contactId"]) == ("EMP#5678", "L0300", "c-2")
+    assert (lot["pk"], lot["sk"]) == store.lot_key("ev", 300)
+    assert lot["employeeId"] == "5678" and lot["lotteryNumber"] == "L0300"
