@@ -33,6 +33,9 @@ from tests.e2e.browser_support import (
 )
 from tests.operators_support import USERS, credentials
 
+# The dashboard has taken a search for q: its text is in the address (admin.js writeUrl).
+APPLIED = ("q => location.hash.replace(/^#/, '').split('&')"
+           ".includes('q=' + encodeURIComponent(q.trim()))")
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 PAYLOAD = ('<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
@@ -145,13 +148,19 @@ class Admin:
         return self.page.locator(f'#requests tr[data-request-id="{request_id}"]')
 
     def search(self, text):
-        """Search and wait for the answer to be shown."""
+        """Search and wait until the page has taken the answer: until then the
+        rows are the previous list's (with 50 of them, `wait_rows` on a count
+        could pass on that list). A taken search writes its text into the
+        address; a refused one shows its message."""
         wanted = "q=" + quote(text, safe="-_.!~*'()")
         with self.page.expect_response(lambda r: "/api/admin/requests?" in r.url
                                        and wanted in r.url) as answer:
             self.page.get_by_label("검색", exact=True).fill(text)
             self.page.get_by_role("button", name="검색", exact=True).click()
-        self.page.wait_for_timeout(50)
+        if answer.value.status == 200:
+            self.page.wait_for_function(APPLIED, arg=text)
+        else:
+            self.page.locator("#q-error").filter(has_text="요").wait_for()
         return answer.value
 
     def wait_rows(self, predicate_js):

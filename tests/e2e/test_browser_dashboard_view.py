@@ -88,7 +88,8 @@ def search(page, text):
         page.locator("#q").press("Enter")
     if answer.value.status == 200:
         page.wait_for_function(
-            "q => location.hash.includes('q=' + encodeURIComponent(q))", arg=text)
+            "q => location.hash.replace(/^#/, '').split('&')"
+            ".includes('q=' + encodeURIComponent(q.trim()))", arg=text)
     else:
         page.locator("#q-error").filter(has_text="요").wait_for()
 
