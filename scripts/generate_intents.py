@@ -7,12 +7,12 @@ whether it is up to date (a unit test runs it, so a stale file fails).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 from chalicelib.nlu import catalogue
+from scripts import generated
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 JS_PATH = PROJECT_DIR / "web" / "assets" / "intents.js"
@@ -29,25 +29,17 @@ def render() -> str:
     )
 
 
+def expected() -> dict[Path, str]:
+    return {JS_PATH: render()}
+
+
 def stale() -> list[Path]:
-    if JS_PATH.exists() and JS_PATH.read_text(encoding="utf-8") == render():
-        return []
-    return [JS_PATH]
+    return generated.stale(expected())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    if args.check:
-        out = stale()
-        for path in out:
-            print(f"{path.relative_to(PROJECT_DIR)}: 표에서 다시 생성해야 해요 "
-                  "(python -m scripts.generate_intents)")
-        return 1 if out else 0
-    JS_PATH.write_text(render(), encoding="utf-8")
-    print(JS_PATH.relative_to(PROJECT_DIR))
-    return 0
+    return generated.main(argv, expected(), PROJECT_DIR, "scripts.generate_intents",
+                          __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -7,12 +7,12 @@ docs/request-lifecycle.md. ``--check`` only says whether they are up to date.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 from chalicelib.lifecycle import asl, docs
+from scripts import generated
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ASL_PATH = PROJECT_DIR / "stepfunctions" / "partner-confirmation.json"
@@ -26,25 +26,12 @@ def expected() -> dict[Path, str]:
 
 
 def stale() -> list[Path]:
-    return [path for path, text in expected().items()
-            if not path.exists() or path.read_text(encoding="utf-8") != text]
+    return generated.stale(expected())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    if args.check:
-        out = stale()
-        for path in out:
-            print(f"{path.relative_to(PROJECT_DIR)}: 표에서 다시 생성해야 해요 "
-                  "(python -m scripts.generate_lifecycle)")
-        return 1 if out else 0
-    for path, text in expected().items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        print(f"{path.relative_to(PROJECT_DIR)}")
-    return 0
+    return generated.main(argv, expected(), PROJECT_DIR, "scripts.generate_lifecycle",
+                          __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":
