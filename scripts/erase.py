@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
+from scripts import stage_env
 from scripts.operators import use_stage
 
 SAID = {"erased": "지웠습니다", "already": "이미 지워져 있습니다",
@@ -62,10 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(done, ensure_ascii=False, indent=2))
         return 0
     except Exception as exc:  # noqa: BLE001 - one readable line for the operator
-        endpoint = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
-        print(f"{endpoint}에서 지우지 못했습니다: {exc!r:.200}\n"
-              "로컬이라면 make run이 실행 중인지 확인해 주세요.", file=sys.stderr)
-        return 1
+        return stage_env.say_unreachable("지우지", exc)
 
 
 if __name__ == "__main__":

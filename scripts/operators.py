@@ -129,10 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             return export(event_id, args.out)
         return draw(event_id, args.count, args.by, args.redraw, args.reason)
     except Exception as exc:  # noqa: BLE001 - one readable line for the operator
-        endpoint = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
-        print(f"{endpoint}에서 이벤트 데이터를 읽지 못했습니다: {exc!r:.200}\n"
-              "로컬이라면 make run이 실행 중인지 확인해 주세요.", file=sys.stderr)
-        return 1
+        return stage_env.say_unreachable("이벤트 데이터를 읽지", exc)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,15 @@ def local_emulator() -> dict[str, str]:
     return stages.local_aws()
 
 
+def say_unreachable(what: str, exc: BaseException) -> int:
+    """One readable line for the operator when AWS (or the emulator) fails a
+    tool; the exit status."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
+    print(f"{endpoint}에서 {what} 못했어요: {exc!r:.200}\n"
+          "로컬이라면 make run이 실행 중인지 확인해 주세요.", file=sys.stderr)
+    return 1
+
+
 def require_emulator() -> None:
     """Stop with a Korean message when the local stage's emulator does not answer."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
